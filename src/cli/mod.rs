@@ -1,0 +1,5 @@
+//! One module per subcommand; each exposes `XxxArgs` (clap) and `run(args) -> anyhow::Result<ExitCode>`.
+
+pub mod calendar;
+pub mod decode;
+pub mod indicators;

@@ -1,0 +1,40 @@
+//! `kis-trader`: the command-line entry point. Each subcommand lives in `src/cli/<name>.rs`.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "kis-trader", version, about = "Automated trading for the KIS Open API")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Decode raw KIS WebSocket frames (one per stdin line) into JSON lines.
+    Decode(cli::decode::DecodeArgs),
+    /// Print the trading sessions of a market between two dates as CSV.
+    Calendar(cli::calendar::CalendarArgs),
+    /// Compute the standard indicator set over a bar CSV.
+    Indicators(cli::indicators::IndicatorsArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Decode(args) => cli::decode::run(args),
+        Command::Calendar(args) => cli::calendar::run(args),
+        Command::Indicators(args) => cli::indicators::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

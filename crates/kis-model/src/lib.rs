@@ -1,1 +1,25 @@
-//! placeholder
+//! Domain types and the money rules of the markets kis-trader trades.
+//!
+//! Everything here is exact: prices, quantities, cash, fees and taxes are [`rust_decimal::Decimal`] or integers.
+//! No I/O and no clock: tables that change by decree (transaction-tax rates) are parsed from text the caller
+//! supplies, with the shipped `config/` file embedded as the default.
+
+pub mod environment;
+pub mod fees;
+pub mod market;
+pub mod money;
+pub mod order_kind;
+pub mod price_limit;
+pub mod side;
+pub mod symbol;
+pub mod tick_size;
+
+pub use environment::Environment;
+pub use fees::{FeeError, FeeModel, FeeSchedule, Fees, KrxFees, TaxRate, UsFees};
+pub use market::{Currency, KrxBoard, Market};
+pub use money::{Money, MoneyError, Price, Qty};
+pub use order_kind::{OrdDvsn, OrderKindError, UsOrdDvsn};
+pub use price_limit::{DailyLimits, daily_limits};
+pub use side::{Side, SideError};
+pub use symbol::{KrxCode, Symbol, SymbolError, UsExchange, UsTicker};
+pub use tick_size::{InstrumentKind, TickError, krx_tick_size};

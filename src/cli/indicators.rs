@@ -1,10 +1,108 @@
-//! Placeholder until the `indicators` subcommand lands.
+//! `kis-trader indicators`: the standard indicator set over a bar CSV.
+//!
+//! Input: header `ts,open,high,low,close,volume`, one bar per line in time order, plain
+//! comma-separated values (no quoting; `ts` is passed through untouched). Output on stdout:
+//! `ts` followed by the [`StandardRow`] columns, empty cells during warm-up, each value in Rust's
+//! shortest round-trip form so nothing is lost. A malformed row stops the run with an error naming
+//! its line and column (exit code 2): a batch job should not quietly skip data.
 
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(clap::Args)]
-pub struct IndicatorsArgs {}
+use anyhow::{Context, bail};
+use kis_indicators::{Bar, StandardRow, StandardSet};
 
-pub fn run(_args: IndicatorsArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not implemented yet")
+const HEADER: &str = "ts,open,high,low,close,volume";
+const NUMERIC_COLUMNS: [&str; 5] = ["open", "high", "low", "close", "volume"];
+
+#[derive(clap::Args)]
+pub struct IndicatorsArgs {
+    /// Bar CSV to read (`-` for stdin).
+    #[arg(long)]
+    pub input: PathBuf,
+}
+
+pub fn run(args: IndicatorsArgs) -> anyhow::Result<ExitCode> {
+    let stdout = io::stdout();
+    let output = BufWriter::new(stdout.lock());
+    if args.input.as_os_str() == "-" {
+        process(io::stdin().lock(), output)?;
+    } else {
+        let file = File::open(&args.input).with_context(|| format!("cannot open {}", args.input.display()))?;
+        process(BufReader::new(file), output).with_context(|| format!("in {}", args.input.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn process(mut input: impl BufRead, mut output: impl Write) -> anyhow::Result<()> {
+    let mut line = String::new();
+    let mut line_no = 0usize;
+    let mut set = StandardSet::new();
+
+    let mut read = |line: &mut String, line_no: &mut usize| -> anyhow::Result<bool> {
+        line.clear();
+        *line_no += 1;
+        let n = input.read_line(line).with_context(|| format!("line {line_no}: cannot read (not UTF-8?)"))?;
+        Ok(n > 0)
+    };
+
+    if !read(&mut line, &mut line_no)? {
+        bail!("input is empty: expected the header `{HEADER}`");
+    }
+    let header = trim_newline(&line);
+    let header = header.strip_prefix('\u{feff}').unwrap_or(header);
+    if header != HEADER {
+        bail!("line 1: expected the header `{HEADER}`, found `{header}`");
+    }
+
+    write!(output, "ts")?;
+    for column in StandardRow::COLUMNS {
+        write!(output, ",{column}")?;
+    }
+    writeln!(output)?;
+
+    while read(&mut line, &mut line_no)? {
+        let text = trim_newline(&line);
+        if text.trim().is_empty() {
+            continue;
+        }
+        let (ts, bar) = parse_row(text).map_err(|e| anyhow::anyhow!("line {line_no}{e}"))?;
+        let row = set.update(&bar).map_err(|e| anyhow::anyhow!("line {line_no}, column `{}`: {e}", e.field()))?;
+        write!(output, "{ts}")?;
+        for value in row.values() {
+            match value {
+                Some(v) => write!(output, ",{v}")?,
+                None => write!(output, ",")?,
+            }
+        }
+        writeln!(output)?;
+    }
+    output.flush()?;
+    Ok(())
+}
+
+fn trim_newline(line: &str) -> &str {
+    line.trim_end_matches(['\n', '\r'])
+}
+
+/// Splits and parses one data row. Errors are the message after "line N".
+fn parse_row(text: &str) -> Result<(&str, Bar), String> {
+    let fields: Vec<&str> = text.split(',').collect();
+    let [ts, numbers @ ..] = fields.as_slice() else {
+        return Err(": empty row".to_owned());
+    };
+    if numbers.len() != NUMERIC_COLUMNS.len() {
+        return Err(format!(": expected 6 fields ({HEADER}), found {}", fields.len()));
+    }
+    if ts.trim().is_empty() {
+        return Err(", column `ts`: empty timestamp".to_owned());
+    }
+    let mut values = [0.0f64; 5];
+    for ((slot, raw), column) in values.iter_mut().zip(numbers).zip(NUMERIC_COLUMNS) {
+        *slot = raw.trim().parse().map_err(|_| format!(", column `{column}`: `{raw}` is not a number"))?;
+    }
+    let [open, high, low, close, volume] = values;
+    Ok((ts, Bar { open, high, low, close, volume }))
 }

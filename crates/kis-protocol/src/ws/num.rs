@@ -1,0 +1,177 @@
+//! Field parsers and writers. Hand-rolled integer parsing because the feed decodes millions of fields per
+//! second and `str::parse::<i64>` plus error construction is measurably slower; money never goes through f64.
+
+use std::fmt::Write as _;
+use std::str::FromStr;
+
+use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
+use rust_decimal::Decimal;
+
+/// Parses an optionally signed decimal integer; leading zeros are allowed (`0000000001`). `None` on anything
+/// else, including overflow and the empty string.
+#[inline]
+pub fn parse_i64(s: &str) -> Option<i64> {
+    let (neg, digits) = match s.as_bytes().split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        Some(_) => (false, s.as_bytes()),
+        None => return None,
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut value: i64 = 0;
+    if digits.len() <= 18 {
+        // 18 digits cannot overflow an i64, so the common case needs no overflow checks.
+        for &byte in digits {
+            let digit = byte.wrapping_sub(b'0');
+            if digit > 9 {
+                return None;
+            }
+            value = value * 10 + i64::from(digit);
+        }
+    } else {
+        for &byte in digits {
+            let digit = byte.wrapping_sub(b'0');
+            if digit > 9 {
+                return None;
+            }
+            value = value.checked_mul(10)?.checked_add(i64::from(digit))?;
+        }
+    }
+    Some(if neg { -value } else { value })
+}
+
+/// Parses a plain decimal number (`-7.22`, `258.6000`, `0.00`), keeping its scale.
+#[inline]
+pub fn parse_decimal(s: &str) -> Option<Decimal> {
+    if s.is_empty() {
+        return None;
+    }
+    Decimal::from_str(s).ok()
+}
+
+fn two_digits(bytes: &[u8]) -> Option<u32> {
+    match bytes {
+        [a, b] if a.is_ascii_digit() && b.is_ascii_digit() => Some(u32::from(a - b'0') * 10 + u32::from(b - b'0')),
+        _ => None,
+    }
+}
+
+/// Parses `HHMMSS` (KIS local times).
+#[inline]
+pub fn parse_hms(s: &str) -> Option<NaiveTime> {
+    let bytes = s.as_bytes();
+    if bytes.len() != 6 {
+        return None;
+    }
+    let h = two_digits(bytes.get(0..2)?)?;
+    let m = two_digits(bytes.get(2..4)?)?;
+    let sec = two_digits(bytes.get(4..6)?)?;
+    NaiveTime::from_hms_opt(h, m, sec)
+}
+
+/// Parses `YYYYMMDD`.
+pub fn parse_ymd(s: &str) -> Option<NaiveDate> {
+    let bytes = s.as_bytes();
+    if bytes.len() != 8 {
+        return None;
+    }
+    let year = parse_i64(s.get(0..4)?)?;
+    let month = two_digits(bytes.get(4..6)?)?;
+    let day = two_digits(bytes.get(6..8)?)?;
+    NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)
+}
+
+/// Appends an integer without going through `format!` allocation.
+#[inline]
+pub fn write_i64(out: &mut String, value: i64) {
+    let mut buf = [0u8; 20];
+    let mut pos = buf.len();
+    let mut rest = value.unsigned_abs();
+    loop {
+        pos -= 1;
+        if let Some(slot) = buf.get_mut(pos) {
+            // `rest % 10` is below 10, so the cast cannot truncate.
+            *slot = b'0' + (rest % 10) as u8;
+        }
+        rest /= 10;
+        if rest == 0 || pos == 0 {
+            break;
+        }
+    }
+    if value < 0 {
+        out.push('-');
+    }
+    for &byte in buf.get(pos..).unwrap_or_default() {
+        out.push(char::from(byte));
+    }
+}
+
+/// Appends a non-negative integer zero-padded to `width` digits, as KIS pads notice quantities and prices
+/// (`0000000001`, `000003190`). Negative values keep their sign and are not padded further.
+pub fn write_padded(out: &mut String, value: i64, width: usize) {
+    let _ = write!(out, "{value:0width$}");
+}
+
+fn push_two(out: &mut String, value: u32) {
+    // Callers pass values below 100 (clock and calendar parts).
+    out.push(char::from(b'0' + (value / 10 % 10) as u8));
+    out.push(char::from(b'0' + (value % 10) as u8));
+}
+
+/// Appends `HHMMSS` (hand-written: chrono's formatter re-parses its pattern on every call).
+pub fn write_hms(out: &mut String, time: NaiveTime) {
+    push_two(out, time.hour());
+    push_two(out, time.minute());
+    push_two(out, time.second());
+}
+
+/// Appends `YYYYMMDD`.
+pub fn write_ymd(out: &mut String, date: NaiveDate) {
+    let _ = write!(out, "{:04}", date.year());
+    push_two(out, date.month());
+    push_two(out, date.day());
+}
+
+/// Appends a decimal with its scale (`-7.22`, `258.6000`).
+pub fn write_decimal(out: &mut String, value: Decimal) {
+    let _ = write!(out, "{value}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers() {
+        assert_eq!(parse_i64("0000000001"), Some(1));
+        assert_eq!(parse_i64("-19500"), Some(-19500));
+        assert_eq!(parse_i64("+5"), Some(5));
+        assert_eq!(parse_i64("9223372036854775807"), Some(i64::MAX));
+        assert_eq!(parse_i64("9223372036854775808"), None);
+        assert_eq!(parse_i64(""), None);
+        assert_eq!(parse_i64("-"), None);
+        assert_eq!(parse_i64("1.5"), None);
+        assert_eq!(parse_i64("12a"), None);
+        let mut s = String::new();
+        write_i64(&mut s, i64::MIN);
+        assert_eq!(s, "-9223372036854775808");
+        s.clear();
+        write_i64(&mut s, 0);
+        write_i64(&mut s, 250500);
+        assert_eq!(s, "0250500");
+        s.clear();
+        write_padded(&mut s, 3190, 9);
+        assert_eq!(s, "000003190");
+    }
+
+    #[test]
+    fn times_and_dates() {
+        assert_eq!(parse_hms("115214"), NaiveTime::from_hms_opt(11, 52, 14));
+        assert_eq!(parse_hms("246000"), None);
+        assert_eq!(parse_hms("11521"), None);
+        assert_eq!(parse_ymd("20260724"), NaiveDate::from_ymd_opt(2026, 7, 24));
+        assert_eq!(parse_ymd("20261324"), None);
+    }
+}

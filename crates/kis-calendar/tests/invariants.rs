@@ -4,8 +4,9 @@ use chrono::{DateTime, Utc};
 use kis_calendar::{KrxCalendar, NyseCalendar, TradingCalendar};
 use proptest::prelude::*;
 
-// 2024-01-01T00:00Z .. 2027-12-01T00:00Z, so that a next open and close always exist inside the tables.
-const FROM: i64 = 1_704_067_200;
+// 2024-01-02T00:00Z .. 2027-12-01T00:00Z, so that the day before (checked below) and a next open and close
+// always lie inside the tables (KRX starts on 2024-01-01 local time).
+const FROM: i64 = 1_704_153_600;
 const TO: i64 = 1_827_619_200;
 
 fn check(cal: &dyn TradingCalendar, at: DateTime<Utc>) -> Result<(), TestCaseError> {

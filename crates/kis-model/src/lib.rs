@@ -4,6 +4,7 @@
 //! No I/O and no clock: tables that change by decree (transaction-tax rates) are parsed from text the caller
 //! supplies, with the shipped `config/` file embedded as the default.
 
+pub mod account;
 pub mod environment;
 pub mod fees;
 pub mod market;
@@ -11,10 +12,12 @@ pub mod money;
 pub mod order_id;
 pub mod order_kind;
 pub mod price_limit;
+pub mod secret;
 pub mod side;
 pub mod symbol;
 pub mod tick_size;
 
+pub use account::{AccountError, AccountNo};
 pub use environment::Environment;
 pub use fees::{FeeError, FeeModel, FeeSchedule, Fees, KrxFees, TaxRate, UsFees};
 pub use market::{Currency, KrxBoard, Market};
@@ -22,6 +25,7 @@ pub use money::{Money, MoneyError, Price, Qty};
 pub use order_id::{ClientOrderId, OrderId, OrderIdError, OrderNo};
 pub use order_kind::{OrdDvsn, OrderKindError, UsOrdDvsn};
 pub use price_limit::{DailyLimits, daily_limits};
+pub use secret::Secret;
 pub use side::{Side, SideError};
 pub use symbol::{KrxCode, Symbol, SymbolError, UsExchange, UsTicker};
 pub use tick_size::{InstrumentKind, TickError, krx_tick_size};

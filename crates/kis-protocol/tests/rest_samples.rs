@@ -100,12 +100,15 @@ fn complete_rows<T: DeserializeOwned>(text: &str, marker: &str) -> Vec<T> {
 fn token_request_and_response() {
     let request: TokenRequest = serde_json::from_slice(&sample("official_rest_oauth_tokenP_request.json")).unwrap();
     assert_eq!(request.grant_type, "client_credentials");
-    assert_eq!(request.appkey, "PSg5dctL9dKPo727J13Ur405OSXXXXXXXXXX");
-    assert_eq!(request.appsecret.len(), 180);
+    assert_eq!(request.appkey.expose(), "PSg5dctL9dKPo727J13Ur405OSXXXXXXXXXX");
+    assert_eq!(request.appsecret.expose().len(), 180);
     assert_eq!(serde_json::to_value(&request).unwrap(), sample_value("official_rest_oauth_tokenP_request.json"));
 
     let token: TokenResponse = decode_plain(200, &sample("official_rest_oauth_tokenP_response.json")).unwrap();
-    assert!(token.access_token.starts_with("eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzUxMiJ9."));
+    assert!(token.access_token.expose().starts_with("eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzUxMiJ9."));
+    // Logging the reply or the request with {:?} must not leak the token or the credentials.
+    assert!(!format!("{token:?}").contains("eyJ0eX"));
+    assert!(!format!("{request:?}").contains("PSg5dctL"));
     assert_eq!(token.token_type, "Bearer");
     assert_eq!(token.expires_in, 86400);
     assert_eq!(
@@ -119,12 +122,12 @@ fn token_request_and_response() {
 fn approval_request_and_response() {
     let request: ApprovalRequest =
         serde_json::from_slice(&sample("official_rest_oauth_approval_request.json")).unwrap();
-    assert_eq!(request.secretkey.len(), 180);
+    assert_eq!(request.secretkey.expose().len(), 180);
     assert_eq!(request.token, None);
     assert_eq!(serde_json::to_value(&request).unwrap(), sample_value("official_rest_oauth_approval_request.json"));
 
     let response: ApprovalResponse = decode_plain(200, &sample("official_rest_oauth_approval_response.json")).unwrap();
-    assert_eq!(response.approval_key, "a2585daf-8c09-4587-9fce-8ab893XXXXX");
+    assert_eq!(response.approval_key.expose(), "a2585daf-8c09-4587-9fce-8ab893XXXXX");
 }
 
 #[test]

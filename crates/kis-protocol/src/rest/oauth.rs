@@ -1,7 +1,10 @@
 //! `/oauth2/tokenP`, `/oauth2/revokeP`, `/oauth2/Approval` and `/uapi/hashkey`: lowercase JSON bodies, no
 //! `rt_cd` envelope and no TR id. Decode replies with [`crate::rest::decode::decode_plain`].
+//!
+//! Keys, secrets and tokens are [`Secret`]s: these structs can be logged with `{:?}` without leaking them.
 
 use chrono::NaiveDateTime;
+use kis_model::Secret;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::rest::wire::FieldError;
@@ -17,16 +20,16 @@ pub const GRANT_CLIENT_CREDENTIALS: &str = "client_credentials";
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenRequest {
     pub grant_type: String,
-    pub appkey: String,
-    pub appsecret: String,
+    pub appkey: Secret,
+    pub appsecret: Secret,
 }
 
 impl TokenRequest {
     pub fn new(appkey: &str, appsecret: &str) -> TokenRequest {
         TokenRequest {
             grant_type: GRANT_CLIENT_CREDENTIALS.to_string(),
-            appkey: appkey.to_string(),
-            appsecret: appsecret.to_string(),
+            appkey: Secret::from(appkey),
+            appsecret: Secret::from(appsecret),
         }
     }
 }
@@ -34,7 +37,7 @@ impl TokenRequest {
 /// Fields are required (no defaults) so an error body can never pass for a token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenResponse {
-    pub access_token: String,
+    pub access_token: Secret,
     /// `"YYYY-MM-DD HH:MM:SS"` in KST.
     pub access_token_token_expired: String,
     pub token_type: String,
@@ -58,9 +61,9 @@ impl TokenResponse {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevokeRequest {
-    pub appkey: String,
-    pub appsecret: String,
-    pub token: String,
+    pub appkey: Secret,
+    pub appsecret: Secret,
+    pub token: Secret,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,19 +79,19 @@ pub struct RevokeResponse {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApprovalRequest {
     pub grant_type: String,
-    pub appkey: String,
-    pub secretkey: String,
+    pub appkey: Secret,
+    pub secretkey: Secret,
     /// Accepted by the official sample; not required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
+    pub token: Option<Secret>,
 }
 
 impl ApprovalRequest {
     pub fn new(appkey: &str, appsecret: &str) -> ApprovalRequest {
         ApprovalRequest {
             grant_type: GRANT_CLIENT_CREDENTIALS.to_string(),
-            appkey: appkey.to_string(),
-            secretkey: appsecret.to_string(),
+            appkey: Secret::from(appkey),
+            secretkey: Secret::from(appsecret),
             token: None,
         }
     }
@@ -96,7 +99,7 @@ impl ApprovalRequest {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApprovalResponse {
-    pub approval_key: String,
+    pub approval_key: Secret,
 }
 
 /// The request body of `/uapi/hashkey` is the order body itself; the reply carries `HASH` (other fields of

@@ -206,6 +206,15 @@ macro_rules! wire_accessor {
 }
 pub(crate) use wire_accessor;
 
+/// Wire fields that hold secrets (the account number): `Debug` of any request or response record shows
+/// them redacted, so logging a request can never leak them.
+const SECRET_FIELDS: &[&str] = &["CANO"];
+
+/// What `Debug` shows for a field: the value, or a redaction marker for [`SECRET_FIELDS`].
+pub(crate) fn shown<'a, T: std::fmt::Debug>(name: &str, value: &'a T) -> &'a dyn std::fmt::Debug {
+    if SECRET_FIELDS.iter().any(|secret| secret.eq_ignore_ascii_case(name)) { &"<redacted>" } else { value }
+}
+
 /// A response record: raw `String` fields (missing ones default to empty, unknown ones are ignored) plus
 /// typed accessors. Field kinds: `text`, `dec`, `int`, `date`, `opt_date`, `time`, `side`.
 macro_rules! wire_record {
@@ -216,10 +225,18 @@ macro_rules! wire_record {
         }
     ) => {
         $(#[$smeta])*
-        #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
         #[serde(default)]
         pub struct $name {
             $( $(#[$fmeta])* pub $field: String, )*
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let mut d = f.debug_struct(stringify!($name));
+                $( d.field(stringify!($field), $crate::rest::wire::shown(stringify!($field), &self.$field)); )*
+                d.finish()
+            }
         }
 
         impl $name {
@@ -240,7 +257,7 @@ macro_rules! wire_request {
         }
     ) => {
         $(#[$smeta])*
-        #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
         pub struct $name {
             $(
                 $(#[$fmeta])*
@@ -251,6 +268,14 @@ macro_rules! wire_request {
                 )]
                 pub $field: $ty,
             )*
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let mut d = f.debug_struct(stringify!($name));
+                $( d.field(stringify!($field), $crate::rest::wire::shown($wire, &self.$field)); )*
+                d.finish()
+            }
         }
 
         impl $name {

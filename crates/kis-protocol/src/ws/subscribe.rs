@@ -57,7 +57,7 @@ pub enum CustType {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubscribeHeader {
     /// WebSocket approval key from `/oauth2/Approval`.
-    pub approval_key: String,
+    pub approval_key: kis_model::Secret,
     /// Customer type.
     pub custtype: CustType,
     /// Register or deregister.
@@ -97,7 +97,7 @@ impl SubscribeRequest {
     pub fn new(approval_key: impl Into<String>, tr_type: TrType, tr_id: WsTrId, tr_key: impl Into<String>) -> Self {
         Self {
             header: SubscribeHeader {
-                approval_key: approval_key.into(),
+                approval_key: kis_model::Secret::new(approval_key),
                 custtype: CustType::Personal,
                 tr_type,
                 content_type: "utf-8".to_owned(),

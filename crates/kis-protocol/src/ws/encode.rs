@@ -9,8 +9,11 @@ use super::notice_crypto::NoticeKey;
 pub trait EncodeRecord {
     /// Wire TR id.
     fn tr_id(&self) -> &str;
-    /// Appends the fields joined by `^`; on error the buffer is left as it was.
-    fn write_fields(&self, out: &mut String) -> Result<(), WsError>;
+    /// Appends the fields joined by `^` as UTF-8 bytes; on error the buffer is left as it was.
+    ///
+    /// Bytes rather than `String` so that digits go in without a UTF-8 check per field; the frame is
+    /// validated once when it is handed out.
+    fn write_fields(&self, out: &mut Vec<u8>) -> Result<(), WsError>;
 }
 
 /// The most records a `NNN` count can say.
@@ -26,19 +29,25 @@ fn check_header(tr_id: &str, count: usize) -> Result<(), WsError> {
     Ok(())
 }
 
-fn write_header(out: &mut String, encrypted: bool, tr_id: &str, count: usize) {
-    out.push(if encrypted { '1' } else { '0' });
-    out.push('|');
-    out.push_str(tr_id);
-    out.push('|');
+fn write_header(out: &mut Vec<u8>, encrypted: bool, tr_id: &str, count: usize) {
+    out.push(if encrypted { b'1' } else { b'0' });
+    out.push(b'|');
+    out.extend_from_slice(tr_id.as_bytes());
+    out.push(b'|');
     // `count` is 1..=999 (checked), so three digits.
     for divisor in [100, 10, 1] {
-        out.push(char::from(b'0' + (count / divisor % 10) as u8));
+        out.push(b'0' + (count / divisor % 10) as u8);
     }
-    out.push('|');
+    out.push(b'|');
 }
 
-fn write_slices(out: &mut String, tr_id: &str, records: &[&[&str]]) -> Result<(), WsError> {
+/// The buffer as text. Every writer appends whole UTF-8 strings or ASCII, so this cannot fail; the check
+/// is kept (one pass per frame) rather than trusting that with `unsafe`.
+fn as_text(buf: &[u8]) -> Result<&str, WsError> {
+    std::str::from_utf8(buf).map_err(|_| WsError::NotUtf8)
+}
+
+fn write_slices(out: &mut Vec<u8>, tr_id: &str, records: &[&[&str]]) -> Result<(), WsError> {
     let width = records.first().map_or(0, |r| r.len());
     for (r, record) in records.iter().enumerate() {
         if record.len() != width || width == 0 {
@@ -51,7 +60,7 @@ fn write_slices(out: &mut String, tr_id: &str, records: &[&[&str]]) -> Result<()
         }
         for (i, field) in record.iter().enumerate() {
             if r > 0 || i > 0 {
-                out.push('^');
+                out.push(b'^');
             }
             put_text(out, tr_id, i, field)?;
         }
@@ -59,10 +68,10 @@ fn write_slices(out: &mut String, tr_id: &str, records: &[&[&str]]) -> Result<()
     Ok(())
 }
 
-fn write_typed<R: EncodeRecord>(out: &mut String, records: &[R]) -> Result<(), WsError> {
+fn write_typed<R: EncodeRecord>(out: &mut Vec<u8>, records: &[R]) -> Result<(), WsError> {
     for (r, record) in records.iter().enumerate() {
         if r > 0 {
-            out.push('^');
+            out.push(b'^');
         }
         record.write_fields(out)?;
     }
@@ -72,8 +81,8 @@ fn write_typed<R: EncodeRecord>(out: &mut String, records: &[R]) -> Result<(), W
 /// Reusable frame writer. Each method clears the buffer, writes one complete frame and returns it.
 #[derive(Debug, Default)]
 pub struct FrameEncoder {
-    frame: String,
-    plain: String,
+    frame: Vec<u8>,
+    plain: Vec<u8>,
 }
 
 impl FrameEncoder {
@@ -89,7 +98,7 @@ impl FrameEncoder {
         self.frame.clear();
         write_header(&mut self.frame, false, tr_id, records.len());
         write_typed(&mut self.frame, records)?;
-        Ok(&self.frame)
+        as_text(&self.frame)
     }
 
     /// An encrypted frame of typed records.
@@ -100,8 +109,8 @@ impl FrameEncoder {
         write_typed(&mut self.plain, records)?;
         self.frame.clear();
         write_header(&mut self.frame, true, tr_id, records.len());
-        self.frame.push_str(&key.encrypt(&self.plain));
-        Ok(&self.frame)
+        self.frame.extend_from_slice(key.encrypt(as_text(&self.plain)?).as_bytes());
+        as_text(&self.frame)
     }
 
     /// A plaintext frame from raw field slices (every record the same width, no `^` in a field).
@@ -110,7 +119,7 @@ impl FrameEncoder {
         self.frame.clear();
         write_header(&mut self.frame, false, tr_id, records.len());
         write_slices(&mut self.frame, tr_id, records)?;
-        Ok(&self.frame)
+        as_text(&self.frame)
     }
 
     /// An encrypted frame from raw field slices.
@@ -120,8 +129,8 @@ impl FrameEncoder {
         write_slices(&mut self.plain, tr_id, records)?;
         self.frame.clear();
         write_header(&mut self.frame, true, tr_id, records.len());
-        self.frame.push_str(&key.encrypt(&self.plain));
-        Ok(&self.frame)
+        self.frame.extend_from_slice(key.encrypt(as_text(&self.plain)?).as_bytes());
+        as_text(&self.frame)
     }
 }
 

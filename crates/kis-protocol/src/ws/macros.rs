@@ -94,11 +94,11 @@ pub(crate) fn get_ymd(tr: &'static str, name: &'static str, value: Option<&str>)
 }
 
 /// Text fields go on the wire verbatim, so a `^` would shift every later field.
-pub(crate) fn put_text(out: &mut String, tr: &str, index: usize, text: &str) -> Result<(), WsError> {
-    if let Some(found) = text.chars().find(|&c| c == '^') {
-        return Err(WsError::ReservedChar { what: format!("{tr} record"), index, found });
+pub(crate) fn put_text(out: &mut Vec<u8>, tr: &str, index: usize, text: &str) -> Result<(), WsError> {
+    if text.as_bytes().contains(&b'^') {
+        return Err(WsError::ReservedChar { what: format!("{tr} record"), index, found: '^' });
     }
-    out.push_str(text);
+    out.extend_from_slice(text.as_bytes());
     Ok(())
 }
 
@@ -222,11 +222,11 @@ macro_rules! owned_put {
         }
     };
     (sign, $out:expr, $value:expr, $tr:expr, $i:expr) => {
-        $out.push_str($value.as_str())
+        $out.extend_from_slice($value.as_str().as_bytes())
     };
     (osign, $out:expr, $value:expr, $tr:expr, $i:expr) => {
         if let Some(v) = $value {
-            $out.push_str(v.as_str())
+            $out.extend_from_slice(v.as_str().as_bytes())
         }
     };
     (oz9, $out:expr, $value:expr, $tr:expr, $i:expr) => {
@@ -317,12 +317,12 @@ macro_rules! tr_record {
                 $TR
             }
 
-            fn write_fields(&self, out: &mut String) -> Result<(), $crate::ws::error::WsError> {
+            fn write_fields(&self, out: &mut Vec<u8>) -> Result<(), $crate::ws::error::WsError> {
                 let start = out.len();
                 let result = (|| -> Result<(), $crate::ws::error::WsError> {
                     $(
                         owned_put!($kind, out, &self.$name, $TR, $idx);
-                        out.push('^');
+                        out.push(b'^');
                     )*
                     Ok(())
                 })();

@@ -1,7 +1,6 @@
 //! Field parsers and writers. Hand-rolled integer parsing because the feed decodes millions of fields per
 //! second and `str::parse::<i64>` plus error construction is measurably slower; money never goes through f64.
 
-use std::fmt::Write as _;
 use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
@@ -85,10 +84,21 @@ pub fn parse_ymd(s: &str) -> Option<NaiveDate> {
 
 /// Appends an integer without going through `format!` allocation.
 #[inline]
-pub fn write_i64(out: &mut String, value: i64) {
-    let mut buf = [0u8; 20];
+pub fn write_i64(out: &mut Vec<u8>, value: i64) {
+    if value < 0 {
+        out.push(b'-');
+    }
+    write_u64_padded(out, value.unsigned_abs(), 0);
+}
+
+/// Appends `value` in decimal, left-padded with zeros to at least `width` digits (at most 20 are written).
+///
+/// The simulator encodes every field of every frame it streams, so this avoids `fmt` machinery (`write!`
+/// costs ~10× more per field) and appends the digits as one byte slice.
+fn write_u64_padded(out: &mut Vec<u8>, value: u64, width: usize) {
+    let mut buf = [b'0'; 20];
     let mut pos = buf.len();
-    let mut rest = value.unsigned_abs();
+    let mut rest = value;
     loop {
         pos -= 1;
         if let Some(slot) = buf.get_mut(pos) {
@@ -100,43 +110,67 @@ pub fn write_i64(out: &mut String, value: i64) {
             break;
         }
     }
-    if value < 0 {
-        out.push('-');
-    }
-    for &byte in buf.get(pos..).unwrap_or_default() {
-        out.push(char::from(byte));
-    }
+    let pos = pos.min(buf.len().saturating_sub(width));
+    out.extend_from_slice(buf.get(pos..).unwrap_or_default());
 }
 
 /// Appends a non-negative integer zero-padded to `width` digits, as KIS pads notice quantities and prices
 /// (`0000000001`, `000003190`). Negative values keep their sign and are not padded further.
-pub fn write_padded(out: &mut String, value: i64, width: usize) {
-    let _ = write!(out, "{value:0width$}");
+pub fn write_padded(out: &mut Vec<u8>, value: i64, width: usize) {
+    if value < 0 {
+        write_i64(out, value);
+    } else {
+        write_u64_padded(out, value.unsigned_abs(), width);
+    }
 }
 
-fn push_two(out: &mut String, value: u32) {
+fn push_two(out: &mut Vec<u8>, value: u32) {
     // Callers pass values below 100 (clock and calendar parts).
-    out.push(char::from(b'0' + (value / 10 % 10) as u8));
-    out.push(char::from(b'0' + (value % 10) as u8));
+    out.extend_from_slice(&[b'0' + (value / 10 % 10) as u8, b'0' + (value % 10) as u8]);
 }
 
 /// Appends `HHMMSS` (hand-written: chrono's formatter re-parses its pattern on every call).
-pub fn write_hms(out: &mut String, time: NaiveTime) {
+pub fn write_hms(out: &mut Vec<u8>, time: NaiveTime) {
     push_two(out, time.hour());
     push_two(out, time.minute());
     push_two(out, time.second());
 }
 
 /// Appends `YYYYMMDD`.
-pub fn write_ymd(out: &mut String, date: NaiveDate) {
-    let _ = write!(out, "{:04}", date.year());
+pub fn write_ymd(out: &mut Vec<u8>, date: NaiveDate) {
+    match u64::try_from(date.year()) {
+        Ok(year) if year <= 9999 => write_u64_padded(out, year, 4),
+        _ => {
+            out.extend_from_slice(format!("{:04}", date.year()).as_bytes());
+        }
+    }
     push_two(out, date.month());
     push_two(out, date.day());
 }
 
-/// Appends a decimal with its scale (`-7.22`, `258.6000`).
-pub fn write_decimal(out: &mut String, value: Decimal) {
-    let _ = write!(out, "{value}");
+/// Appends a decimal with its scale (`-7.22`, `258.6000`), exactly as `Decimal`'s `Display` does.
+pub fn write_decimal(out: &mut Vec<u8>, value: Decimal) {
+    let mantissa = value.mantissa();
+    let Ok(magnitude) = u64::try_from(mantissa.unsigned_abs()) else {
+        // Beyond 64 bits of mantissa (never on KIS feeds): the general formatter.
+        out.extend_from_slice(value.to_string().as_bytes());
+        return;
+    };
+    if mantissa < 0 {
+        out.push(b'-');
+    }
+    let scale = value.scale();
+    if scale == 0 {
+        write_u64_padded(out, magnitude, 0);
+        return;
+    }
+    let Some(divisor) = 10u64.checked_pow(scale) else {
+        out.extend_from_slice(value.abs().to_string().as_bytes());
+        return;
+    };
+    write_u64_padded(out, magnitude / divisor, 0);
+    out.push(b'.');
+    write_u64_padded(out, magnitude % divisor, scale as usize);
 }
 
 #[cfg(test)]
@@ -154,16 +188,16 @@ mod tests {
         assert_eq!(parse_i64("-"), None);
         assert_eq!(parse_i64("1.5"), None);
         assert_eq!(parse_i64("12a"), None);
-        let mut s = String::new();
+        let mut s = Vec::new();
         write_i64(&mut s, i64::MIN);
-        assert_eq!(s, "-9223372036854775808");
+        assert_eq!(s, b"-9223372036854775808");
         s.clear();
         write_i64(&mut s, 0);
         write_i64(&mut s, 250500);
-        assert_eq!(s, "0250500");
+        assert_eq!(s, b"0250500");
         s.clear();
         write_padded(&mut s, 3190, 9);
-        assert_eq!(s, "000003190");
+        assert_eq!(s, b"000003190");
     }
 
     #[test]
@@ -173,5 +207,39 @@ mod tests {
         assert_eq!(parse_hms("11521"), None);
         assert_eq!(parse_ymd("20260724"), NaiveDate::from_ymd_opt(2026, 7, 24));
         assert_eq!(parse_ymd("20261324"), None);
+    }
+
+    #[test]
+    fn fast_writers_match_the_formatter() {
+        let decimals =
+            ["-7.22", "258.6000", "0.05", "-0.05", "0", "60.51", "140.44", "123456789.000001", "-19500", "0.00"];
+        for text in decimals {
+            let d: Decimal = text.parse().unwrap();
+            let mut s = Vec::new();
+            write_decimal(&mut s, d);
+            assert_eq!(s, d.to_string().as_bytes(), "{text}");
+        }
+        let huge = Decimal::MAX;
+        let mut s = Vec::new();
+        write_decimal(&mut s, huge);
+        assert_eq!(s, huge.to_string().as_bytes());
+        for (value, width, expect) in [(3190, 9, "000003190"), (1, 10, "0000000001"), (0, 3, "000"), (-5, 4, "-5")] {
+            let mut s = Vec::new();
+            write_padded(&mut s, value, width);
+            assert_eq!(s, expect.as_bytes());
+        }
+        let mut s = Vec::new();
+        write_ymd(&mut s, NaiveDate::from_ymd_opt(2026, 7, 4).unwrap());
+        assert_eq!(s, b"20260704");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decimal_writer_equals_display(m in proptest::prelude::any::<i64>(), scale in 0u32..12) {
+            let d = Decimal::new(m, scale);
+            let mut s = Vec::new();
+            write_decimal(&mut s, d);
+            proptest::prop_assert_eq!(s, d.to_string().into_bytes());
+        }
     }
 }

@@ -1,0 +1,707 @@
+//! The engine: accepts, modifies and cancels our orders, matches them against the fed market, and keeps the
+//! account in step.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use kis_model::{
+    Book, FeeError, FeeModel, Fees, Market, MarketEvent, Money, OrderId, OrderNo, Price, Qty, Side, Symbol, Trade,
+};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::account::{Account, BuyFill, SellFill};
+use crate::event::{EngineEvent, Fill};
+use crate::matching::{Alloc, FillRule, Resting, RestingIndex, walk_book};
+use crate::order::{ModifyRequest, NewOrder, Order, OrderKind, OrderStatus};
+use crate::reject::RejectReason;
+use crate::spec::{MarketRules, SpecError, SymbolSpec};
+use crate::validate::check_limit_price;
+
+/// KIS branch numbers (`KRX_FWDG_ORD_ORGNO`) have five digits.
+const MAX_BRANCH: u32 = 99_999;
+/// KIS order numbers have ten digits.
+const MAX_ORDER_NO: u64 = 9_999_999_999;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum EngineError {
+    #[error("branch number {0} does not fit KIS's five digits")]
+    BadBranch(u32),
+    #[error("first order number {0} does not fit KIS's ten digits")]
+    BadOrderNo(u64),
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    #[error("fee table: {0}")]
+    Fee(#[from] FeeError),
+    #[error("amount out of range while filling order {0}")]
+    Overflow(OrderId),
+    #[error("a deposit must be positive, got {0}")]
+    BadDeposit(Money),
+    #[error("{0}: no reference data (SymbolSpec) for it")]
+    UnknownSymbol(Symbol),
+    #[error("cannot seed {qty} shares of {symbol}: open sell orders claim {claimed}")]
+    SeedBelowClaimed { symbol: Symbol, qty: Qty, claimed: Qty },
+    #[error("cannot seed {qty} shares of {symbol} at {avg_price}: the cost is out of range")]
+    SeedOutOfRange { symbol: Symbol, qty: Qty, avg_price: Price },
+    #[error("inconsistent engine state: {0}")]
+    BadState(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineConfig {
+    /// Branch number put in every order id (KIS `KRX_FWDG_ORD_ORGNO`, e.g. `06010`).
+    pub branch: u32,
+    /// Number of the first order; later ones count up from it.
+    pub first_order_no: u64,
+    pub fill_rule: FillRule,
+}
+
+impl Default for EngineConfig {
+    fn default() -> EngineConfig {
+        EngineConfig { branch: 6010, first_order_no: 1, fill_rule: FillRule::Through }
+    }
+}
+
+/// Everything the engine knows, in serialisable form: the simulator writes it to its state file and restarts
+/// from it with [`Engine::from_state`]. The fee table is not part of it: it is configuration
+/// (`config/fees.toml`), given again at restart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineState {
+    pub(crate) config: EngineConfig,
+    pub(crate) next_order_no: u64,
+    pub(crate) next_seq: u64,
+    pub(crate) account: Account,
+    /// Sorted by order number (numbers only grow), so lookups are binary searches.
+    pub(crate) orders: Vec<Order>,
+    pub(crate) specs: BTreeMap<Symbol, SymbolSpec>,
+    /// Last book per symbol, minus what our marketable orders took from it since.
+    pub(crate) books: BTreeMap<Symbol, Book>,
+}
+
+impl EngineState {
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+}
+
+#[derive(Debug)]
+pub struct Engine {
+    fees: FeeModel,
+    pub(crate) state: EngineState,
+    index: RestingIndex,
+    /// Reused for planned fills so that matching a print allocates nothing.
+    scratch: Vec<Alloc>,
+}
+
+fn notional(price: Price, qty: Qty) -> Option<Decimal> {
+    price.value().checked_mul(qty.as_decimal())
+}
+
+impl Engine {
+    pub fn new(config: EngineConfig, fees: FeeModel) -> Result<Engine, EngineError> {
+        if config.branch > MAX_BRANCH {
+            return Err(EngineError::BadBranch(config.branch));
+        }
+        if config.first_order_no > MAX_ORDER_NO {
+            return Err(EngineError::BadOrderNo(config.first_order_no));
+        }
+        let state = EngineState {
+            config,
+            next_order_no: config.first_order_no,
+            next_seq: 0,
+            account: Account::default(),
+            orders: Vec::new(),
+            specs: BTreeMap::new(),
+            books: BTreeMap::new(),
+        };
+        Ok(Engine { fees, state, index: RestingIndex::default(), scratch: Vec::new() })
+    }
+
+    /// Restarts from a saved state, checking what a hand-edited or truncated file could have broken.
+    pub fn from_state(state: EngineState, fees: FeeModel) -> Result<Engine, EngineError> {
+        let bad = |what: String| Err(EngineError::BadState(what));
+        if state.config.branch > MAX_BRANCH {
+            return Err(EngineError::BadBranch(state.config.branch));
+        }
+        for pair in state.orders.windows(2) {
+            if pair[0].id.order_no >= pair[1].id.order_no {
+                return bad(format!("orders out of number order at {}", pair[1].id));
+            }
+        }
+        if let Some(last) = state.orders.last()
+            && last.id.order_no.value() >= state.next_order_no
+        {
+            return bad(format!("next order number {} is not after order {}", state.next_order_no, last.id));
+        }
+        let mut engine = Engine { fees, state, index: RestingIndex::default(), scratch: Vec::new() };
+        for spec in engine.state.specs.values() {
+            spec.check()?;
+            engine.check_fee_coverage(spec)?;
+        }
+        for order in &engine.state.orders {
+            if order.status.is_live() {
+                if !engine.state.specs.contains_key(&order.symbol) {
+                    return bad(format!("open order {} has no reference data for {}", order.id, order.symbol));
+                }
+                engine.index.insert(order.symbol, order.side, resting(order));
+            }
+        }
+        Ok(engine)
+    }
+
+    pub fn state(&self) -> &EngineState {
+        &self.state
+    }
+
+    pub fn into_state(self) -> EngineState {
+        self.state
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.state.config
+    }
+
+    pub(crate) fn index_len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn fee_model(&self) -> &FeeModel {
+        &self.fees
+    }
+
+    pub fn deposit(&mut self, money: Money) -> Result<(), EngineError> {
+        if money.amount <= Decimal::ZERO {
+            return Err(EngineError::BadDeposit(money));
+        }
+        self.state.account.deposit(money.currency, money.amount).map_err(|_| EngineError::BadDeposit(money))
+    }
+
+    /// Sets a holding directly (an opening portfolio), at `avg_price` excluding fees.
+    pub fn seed_position(&mut self, symbol: Symbol, qty: Qty, avg_price: Price) -> Result<(), EngineError> {
+        let claimed = self.state.account.position(&symbol).map_or(Qty::ZERO, |p| p.sell_reserved);
+        if qty < claimed {
+            return Err(EngineError::SeedBelowClaimed { symbol, qty, claimed });
+        }
+        let cost = notional(avg_price, qty).ok_or(EngineError::SeedOutOfRange { symbol, qty, avg_price })?;
+        self.state.account.seed(symbol, qty, cost);
+        Ok(())
+    }
+
+    /// Adds or replaces a symbol's reference data (each trading day: limits and trade date change).
+    pub fn set_symbol(&mut self, spec: SymbolSpec) -> Result<(), EngineError> {
+        spec.check()?;
+        self.check_fee_coverage(&spec)?;
+        self.state.specs.insert(spec.symbol, spec);
+        Ok(())
+    }
+
+    pub fn spec(&self, symbol: &Symbol) -> Option<&SymbolSpec> {
+        self.state.specs.get(symbol)
+    }
+
+    /// A trade date before the fee table would make every fill fail; refuse it up front instead.
+    fn check_fee_coverage(&self, spec: &SymbolSpec) -> Result<(), SpecError> {
+        self.fees_for(spec, Side::Sell, Decimal::ZERO).map(|_| ()).map_err(|e| SpecError::NoFeeRate {
+            symbol: spec.symbol,
+            date: spec.trade_date,
+            reason: e.to_string(),
+        })
+    }
+
+    fn fees_for(&self, spec: &SymbolSpec, side: Side, notional: Decimal) -> Result<Fees, FeeError> {
+        match spec.rules {
+            MarketRules::Krx { board, .. } => self.fees.krx(side, board, notional, spec.trade_date),
+            MarketRules::Us => self.fees.us(side, notional, spec.trade_date),
+        }
+    }
+
+    /// Cash a buy of `qty` at `price` must hold: notional plus the commission on it.
+    pub(crate) fn buy_reservation(&self, spec: &SymbolSpec, price: Price, qty: Qty) -> Result<Decimal, RejectReason> {
+        if qty.is_zero() {
+            return Ok(Decimal::ZERO);
+        }
+        let overflow = || RejectReason::AmountOverflow { price, qty };
+        let n = notional(price, qty).ok_or_else(overflow)?;
+        // A buy's commission can only fail on a negative notional, which Price and Qty exclude.
+        let commission = self.fees_for(spec, Side::Buy, n).map_err(|_| overflow())?;
+        n.checked_add(commission.commission.amount).ok_or_else(overflow)
+    }
+
+    /// Feeds one market event: trades match, books are remembered for marketable orders, bars are ignored
+    /// (a bar says nothing about the order of its prices).
+    pub fn on_event(&mut self, event: &MarketEvent, out: &mut Vec<EngineEvent>) -> Result<(), EngineError> {
+        match event {
+            MarketEvent::Trade(trade) => self.on_trade(trade, out),
+            MarketEvent::Book(book) => {
+                self.on_book(book);
+                Ok(())
+            }
+            MarketEvent::Bar(_) => Ok(()),
+        }
+    }
+
+    /// Remembers the latest book of a symbol we have reference data for. Resting orders do not fill against
+    /// books, only against prints; a book only serves orders that are marketable when they arrive.
+    pub fn on_book(&mut self, book: &Book) {
+        if self.state.specs.contains_key(&book.symbol) {
+            self.state.books.insert(book.symbol, *book);
+        }
+    }
+
+    /// Matches a trade print against our resting orders.
+    #[inline]
+    pub fn on_trade(&mut self, trade: &Trade, out: &mut Vec<EngineEvent>) -> Result<(), EngineError> {
+        let (buy, sell) = self.index.may_fill(&trade.symbol, self.state.config.fill_rule, trade.price);
+        if !(buy || sell) || trade.qty.is_zero() {
+            return Ok(());
+        }
+        self.match_print(trade, buy, sell, out)
+    }
+
+    #[cold]
+    fn match_print(
+        &mut self,
+        trade: &Trade,
+        buy: bool,
+        sell: bool,
+        out: &mut Vec<EngineEvent>,
+    ) -> Result<(), EngineError> {
+        let rule = self.state.config.fill_rule;
+        let mut plan = std::mem::take(&mut self.scratch);
+        let mut result = Ok(());
+        for side in [Side::Buy, Side::Sell] {
+            if (side == Side::Buy && !buy) || (side == Side::Sell && !sell) {
+                continue;
+            }
+            plan.clear();
+            self.index.allocate(&trade.symbol, side, rule, trade.price, trade.qty, &mut plan);
+            result = self.apply_plan(&plan, trade.ts, true, out);
+            if result.is_err() {
+                break;
+            }
+        }
+        plan.clear();
+        self.scratch = plan;
+        result
+    }
+
+    fn apply_plan(
+        &mut self,
+        plan: &[Alloc],
+        ts: DateTime<Utc>,
+        resting: bool,
+        out: &mut Vec<EngineEvent>,
+    ) -> Result<(), EngineError> {
+        for alloc in plan {
+            let at = self.order_index(alloc.id).ok_or(EngineError::BadState(format!("lost order {}", alloc.id)))?;
+            let (symbol, side) = (self.state.orders[at].symbol, self.state.orders[at].side);
+            self.apply_fill(at, alloc.qty, alloc.price, ts, out)?;
+            if resting {
+                self.index.consume(&symbol, side, alloc.id, alloc.qty);
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies one fill to the order and the account; computes everything first so a failure changes nothing.
+    fn apply_fill(
+        &mut self,
+        at: usize,
+        qty: Qty,
+        price: Price,
+        ts: DateTime<Utc>,
+        out: &mut Vec<EngineEvent>,
+    ) -> Result<(), EngineError> {
+        let order = &self.state.orders[at];
+        let id = order.id;
+        let overflow = || EngineError::Overflow(id);
+        let spec = *self.state.specs.get(&order.symbol).ok_or(EngineError::UnknownSymbol(order.symbol))?;
+        let n = notional(price, qty).ok_or_else(overflow)?;
+        let fees = self.fees_for(&spec, order.side, n)?;
+        let fee_total = fees.commission.amount.checked_add(fees.tax.amount).ok_or_else(overflow)?;
+        let left = order.unfilled().checked_sub(qty).ok_or_else(overflow)?;
+        let filled_notional = order.filled_notional.checked_add(n).ok_or_else(overflow)?;
+        let order_fees = order.fees.checked_add(fee_total).ok_or_else(overflow)?;
+        let currency = spec.currency();
+        let (realised, reserved_after) = match order.side {
+            Side::Buy => {
+                let after = self.buy_reservation(&spec, order.price_bound, left).map_err(|_| overflow())?;
+                let released = order.reserved.checked_sub(after).ok_or_else(overflow)?;
+                let fill = BuyFill { symbol: order.symbol, currency, qty, notional: n, fees: fee_total, released };
+                self.state.account.apply_buy(&fill).map_err(|_| overflow())?;
+                (Decimal::ZERO, after)
+            }
+            Side::Sell => {
+                let fill = SellFill { symbol: order.symbol, currency, qty, notional: n, fees: fee_total };
+                (self.state.account.apply_sell(&fill).map_err(|_| overflow())?, Decimal::ZERO)
+            }
+        };
+        let order = &mut self.state.orders[at];
+        order.filled = order.filled + qty;
+        order.filled_notional = filled_notional;
+        order.fees = order_fees;
+        order.reserved = reserved_after;
+        order.status = if left.is_zero() { OrderStatus::Filled } else { OrderStatus::PartiallyFilled };
+        order.updated = ts;
+        out.push(EngineEvent::Filled(Fill {
+            order: order.id,
+            client_id: order.client_id,
+            symbol: order.symbol,
+            side: order.side,
+            qty,
+            price,
+            fees,
+            ts,
+            remaining: left,
+            realised_pnl: realised,
+        }));
+        Ok(())
+    }
+
+    pub(crate) fn order_index(&self, id: OrderId) -> Option<usize> {
+        if id.branch != self.state.config.branch {
+            return None;
+        }
+        self.state.orders.binary_search_by_key(&id.order_no, |o| o.id.order_no).ok()
+    }
+
+    fn next_id(&mut self) -> Result<OrderId, RejectReason> {
+        let n = self.state.next_order_no;
+        if n > MAX_ORDER_NO {
+            return Err(RejectReason::OrderNumbersExhausted);
+        }
+        self.state.next_order_no = n + 1;
+        Ok(OrderId { branch: self.state.config.branch, order_no: OrderNo::new(n) })
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        self.state.next_seq += 1;
+        self.state.next_seq
+    }
+
+    /// The price bound of a new order and its cash reservation; refuses what the account cannot carry.
+    fn admit(
+        &self,
+        spec: &SymbolSpec,
+        side: Side,
+        kind: OrderKind,
+        qty: Qty,
+        released_cash: Decimal,
+        released_shares: Qty,
+    ) -> Result<(Price, Decimal), RejectReason> {
+        let symbol = spec.symbol;
+        let bound = match (kind, spec.rules) {
+            (OrderKind::Limit(price), rules) => {
+                check_limit_price(&rules, price)?;
+                price
+            }
+            (OrderKind::Market, MarketRules::Us) => return Err(RejectReason::UsMarketOrder(symbol)),
+            // KIS reserves a market buy at the upper limit; a market sell has no floor below the lower limit.
+            (OrderKind::Market, MarketRules::Krx { limits, .. }) => match side {
+                Side::Buy => Price::from_won(limits.upper),
+                Side::Sell => Price::ZERO,
+            },
+        };
+        match side {
+            Side::Buy => {
+                let required = self.buy_reservation(spec, bound, qty)?;
+                let cash = self.state.account.cash(spec.currency());
+                let available = cash.available() + released_cash;
+                if required > available {
+                    return Err(RejectReason::InsufficientCash { currency: spec.currency(), required, available });
+                }
+                Ok((bound, required))
+            }
+            Side::Sell => {
+                let sellable = self.state.account.sellable(&symbol) + released_shares;
+                if qty > sellable {
+                    return Err(RejectReason::InsufficientHoldings { symbol, requested: qty, sellable });
+                }
+                // Checked here so that no fill of this order can overflow later.
+                notional(bound.max(Price::from_won(1)), qty)
+                    .ok_or(RejectReason::AmountOverflow { price: bound, qty })?;
+                Ok((bound, Decimal::ZERO))
+            }
+        }
+    }
+
+    fn reject<T>(
+        out: &mut Vec<EngineEvent>,
+        order: Option<OrderId>,
+        client_id: Option<kis_model::ClientOrderId>,
+        reason: RejectReason,
+        ts: DateTime<Utc>,
+    ) -> Result<T, RejectReason> {
+        out.push(EngineEvent::Rejected { order, client_id, reason: reason.clone(), ts });
+        Err(reason)
+    }
+
+    /// Validates and accepts a new order, fills what the last book allows at once, and rests the rest.
+    /// `session_open` is the caller's word that the symbol's market takes orders now.
+    pub fn submit(
+        &mut self,
+        req: NewOrder,
+        session_open: bool,
+        ts: DateTime<Utc>,
+        out: &mut Vec<EngineEvent>,
+    ) -> Result<OrderId, RejectReason> {
+        match self.try_submit(&req, session_open, ts, out) {
+            Ok(id) => Ok(id),
+            Err(reason) => Engine::reject(out, None, req.client_id, reason, ts),
+        }
+    }
+
+    fn try_submit(
+        &mut self,
+        req: &NewOrder,
+        session_open: bool,
+        ts: DateTime<Utc>,
+        out: &mut Vec<EngineEvent>,
+    ) -> Result<OrderId, RejectReason> {
+        let spec = *self.state.specs.get(&req.symbol).ok_or(RejectReason::UnknownSymbol(req.symbol))?;
+        if req.qty.is_zero() {
+            return Err(RejectReason::ZeroQty);
+        }
+        if !session_open {
+            return Err(RejectReason::MarketClosed(req.symbol));
+        }
+        if req.code.market() != req.symbol.market() {
+            return Err(RejectReason::CodeMarketMismatch { code: req.code, symbol: req.symbol });
+        }
+        let (bound, reserved) = self.admit(&spec, req.side, req.kind, req.qty, Decimal::ZERO, Qty::ZERO)?;
+        let id = self.next_id()?;
+        let seq = self.next_seq();
+        let order = Order {
+            id,
+            original: None,
+            client_id: req.client_id,
+            symbol: req.symbol,
+            side: req.side,
+            kind: req.kind,
+            code: req.code,
+            qty: req.qty,
+            filled: Qty::ZERO,
+            filled_notional: Decimal::ZERO,
+            fees: Decimal::ZERO,
+            status: OrderStatus::Open,
+            trade_date: spec.trade_date,
+            created: ts,
+            updated: ts,
+            price_bound: bound,
+            reserved,
+            seq,
+        };
+        out.push(EngineEvent::Accepted {
+            order: id,
+            client_id: req.client_id,
+            symbol: req.symbol,
+            side: req.side,
+            kind: req.kind,
+            qty: req.qty,
+            ts,
+        });
+        self.enter(order, ts, out);
+        Ok(id)
+    }
+
+    /// Books a freshly accepted order: reservation, immediate fills against the book, then the index.
+    fn enter(&mut self, order: Order, ts: DateTime<Utc>, out: &mut Vec<EngineEvent>) {
+        let (symbol, side, id, qty) = (order.symbol, order.side, order.id, order.qty);
+        match side {
+            Side::Buy => self.state.account.reserve_cash(symbol.market().currency(), order.reserved),
+            Side::Sell => self.state.account.reserve_shares(symbol, qty),
+        }
+        let bound = match (order.kind, side) {
+            (OrderKind::Market, Side::Sell) => None,
+            _ => Some(order.price_bound),
+        };
+        self.state.orders.push(order);
+        let mut plan = std::mem::take(&mut self.scratch);
+        plan.clear();
+        if let Some(book) = self.state.books.get_mut(&symbol) {
+            walk_book(book, side, bound, qty, id, &mut plan);
+        }
+        // A fill fails only on amounts beyond Decimal's range (absurd book prices) and then changes nothing:
+        // the fills before it stand and the order rests with what is left, as if the book had been thinner.
+        if self.apply_plan(&plan, ts, false, out).is_err() {
+            plan.clear();
+        }
+        plan.clear();
+        self.scratch = plan;
+        if let Some(at) = self.order_index(id) {
+            let order = &self.state.orders[at];
+            if order.status.is_live() {
+                self.index.insert(symbol, side, resting(order));
+            }
+        }
+    }
+
+    /// Modifies the price and/or total quantity of a live order. As at KIS the modify gets a new order number:
+    /// the original ends `Replaced` with its fills, the replacement carries the unfilled shares and loses time
+    /// priority.
+    pub fn modify(
+        &mut self,
+        id: OrderId,
+        req: ModifyRequest,
+        session_open: bool,
+        ts: DateTime<Utc>,
+        out: &mut Vec<EngineEvent>,
+    ) -> Result<OrderId, RejectReason> {
+        match self.try_modify(id, req, session_open, ts, out) {
+            Ok(new_id) => Ok(new_id),
+            Err((client_id, reason)) => Engine::reject(out, Some(id), client_id, reason, ts),
+        }
+    }
+
+    fn live_order(&self, id: OrderId) -> Result<usize, RejectReason> {
+        let at = self.order_index(id).ok_or(RejectReason::UnknownOrder(id))?;
+        if !self.state.orders[at].status.is_live() {
+            return Err(RejectReason::OrderFinal(id));
+        }
+        Ok(at)
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn try_modify(
+        &mut self,
+        id: OrderId,
+        req: ModifyRequest,
+        session_open: bool,
+        ts: DateTime<Utc>,
+        out: &mut Vec<EngineEvent>,
+    ) -> Result<OrderId, (Option<kis_model::ClientOrderId>, RejectReason)> {
+        let at = self.live_order(id).map_err(|r| (None, r))?;
+        let old = self.state.orders[at].clone();
+        let fail = |reason| (old.client_id, reason);
+        if req.price.is_none() && req.qty.is_none() {
+            return Err(fail(RejectReason::NothingToModify(id)));
+        }
+        let spec = *self.state.specs.get(&old.symbol).ok_or(fail(RejectReason::UnknownSymbol(old.symbol)))?;
+        if !session_open {
+            return Err(fail(RejectReason::MarketClosed(old.symbol)));
+        }
+        let total = req.qty.unwrap_or(old.qty);
+        if total <= old.filled {
+            return Err(fail(RejectReason::ModifyBelowFilled { order: id, filled: old.filled, requested: total }));
+        }
+        let kind = req.price.map_or(old.kind, OrderKind::Limit);
+        let rest = total.saturating_sub(old.filled);
+        let (bound, reserved) = self.admit(&spec, old.side, kind, rest, old.reserved, old.unfilled()).map_err(fail)?;
+        let new_id = self.next_id().map_err(fail)?;
+        let seq = self.next_seq();
+        // Retire the original: give back what it held, and take it off the book.
+        match old.side {
+            Side::Buy => self.state.account.release_cash(spec.currency(), old.reserved),
+            Side::Sell => self.state.account.release_shares(&old.symbol, old.unfilled()),
+        }
+        self.index.remove(&old.symbol, old.side, id);
+        let original = &mut self.state.orders[at];
+        original.status = OrderStatus::Replaced(new_id);
+        original.reserved = Decimal::ZERO;
+        original.updated = ts;
+        let replacement = Order {
+            id: new_id,
+            original: Some(id),
+            qty: rest,
+            kind,
+            filled: Qty::ZERO,
+            filled_notional: Decimal::ZERO,
+            fees: Decimal::ZERO,
+            status: OrderStatus::Open,
+            trade_date: spec.trade_date,
+            created: ts,
+            updated: ts,
+            price_bound: bound,
+            reserved,
+            seq,
+            ..old
+        };
+        out.push(EngineEvent::Modified { original: id, replacement: new_id, kind, qty: rest, ts });
+        self.enter(replacement, ts, out);
+        Ok(new_id)
+    }
+
+    /// Cancels the unfilled shares of a live order; returns the number KIS gives the cancel itself.
+    pub fn cancel(
+        &mut self,
+        id: OrderId,
+        session_open: bool,
+        ts: DateTime<Utc>,
+        out: &mut Vec<EngineEvent>,
+    ) -> Result<OrderId, RejectReason> {
+        let checked = self.live_order(id).and_then(|at| {
+            let symbol = self.state.orders[at].symbol;
+            if session_open { Ok(at) } else { Err(RejectReason::MarketClosed(symbol)) }
+        });
+        let at = match checked {
+            Ok(at) => at,
+            Err(reason) => {
+                let client_id = self.order_index(id).and_then(|at| self.state.orders[at].client_id);
+                return Engine::reject(out, Some(id), client_id, reason, ts);
+            }
+        };
+        let cancel_id = match self.next_id() {
+            Ok(cancel_id) => cancel_id,
+            Err(reason) => return Engine::reject(out, Some(id), None, reason, ts),
+        };
+        let qty = self.retire(at, OrderStatus::Cancelled, ts);
+        out.push(EngineEvent::Cancelled { order: id, cancel_id, qty, ts });
+        Ok(cancel_id)
+    }
+
+    /// Ends a live order with `status`, releasing exactly what it still held; returns its unfilled shares.
+    fn retire(&mut self, at: usize, status: OrderStatus, ts: DateTime<Utc>) -> Qty {
+        let order = &mut self.state.orders[at];
+        let (symbol, side, id, unfilled, reserved) =
+            (order.symbol, order.side, order.id, order.unfilled(), order.reserved);
+        order.status = status;
+        order.reserved = Decimal::ZERO;
+        order.updated = ts;
+        match side {
+            Side::Buy => self.state.account.release_cash(symbol.market().currency(), reserved),
+            Side::Sell => self.state.account.release_shares(&symbol, unfilled),
+        }
+        self.index.remove(&symbol, side, id);
+        unfilled
+    }
+
+    /// End-of-session cleanup: every live order expires (KIS orders are day orders).
+    pub fn expire_all(&mut self, ts: DateTime<Utc>, out: &mut Vec<EngineEvent>) -> usize {
+        self.expire_where(|_| true, ts, out)
+    }
+
+    /// Expires the live orders of one market only (KRX and US sessions end at different times).
+    pub fn expire_market(&mut self, market: Market, ts: DateTime<Utc>, out: &mut Vec<EngineEvent>) -> usize {
+        self.expire_where(|o| o.symbol.market() == market, ts, out)
+    }
+
+    fn expire_where(&mut self, pick: impl Fn(&Order) -> bool, ts: DateTime<Utc>, out: &mut Vec<EngineEvent>) -> usize {
+        let live: Vec<usize> = (0..self.state.orders.len())
+            .filter(|&i| self.state.orders[i].status.is_live() && pick(&self.state.orders[i]))
+            .collect();
+        for &at in &live {
+            let qty = self.retire(at, OrderStatus::Expired, ts);
+            out.push(EngineEvent::Expired { order: self.state.orders[at].id, qty, ts });
+        }
+        live.len()
+    }
+
+    /// Drops final orders of trading days before `date`, so a long-running simulator's state stays small.
+    /// Live orders are kept whatever their date.
+    pub fn forget_orders_before(&mut self, date: NaiveDate) -> usize {
+        let before = self.state.orders.len();
+        self.state.orders.retain(|o| o.status.is_live() || o.trade_date >= date);
+        before - self.state.orders.len()
+    }
+}
+
+fn resting(order: &Order) -> Resting {
+    Resting {
+        id: order.id,
+        seq: order.seq,
+        market: order.kind == OrderKind::Market,
+        price: order.price_bound,
+        remaining: order.unfilled(),
+    }
+}

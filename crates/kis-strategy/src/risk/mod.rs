@@ -1,0 +1,14 @@
+//! Pure risk rules, shared by the daemon's RiskManager and the backtester: position sizing, the account's
+//! circuit breakers, and per-position exits.
+
+mod decision;
+mod engine;
+mod exit_rules;
+mod limits;
+mod sizing;
+
+pub use decision::{OrderIntent, RefuseReason, RiskDecision};
+pub use engine::{AccountView, RiskConfig, RiskEngine};
+pub use exit_rules::{ExitMonitor, ExitRules, TrailingStop};
+pub use limits::{DailyLossLimit, LimitAction, OrderRateLimit, TradingGuard, TradingState};
+pub use sizing::{KellyCap, SizeCap, SizeLimit, SizingRules, volatility_stop_distance};

@@ -1,0 +1,130 @@
+//! What a strategy asks for. A signal is an intention, not an order: the risk rules size it, may refuse it,
+//! and only then does it become an [`OrderIntent`](crate::risk::OrderIntent).
+
+use std::fmt;
+use std::sync::Arc;
+
+use kis_model::{Price, Qty, Side, Symbol};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Names the strategy instance a signal came from, so fills and PnL can be attributed per strategy.
+///
+/// An `Arc<str>` so that stamping it on every signal is a reference-count increment, not an allocation.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StrategyId(Arc<str>);
+
+impl StrategyId {
+    pub fn new(id: &str) -> StrategyId {
+        StrategyId(Arc::from(id))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for StrategyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for StrategyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for StrategyId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for StrategyId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        Ok(StrategyId(Arc::from(s)))
+    }
+}
+
+/// Why a position is being closed. The order of the variants is not a priority; the exit rules define that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExitReason {
+    StopLoss,
+    TakeProfit,
+    TrailingStop,
+    MaxHoldingTime,
+    /// A scheduled exit (end of a bar count, end of a session window).
+    TimeExit,
+    /// The strategy's own indicator rule said sell.
+    SignalExit,
+}
+
+impl fmt::Display for ExitReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ExitReason::StopLoss => "stop-loss",
+            ExitReason::TakeProfit => "take-profit",
+            ExitReason::TrailingStop => "trailing stop",
+            ExitReason::MaxHoldingTime => "max holding time",
+            ExitReason::TimeExit => "time exit",
+            ExitReason::SignalExit => "signal exit",
+        })
+    }
+}
+
+/// Opening or closing. Everything here is long-only, so an entry buys and an exit sells, but the risk rules
+/// check the pair rather than assume it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalKind {
+    Entry,
+    Exit(ExitReason),
+}
+
+/// How much. Strategies rarely know the account well enough to name shares, so most express a fraction and
+/// the risk rules turn it into whole shares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalQty {
+    Shares(Qty),
+    /// Fraction (0, 1] of the available cash to spend.
+    CashFraction(Decimal),
+    /// Fraction (0, 1] of the current holding to sell.
+    PositionFraction(Decimal),
+    /// The whole holding.
+    All,
+}
+
+/// A strategy's request to trade one symbol.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signal {
+    pub symbol: Symbol,
+    pub side: Side,
+    pub kind: SignalKind,
+    pub quantity: SignalQty,
+    /// Limit price on the instrument's price grid; `None` asks for a market order (KRX only; KIS has no US
+    /// market order, and the risk rules refuse one).
+    pub limit: Option<Price>,
+    /// Where the strategy would stop out, for risk-based sizing; `None` when it has no stop.
+    pub stop: Option<Price>,
+    pub strategy_id: StrategyId,
+    /// For people reading logs and notifications: which rule fired and on what values.
+    pub reason: String,
+}
+
+impl Signal {
+    pub fn is_entry(&self) -> bool {
+        matches!(self.kind, SignalKind::Entry)
+    }
+
+    pub fn exit_reason(&self) -> Option<ExitReason> {
+        match self.kind {
+            SignalKind::Exit(reason) => Some(reason),
+            SignalKind::Entry => None,
+        }
+    }
+}

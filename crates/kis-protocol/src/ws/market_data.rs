@@ -1,0 +1,144 @@
+//! From KRX feed records to the domain's market events (`kis_model::Trade`, `Book`).
+//!
+//! The daemon's feed and the recorder both need this one conversion; the simulator does the reverse with the
+//! owned records. Korea has had no DST since 1988, so KST is a fixed +09:00 and needs no time-zone table.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+use kis_model::{Book, Level, Price, Qty, Side, Symbol, SymbolError, Trade};
+use thiserror::Error;
+
+use super::error::FieldError;
+use super::h0stasp0::H0stasp0;
+use super::h0stcnt0::H0stcnt0;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum MarketDataError {
+    #[error(transparent)]
+    Field(#[from] FieldError),
+    #[error(transparent)]
+    Symbol(#[from] SymbolError),
+    #[error("{tr_id} {field}: negative value {value}")]
+    Negative { tr_id: &'static str, field: &'static str, value: i64 },
+    #[error("{date} {time} is not a valid KST instant")]
+    BadInstant { date: NaiveDate, time: NaiveTime },
+}
+
+const KST_SECONDS: i32 = 9 * 3600;
+
+/// The UTC instant of a KST wall-clock time.
+pub fn kst_instant(date: NaiveDate, time: NaiveTime) -> Result<DateTime<Utc>, MarketDataError> {
+    let kst = FixedOffset::east_opt(KST_SECONDS).ok_or(MarketDataError::BadInstant { date, time })?;
+    kst.from_local_datetime(&date.and_time(time))
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or(MarketDataError::BadInstant { date, time })
+}
+
+fn won(tr_id: &'static str, field: &'static str, value: i64) -> Result<u64, MarketDataError> {
+    u64::try_from(value).map_err(|_| MarketDataError::Negative { tr_id, field, value })
+}
+
+/// `None` for a zero price: KIS sends 0 for an empty side (e.g. at a limit).
+fn opt_price(tr_id: &'static str, field: &'static str, value: i64) -> Result<Option<Price>, MarketDataError> {
+    let v = won(tr_id, field, value)?;
+    Ok((v > 0).then(|| Price::from_won(v)))
+}
+
+/// One H0STCNT0 record as a trade. `CCLD_DVSN` `1` = buy aggressor, `5` = sell, anything else (`3` pre-open
+/// auction) = none.
+pub fn trade_from_h0stcnt0(view: &H0stcnt0<'_>) -> Result<Trade, MarketDataError> {
+    const TR: &str = "H0STCNT0";
+    let symbol = Symbol::krx(view.mksc_shrn_iscd())?;
+    let ts = kst_instant(view.bsop_date()?, view.stck_cntg_hour()?)?;
+    let aggressor = match view.ccld_dvsn().trim() {
+        "1" => Some(Side::Buy),
+        "5" => Some(Side::Sell),
+        _ => None,
+    };
+    Ok(Trade {
+        symbol,
+        ts,
+        price: Price::from_won(won(TR, "STCK_PRPR", view.stck_prpr()?)?),
+        qty: Qty::new(won(TR, "CNTG_VOL", view.cntg_vol()?)?),
+        aggressor,
+        bid: opt_price(TR, "BIDP1", view.bidp1()?)?,
+        ask: opt_price(TR, "ASKP1", view.askp1()?)?,
+        cum_volume: won(TR, "ACML_VOL", view.acml_vol()?)?,
+    })
+}
+
+/// One H0STASP0 record as a 10-level book. The record carries only the time (`BSOP_HOUR`): the caller gives
+/// the session date.
+pub fn book_from_h0stasp0(view: &H0stasp0<'_>, date: NaiveDate) -> Result<Book, MarketDataError> {
+    const TR: &str = "H0STASP0";
+    let symbol = Symbol::krx(view.mksc_shrn_iscd())?;
+    let ts = kst_instant(date, view.bsop_hour()?)?;
+    let mut asks = [Level::default(); 10];
+    let mut bids = [Level::default(); 10];
+    for (i, level) in view.levels()?.iter().enumerate() {
+        if let (Some(ask), Some(bid)) = (asks.get_mut(i), bids.get_mut(i)) {
+            *ask = Level {
+                price: Price::from_won(won(TR, "ASKP", level.ask)?),
+                qty: Qty::new(won(TR, "ASKP_RSQN", level.ask_qty)?),
+            };
+            *bid = Level {
+                price: Price::from_won(won(TR, "BIDP", level.bid)?),
+                qty: Qty::new(won(TR, "BIDP_RSQN", level.bid_qty)?),
+            };
+        }
+    }
+    Ok(Book { symbol, ts, asks, bids, depth: 10 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ws::frame::Frame;
+
+    const CAPTURED: &str = "0|H0STCNT0|001|005930^115214^250500^5^-19500^-7.22^257548.62^266000^266500^248500^250500^250000^2^11701513^3013709268750^113664^103131^-10533^60.51^7129195^4313943^1^0.37^73.08^090025^5^-15500^090025^5^-16000^114825^2^2000^20260724^20^N^8930^67892^101158^466092^0.20^8331745^140.44^0^^266000";
+
+    fn first<'a>(frame: &Frame<'a>) -> crate::ws::record::Record<'a> {
+        frame.records().unwrap().next().unwrap().unwrap()
+    }
+
+    #[test]
+    fn captured_trade_converts() {
+        let frame = Frame::parse(CAPTURED).unwrap();
+        let trade = trade_from_h0stcnt0(&H0stcnt0::new(first(&frame)).unwrap()).unwrap();
+        assert_eq!(trade.symbol.to_string(), "005930");
+        // 2026-07-24 11:52:14 KST = 02:52:14 UTC.
+        assert_eq!(trade.ts.to_rfc3339(), "2026-07-24T02:52:14+00:00");
+        assert_eq!(trade.price, Price::from_won(250_500));
+        assert_eq!(trade.qty, Qty::new(2));
+        assert_eq!(trade.aggressor, Some(Side::Buy));
+        assert_eq!((trade.ask, trade.bid), (Some(Price::from_won(250_500)), Some(Price::from_won(250_000))));
+        assert_eq!(trade.cum_volume, 11_701_513);
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let broken = CAPTURED.replace("^250500^5^-19500", "^-250500^5^-19500");
+        let frame = Frame::parse(&broken).unwrap();
+        let err = trade_from_h0stcnt0(&H0stcnt0::new(first(&frame)).unwrap()).unwrap_err();
+        assert_eq!(err, MarketDataError::Negative { tr_id: "H0STCNT0", field: "STCK_PRPR", value: -250_500 });
+        let bad_code = CAPTURED.replace("|001|005930^", "|001|00593!^");
+        let frame = Frame::parse(&bad_code).unwrap();
+        assert!(matches!(trade_from_h0stcnt0(&H0stcnt0::new(first(&frame)).unwrap()), Err(MarketDataError::Symbol(_))));
+    }
+
+    #[test]
+    fn captured_book_converts() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/kis-samples/captured_ws_H0STASP0_005930_145856.txt"
+        ))
+        .unwrap();
+        let frame = Frame::parse(text.trim()).unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 7, 24).unwrap();
+        let book = book_from_h0stasp0(&H0stasp0::new(first(&frame)).unwrap(), date).unwrap();
+        assert_eq!(book.best_ask().map(|l| (l.price, l.qty)), Some((Price::from_won(358_500), Qty::new(53_949))));
+        assert_eq!(book.best_bid().map(|l| (l.price, l.qty)), Some((Price::from_won(358_000), Qty::new(40_154))));
+        assert_eq!(book.asks[9].price, Price::from_won(363_000));
+        assert_eq!(book.ts.to_rfc3339(), "2026-07-24T05:58:56+00:00");
+    }
+}

@@ -21,6 +21,14 @@ enum Command {
     Calendar(cli::calendar::CalendarArgs),
     /// Compute the standard indicator set over a bar CSV.
     Indicators(cli::indicators::IndicatorsArgs),
+    /// Replay bars or a recording through a strategy; write trades, summary and an HTML report.
+    Backtest(cli::backtest::BacktestArgs),
+    /// Backtest every combination of a parameter grid in parallel and rank them.
+    Optimize(cli::optimize::OptimizeArgs),
+    /// Write a market feed (the synthetic market's day) to a recording that backtest and the simulator replay.
+    Record(cli::record::RecordArgs),
+    /// Run the KIS-compatible exchange simulator (REST + WebSocket on loopback) and print its URLs.
+    Sim(cli::sim::SimArgs),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +37,10 @@ fn main() -> ExitCode {
         Command::Decode(args) => cli::decode::run(args),
         Command::Calendar(args) => cli::calendar::run(args),
         Command::Indicators(args) => cli::indicators::run(args),
+        Command::Backtest(args) => cli::backtest::run(args),
+        Command::Optimize(args) => cli::optimize::run(args),
+        Command::Record(args) => cli::record::run(args),
+        Command::Sim(args) => cli::sim::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,5 +1,9 @@
 //! One module per subcommand; each exposes `XxxArgs` (clap) and `run(args) -> anyhow::Result<ExitCode>`.
 
+pub mod backtest;
 pub mod calendar;
 pub mod decode;
 pub mod indicators;
+pub mod optimize;
+pub mod record;
+pub mod sim;

@@ -1,0 +1,562 @@
+//! One strategy's account: the strategy instances (one per symbol, built by the strategy's factory as the
+//! daemon does), its risk engine, and a kis-engine account that books every fill with the real fee model.
+//!
+//! Each strategy trades its own account ("sleeve") with its own starting cash. One shared account would make
+//! two strategies on the same symbol share one position, and their PnL could not be told apart; with sleeves
+//! the attribution is exact and the total is the sum.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use kis_engine::{Engine, EngineConfig, EngineEvent, Fill, NewOrder, OrderStatus, RejectReason, SymbolSpec};
+use kis_model::tick_size::{InstrumentKind, to_won};
+use kis_model::{Book, Currency, KrxBoard, Level, Market, MarketEvent, Money, Price, Qty, Side, Symbol};
+use kis_strategy::risk::{AccountView, OrderIntent, RefuseReason, RiskDecision, RiskEngine};
+use kis_strategy::{
+    BuildError, Context, ExitReason, FillReport, Position, Signal, SignalKind, Strategy, StrategyConfig,
+    StrategyFactory, StrategyId,
+};
+use rust_decimal::Decimal;
+
+use crate::config::{BacktestConfig, FillModel};
+use crate::error::BacktestError;
+use crate::slippage::{SlipError, slipped_price};
+use crate::trade::{ClosedTrade, OpenLot};
+
+/// The market's clock for trading days (tax dates, daily limits, daily loss).
+pub fn market_tz(market: Market) -> Tz {
+    match market {
+        Market::Krx => chrono_tz::Asia::Seoul,
+        Market::Us => chrono_tz::America::New_York,
+    }
+}
+
+/// The local trading date of `ts` and the instant the next one starts.
+pub(crate) fn local_day(ts: DateTime<Utc>, tz: Tz) -> (NaiveDate, DateTime<Utc>) {
+    let date = ts.with_timezone(&tz).date_naive();
+    let ends = date
+        .succ_opt()
+        .and_then(|next| next.and_hms_opt(0, 0, 0))
+        .and_then(|midnight| tz.from_local_datetime(&midnight).earliest())
+        .map_or(DateTime::<Utc>::MAX_UTC, |t| t.with_timezone(&Utc));
+    (date, ends)
+}
+
+/// Counts of what happened to signals and orders, for the summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SleeveStats {
+    pub signals: u64,
+    /// Signals the risk rules refused, by reason.
+    pub refused: BTreeMap<&'static str, u64>,
+    /// Approved orders the account could not carry out, by reason.
+    pub rejected: BTreeMap<&'static str, u64>,
+    pub fills: u64,
+    pub fees_paid: Decimal,
+    /// Orders still waiting for their next-event fill when the data ended.
+    pub unfilled_at_end: u64,
+    /// Symbols in the data the strategy does not trade (wrong market, not in its ticker list).
+    pub skipped_symbols: Vec<Symbol>,
+    /// Malformed events the strategies skipped.
+    pub rejected_events: u64,
+}
+
+/// A holding still open when the data ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenHolding {
+    pub symbol: Symbol,
+    pub qty: Qty,
+    pub entry_ts: DateTime<Utc>,
+    pub cost: Decimal,
+    pub last_price: Price,
+    /// Market value − cost − buy commissions paid.
+    pub unrealised_pnl: Decimal,
+}
+
+struct Instance {
+    symbol: Symbol,
+    strategy: Box<dyn Strategy>,
+    position: Option<Position>,
+    last_price: Option<Price>,
+    last_buy_at: Option<DateTime<Utc>>,
+    last_sell_at: Option<DateTime<Utc>>,
+    pending: Option<OrderIntent>,
+    lot: Option<OpenLot>,
+    /// When the symbol's reference data (limits, tax date) must be renewed.
+    day_ends: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Settings {
+    market: Market,
+    currency: Currency,
+    tz: Tz,
+    symbol: Option<Symbol>,
+    fill: FillModel,
+    slippage_ticks: u32,
+    board: KrxBoard,
+    instrument: InstrumentKind,
+}
+
+pub struct Sleeve {
+    id: StrategyId,
+    factory: StrategyConfig,
+    settings: Settings,
+    initial_cash: Decimal,
+    engine: Engine,
+    risk: RiskEngine,
+    instances: Vec<Instance>,
+    /// Sum over symbols of quantity × last price, kept current so equity costs one addition per event.
+    holdings_value: Decimal,
+    day_ends: Option<DateTime<Utc>>,
+    /// The engine's cash, copied after every fill: the context of every event needs it, and reading it
+    /// through the engine costs a subtraction per event.
+    cash_total: Decimal,
+    cash_available: Decimal,
+    /// Index of the instance the previous event went to (ticks come in runs of one symbol).
+    last_found: usize,
+    signals: Vec<Signal>,
+    engine_events: Vec<EngineEvent>,
+    trades: Vec<ClosedTrade>,
+    stats: SleeveStats,
+}
+
+fn refuse_label(reason: &RefuseReason) -> &'static str {
+    match reason {
+        RefuseReason::Halted => "halted",
+        RefuseReason::ReduceOnly => "reduce_only",
+        RefuseReason::RateLimited { .. } => "rate_limited",
+        RefuseReason::DuplicatePending => "duplicate_pending",
+        RefuseReason::NoPosition => "no_position",
+        RefuseReason::ShortNotAllowed => "short_not_allowed",
+        RefuseReason::MaxPositions { .. } => "max_positions",
+        RefuseReason::PositionCap => "position_cap",
+        RefuseReason::InsufficientCash { .. } => "insufficient_cash",
+        RefuseReason::ZeroSize => "zero_size",
+        RefuseReason::NoPrice => "no_price",
+        RefuseReason::MarketOrderNotAllowed => "market_order_not_allowed",
+        RefuseReason::InvalidFraction(_) => "invalid_fraction",
+        RefuseReason::UnsupportedQuantity => "unsupported_quantity",
+        RefuseReason::NoEdge => "no_edge",
+    }
+}
+
+fn reject_label(reason: &RejectReason) -> &'static str {
+    match reason {
+        RejectReason::ZeroQty => "zero_qty",
+        RejectReason::UnknownSymbol(_) => "unknown_symbol",
+        RejectReason::MarketClosed(_) => "market_closed",
+        RejectReason::UsMarketOrder(_) => "us_market_order",
+        RejectReason::CodeMarketMismatch { .. } => "code_market_mismatch",
+        RejectReason::OffTick { .. } => "off_tick",
+        RejectReason::OutsideDailyLimits { .. } => "outside_daily_limits",
+        RejectReason::InsufficientCash { .. } => "insufficient_cash",
+        RejectReason::InsufficientHoldings { .. } => "insufficient_holdings",
+        RejectReason::AmountOverflow { .. } => "amount_overflow",
+        RejectReason::UnknownOrder(_) => "unknown_order",
+        RejectReason::OrderFinal(_) => "order_final",
+        RejectReason::NothingToModify(_) => "nothing_to_modify",
+        RejectReason::ModifyBelowFilled { .. } => "modify_below_filled",
+        RejectReason::OrderNumbersExhausted => "order_numbers_exhausted",
+    }
+}
+
+impl Sleeve {
+    pub fn new(config: &BacktestConfig, strategy: StrategyConfig, id: StrategyId) -> Result<Sleeve, BacktestError> {
+        let settings = Settings {
+            market: config.market,
+            currency: config.market.currency(),
+            tz: market_tz(config.market),
+            symbol: config.symbol,
+            fill: config.fill,
+            slippage_ticks: config.slippage_ticks,
+            board: config.board,
+            instrument: config.instrument,
+        };
+        let mut engine = Engine::new(EngineConfig::default(), config.fees.clone()).map_err(BacktestError::Setup)?;
+        engine.deposit(Money::new(config.initial_cash, settings.currency)).map_err(BacktestError::Setup)?;
+        let risk = RiskEngine::new(config.risk)
+            .map_err(|e| crate::error::SettingsError::bad("risk", e.to_string()))
+            .map_err(BacktestError::Settings)?;
+        Ok(Sleeve {
+            id,
+            factory: strategy,
+            settings,
+            initial_cash: config.initial_cash,
+            engine,
+            risk,
+            instances: Vec::new(),
+            holdings_value: Decimal::ZERO,
+            day_ends: None,
+            cash_total: config.initial_cash,
+            cash_available: config.initial_cash,
+            last_found: 0,
+            signals: Vec::with_capacity(4),
+            engine_events: Vec::with_capacity(8),
+            trades: Vec::new(),
+            stats: SleeveStats::default(),
+        })
+    }
+
+    pub fn id(&self) -> &StrategyId {
+        &self.id
+    }
+
+    pub fn initial_cash(&self) -> Decimal {
+        self.initial_cash
+    }
+
+    pub fn currency(&self) -> Currency {
+        self.settings.currency
+    }
+
+    pub fn trades(&self) -> &[ClosedTrade] {
+        &self.trades
+    }
+
+    pub fn stats(&self) -> &SleeveStats {
+        &self.stats
+    }
+
+    /// Cash plus holdings at their last prices.
+    #[inline]
+    pub fn equity(&self) -> Decimal {
+        if self.holdings_value.is_zero() { self.cash_total } else { self.cash_total + self.holdings_value }
+    }
+
+    fn refresh_cash(&mut self) {
+        let cash = self.engine.cash(self.settings.currency);
+        self.cash_total = cash.total;
+        self.cash_available = cash.available();
+    }
+
+    /// Records the equity with the risk engine (daily loss limit) and returns it.
+    pub fn mark(&mut self) -> Decimal {
+        let equity = self.equity();
+        self.risk.mark_equity(equity);
+        equity
+    }
+
+    #[inline]
+    fn find(&mut self, symbol: Symbol) -> Result<Option<usize>, BacktestError> {
+        if self.instances.get(self.last_found).is_some_and(|i| i.symbol == symbol) {
+            return Ok(Some(self.last_found));
+        }
+        if let Some(i) = self.instances.iter().position(|i| i.symbol == symbol) {
+            self.last_found = i;
+            return Ok(Some(i));
+        }
+        if self.stats.skipped_symbols.contains(&symbol) {
+            return Ok(None);
+        }
+        match self.factory.build(symbol, self.settings.instrument) {
+            Ok(strategy) => {
+                self.instances.push(Instance {
+                    symbol,
+                    strategy,
+                    position: None,
+                    last_price: None,
+                    last_buy_at: None,
+                    last_sell_at: None,
+                    pending: None,
+                    lot: None,
+                    day_ends: DateTime::<Utc>::MIN_UTC,
+                });
+                Ok(Some(self.instances.len() - 1))
+            }
+            Err(BuildError::WrongMarket { .. } | BuildError::NotInTickerList(_)) => {
+                self.stats.skipped_symbols.push(symbol);
+                Ok(None)
+            }
+            Err(error) => Err(BacktestError::Build { symbol, error }),
+        }
+    }
+
+    /// Feeds one event: renews the day's reference data, fills a pending order (next-event fills), updates
+    /// prices, runs the strategy and turns its signals into orders through the risk engine.
+    #[inline]
+    pub fn on_event(&mut self, event: &MarketEvent) -> Result<(), BacktestError> {
+        let symbol = event.symbol();
+        if symbol.market() != self.settings.market || self.settings.symbol.is_some_and(|s| s != symbol) {
+            return Ok(());
+        }
+        let Some(idx) = self.find(symbol)? else { return Ok(()) };
+        let ts = event.ts();
+        if self.day_ends.is_none_or(|end| ts >= end) {
+            self.start_day(ts);
+        }
+        let (first, close) = match event {
+            MarketEvent::Trade(t) => (Some(t.price), None),
+            MarketEvent::Bar(b) => (Some(b.open), Some(b.close)),
+            MarketEvent::Book(_) => (None, None),
+        };
+        if let Some(first) = first {
+            if ts >= self.instances[idx].day_ends {
+                self.renew_symbol_day(idx, ts, first)?;
+            }
+            self.set_last_price(idx, first);
+            if let Some(intent) = self.instances[idx].pending.take() {
+                self.execute(idx, &intent, first, ts)?;
+            }
+        }
+        if let Some(close) = close {
+            self.set_last_price(idx, close);
+        }
+        let equity = self.equity();
+        let instance = &mut self.instances[idx];
+        let ctx = Context {
+            now: ts,
+            position: instance.position,
+            available_cash: self.cash_available,
+            equity,
+            order_pending: instance.pending.is_some(),
+            last_buy_at: instance.last_buy_at,
+            last_sell_at: instance.last_sell_at,
+        };
+        instance.strategy.on_event(event, &ctx, &mut self.signals);
+        if !self.signals.is_empty() {
+            let base = close.or(first).or(instance.last_price);
+            self.handle_signals(idx, base, ts)?;
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn start_day(&mut self, ts: DateTime<Utc>) {
+        let (date, ends) = local_day(ts, self.settings.tz);
+        self.day_ends = Some(ends);
+        self.risk.start_day(self.equity());
+        self.engine.forget_orders_before(date);
+    }
+
+    /// New reference data for a new trading day: the tax date, and KRX limits around the previous close (the
+    /// first price seen, on the first day).
+    #[cold]
+    fn renew_symbol_day(&mut self, idx: usize, ts: DateTime<Utc>, price: Price) -> Result<(), BacktestError> {
+        let s = self.settings;
+        let instance = &mut self.instances[idx];
+        let (date, ends) = local_day(ts, s.tz);
+        instance.day_ends = ends;
+        let symbol = instance.symbol;
+        let spec = match s.market {
+            Market::Krx => {
+                let base = instance.last_price.unwrap_or(price);
+                let won = to_won(base).map_err(|_| BacktestError::OffGridKrxPrice { symbol, ts, price: base })?;
+                SymbolSpec::krx(symbol, s.board, s.instrument, won, date)
+            }
+            Market::Us => SymbolSpec::us(symbol, date),
+        };
+        let spec = spec.map_err(|e| BacktestError::Engine { symbol, ts, error: e.into() })?;
+        self.engine.set_symbol(spec).map_err(|error| BacktestError::Engine { symbol, ts, error })
+    }
+
+    #[inline]
+    fn set_last_price(&mut self, idx: usize, price: Price) {
+        let instance = &mut self.instances[idx];
+        if let Some(position) = &mut instance.position {
+            let old = instance.last_price.unwrap_or(price);
+            if old != price {
+                self.holdings_value += (price.value() - old.value()) * position.qty.as_decimal();
+            }
+            position.mark(price);
+        }
+        instance.last_price = Some(price);
+    }
+
+    fn account_view(&self, idx: usize) -> AccountView {
+        let instance = &self.instances[idx];
+        AccountView {
+            equity: self.equity(),
+            available_cash: self.cash_available,
+            open_positions: self.instances.iter().filter(|i| i.position.is_some()).count(),
+            position: instance.position,
+            order_pending: instance.pending.is_some(),
+            last_price: instance.last_price,
+        }
+    }
+
+    #[cold]
+    fn handle_signals(&mut self, idx: usize, base: Option<Price>, ts: DateTime<Utc>) -> Result<(), BacktestError> {
+        let signals = std::mem::take(&mut self.signals);
+        let mut result = Ok(());
+        for signal in &signals {
+            self.stats.signals += 1;
+            let view = self.account_view(idx);
+            match self.risk.evaluate(signal, &view, ts) {
+                RiskDecision::Refuse(reason) => *self.stats.refused.entry(refuse_label(&reason)).or_default() += 1,
+                RiskDecision::Approve(intent) => match (self.settings.fill, base) {
+                    (FillModel::Next, _) => self.instances[idx].pending = Some(intent),
+                    (FillModel::Close, Some(base)) => {
+                        result = self.execute(idx, &intent, base, ts);
+                        if result.is_err() {
+                            break;
+                        }
+                    }
+                    (FillModel::Close, None) => *self.stats.rejected.entry("no_price").or_default() += 1,
+                },
+            }
+        }
+        self.signals = signals;
+        self.signals.clear();
+        result
+    }
+
+    fn reject(&mut self, label: &'static str) {
+        *self.stats.rejected.entry(label).or_default() += 1;
+    }
+
+    /// Fills an approved order completely at `base` moved by the slippage, through the engine: the order is
+    /// submitted against a one-level book at that price, so the engine's own fee, cash and cost-basis rules
+    /// book it. A buy is cut to what the cash pays for at the fill price, commission included (a next-bar
+    /// open can gap above the price the risk rules sized at).
+    fn execute(
+        &mut self,
+        idx: usize,
+        intent: &OrderIntent,
+        base: Price,
+        ts: DateTime<Utc>,
+    ) -> Result<(), BacktestError> {
+        let symbol = self.instances[idx].symbol;
+        let Some(spec) = self.engine.spec(&symbol).copied() else {
+            self.reject("unknown_symbol");
+            return Ok(());
+        };
+        let price = match slipped_price(&spec.rules, base, intent.side, self.settings.slippage_ticks) {
+            Ok(p) => p,
+            Err(SlipError::NotWholeWon) => {
+                self.reject("off_tick");
+                return Ok(());
+            }
+        };
+        let qty = match intent.side {
+            Side::Sell => intent.qty,
+            Side::Buy => match self.engine.buyable(&symbol, Some(price)) {
+                Ok(b) => intent.qty.min(b.qty),
+                Err(reason) => {
+                    self.reject(reject_label(&reason));
+                    return Ok(());
+                }
+            },
+        };
+        if qty.is_zero() {
+            self.reject("insufficient_cash");
+            return Ok(());
+        }
+        let level = [Level { price, qty }, Level::default(), Level::default(), Level::default(), Level::default()];
+        let mut side_levels = [Level::default(); 10];
+        side_levels[..5].copy_from_slice(&level);
+        let empty = [Level::default(); 10];
+        let (asks, bids) = match intent.side {
+            Side::Buy => (side_levels, empty),
+            Side::Sell => (empty, side_levels),
+        };
+        self.engine.on_book(&Book { symbol, ts, asks, bids, depth: 1 });
+        let mut events = std::mem::take(&mut self.engine_events);
+        events.clear();
+        let submitted = self.engine.submit(NewOrder::limit(symbol, intent.side, price, qty), true, ts, &mut events);
+        let mut result = Ok(());
+        match submitted {
+            Err(reason) => self.reject(reject_label(&reason)),
+            Ok(order) => {
+                for event in &events {
+                    if let EngineEvent::Filled(fill) = event {
+                        result = self.apply_fill(idx, fill, intent);
+                        if result.is_err() {
+                            break;
+                        }
+                    }
+                }
+                // The one-level book covers the whole order, so nothing rests; if something ever did, it must
+                // not linger and fill later against prints this backtest never feeds the engine.
+                if self.engine.order(order).is_some_and(|o| o.status.is_live()) {
+                    events.clear();
+                    let _ = self.engine.cancel(order, true, ts, &mut events);
+                    self.reject("unfilled");
+                } else if self.engine.order(order).is_some_and(|o| o.status != OrderStatus::Filled) {
+                    self.reject("unfilled");
+                }
+            }
+        }
+        events.clear();
+        self.engine_events = events;
+        self.refresh_cash();
+        result
+    }
+
+    fn apply_fill(&mut self, idx: usize, fill: &Fill, intent: &OrderIntent) -> Result<(), BacktestError> {
+        let currency = self.settings.currency;
+        let instance = &mut self.instances[idx];
+        let symbol = instance.symbol;
+        let report = FillReport {
+            symbol,
+            side: fill.side,
+            qty: fill.qty,
+            price: fill.price,
+            ts: fill.ts,
+            strategy_id: Some(intent.strategy_id.clone()),
+        };
+        instance.position = Position::apply_fill(instance.position, &report)
+            .map_err(|error| BacktestError::Position { symbol, error })?;
+        instance.strategy.on_fill(&report);
+        let fees = fill.fees.commission.amount + fill.fees.tax.amount;
+        self.stats.fees_paid += fees;
+        self.stats.fills += 1;
+        let last = instance.last_price.unwrap_or(fill.price).value();
+        let notional = fill.price.value().checked_mul(fill.qty.as_decimal()).ok_or(BacktestError::Overflow(symbol))?;
+        let held_value = last.checked_mul(fill.qty.as_decimal()).ok_or(BacktestError::Overflow(symbol))?;
+        match fill.side {
+            Side::Buy => {
+                self.holdings_value += held_value;
+                instance.lot = Some(OpenLot::buy(instance.lot, fill.ts, fill.qty, notional, fees));
+                instance.last_buy_at = Some(fill.ts);
+            }
+            Side::Sell => {
+                self.holdings_value -= held_value;
+                instance.last_sell_at = Some(fill.ts);
+                let reason = match intent.kind {
+                    SignalKind::Exit(reason) => reason,
+                    SignalKind::Entry => ExitReason::SignalExit,
+                };
+                if let Some(lot) = instance.lot.take() {
+                    let (rest, trade) = lot.sell(
+                        intent.strategy_id.clone(),
+                        symbol,
+                        currency,
+                        fill.ts,
+                        fill.qty,
+                        fill.price,
+                        fees,
+                        fill.realised_pnl,
+                        reason,
+                    );
+                    instance.lot = rest;
+                    self.trades.push(trade);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the run: counts orders left pending and the skipped events, and lists the holdings still open.
+    pub fn finish(&mut self) -> Vec<OpenHolding> {
+        let mut open = Vec::new();
+        for instance in &mut self.instances {
+            if instance.pending.take().is_some() {
+                self.stats.unfilled_at_end += 1;
+            }
+            self.stats.rejected_events += instance.strategy.rejected_events();
+            if let (Some(lot), Some(last)) = (instance.lot, instance.last_price) {
+                let value = last.value() * lot.qty.as_decimal();
+                open.push(OpenHolding {
+                    symbol: instance.symbol,
+                    qty: lot.qty,
+                    entry_ts: lot.entry_ts,
+                    cost: lot.cost,
+                    last_price: last,
+                    unrealised_pnl: value - lot.cost - lot.buy_fees,
+                });
+            }
+        }
+        open
+    }
+}

@@ -1,0 +1,43 @@
+//! The admin endpoint (loopback only): inject faults and read the simulator's counters.
+//! `POST /sim-admin/fault` with a [`Fault`] as JSON (`{"kind":"stall_ws","ms":500}`); `GET /sim-admin/status`.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+
+use crate::exchange::{Shared, lock};
+use crate::faults::{Fault, apply_fault};
+
+fn loopback(req: &HttpRequest) -> bool {
+    req.peer_addr().is_some_and(|a| a.ip().is_loopback())
+}
+
+pub async fn fault(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -> HttpResponse {
+    if !loopback(&req) {
+        return HttpResponse::Forbidden().body("the admin endpoint answers loopback clients only");
+    }
+    let fault: Fault = match serde_json::from_slice(&body) {
+        Ok(f) => f,
+        Err(e) => return HttpResponse::BadRequest().body(format!("not a fault: {e}")),
+    };
+    let mut ex = lock(&shared);
+    apply_fault(&mut ex, &fault);
+    let _ = ex.ws.flush();
+    HttpResponse::Ok().json(json!({ "applied": fault }))
+}
+
+pub async fn status(req: HttpRequest, shared: web::Data<Shared>) -> HttpResponse {
+    if !loopback(&req) {
+        return HttpResponse::Forbidden().body("the admin endpoint answers loopback clients only");
+    }
+    let ex = lock(&shared);
+    HttpResponse::Ok().json(json!({
+        "env": ex.env(),
+        "virtual_time": ex.now.to_rfc3339(),
+        "krx_open": ex.open[0],
+        "us_open": ex.open[1],
+        "accounts": ex.accounts.len(),
+        "ws_sessions": ex.ws.len(),
+        "stats": ex.stats,
+        "faults_injected": ex.faults.injected,
+    }))
+}

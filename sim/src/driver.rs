@@ -1,0 +1,219 @@
+//! The market driver: every `tick_ms` of real time it moves the virtual clock, advances the tape, feeds the
+//! prints and books to every account's engine (fills → notices), encodes the subscribed data frames once per
+//! symbol and fans them out, keeps sessions alive with PINGPONG, and hands each session one batch.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use kis_model::{Market, MarketEvent};
+use kis_protocol::ws::{FrameEncoder, H0stcnt0Owned, Hdfscnt0Owned};
+use kis_synth::MarketSource;
+
+use crate::exchange::{Exchange, Shared, Tape, lock, market_slot};
+use crate::faults::{Fault, ScheduledFault, apply_fault};
+use crate::feed::{self, hms, kst_of};
+use crate::ws::hub::Channel;
+
+/// Driver-owned scratch, so a step allocates nothing once warm.
+pub struct Driver {
+    events: Vec<MarketEvent>,
+    encoder: FrameEncoder,
+    krx_group: Vec<H0stcnt0Owned>,
+    us_group: Vec<Hdfscnt0Owned>,
+    group_of: Option<usize>,
+    scheduled: Vec<ScheduledFault>,
+    last_save: Instant,
+}
+
+/// KIS caps a frame at 999 records.
+const MAX_GROUP: usize = 999;
+
+impl Driver {
+    pub fn new(mut scheduled: Vec<ScheduledFault>) -> Driver {
+        scheduled.sort_by_key(|f| std::cmp::Reverse(f.after_ms));
+        Driver {
+            events: Vec::with_capacity(4096),
+            encoder: FrameEncoder::new(),
+            krx_group: Vec::new(),
+            us_group: Vec::new(),
+            group_of: None,
+            scheduled,
+            last_save: Instant::now(),
+        }
+    }
+
+    /// Runs until `stop` fires. Lives on the caller's actix-rt arbiter.
+    pub async fn run(mut self, shared: Shared, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let tick = Duration::from_millis(lock(&shared).cfg.tick_ms);
+        let mut interval = tokio::time::interval(tick);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = interval.tick() => {}
+                _ = stop.changed() => break,
+            }
+            let mut ex = lock(&shared);
+            self.step(&mut ex);
+        }
+        let ex = lock(&shared);
+        if let Err(e) = ex.save_state() {
+            tracing::error!(error = %e, "state not saved");
+        }
+    }
+
+    /// One step to the virtual time that corresponds to now.
+    pub fn step(&mut self, ex: &mut Exchange) {
+        let real_now = Instant::now();
+        let elapsed = real_now.saturating_duration_since(ex.started);
+        while self.scheduled.last().is_some_and(|f| Duration::from_millis(f.after_ms) <= elapsed) {
+            if let Some(f) = self.scheduled.pop() {
+                apply_fault(ex, &f.fault);
+            }
+        }
+        let target = ex.clock.virtual_at(elapsed);
+        self.advance(ex, target);
+        let stalled = ex.faults.stalled(real_now);
+        if stalled {
+            ex.ws.discard_pending();
+        } else {
+            let cfg = ex.cfg.clone();
+            let stamp = kst_of(ex.now).format("%Y%m%d%H%M%S").to_string();
+            let dead = ex.ws.keepalive(
+                real_now,
+                Duration::from_millis(cfg.ws.ping_interval_ms),
+                Duration::from_millis(cfg.ws.ping_timeout_ms),
+                &stamp,
+            );
+            for id in dead {
+                tracing::info!(session = id, "dropping a WebSocket session that did not answer PINGPONG");
+                ex.ws.close(id);
+                ex.stats.sessions_dropped += 1;
+            }
+            let (_, bytes, dropped) = ex.ws.flush();
+            ex.stats.bytes_sent += bytes;
+            ex.stats.sessions_dropped += dropped.len() as u64;
+        }
+        if ex.cfg.state_file.is_some() && self.last_save.elapsed() >= Duration::from_secs(ex.cfg.state_save_secs) {
+            self.last_save = Instant::now();
+            if let Err(e) = ex.save_state() {
+                tracing::error!(error = %e, "state not saved");
+            }
+        }
+    }
+
+    /// Advances the tape to `target` and processes what it produced.
+    pub fn advance(&mut self, ex: &mut Exchange, target: DateTime<Utc>) {
+        self.events.clear();
+        let events = &mut self.events;
+        let result = match &mut ex.tape {
+            Tape::Synthetic => ex.market.advance_to(target, &mut |e| events.push(*e)).map_err(|e| e.to_string()),
+            Tape::Replay(r) => r.advance_to(target, &mut |e| events.push(*e)).map_err(|e| e.to_string()),
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "market tape stopped");
+        }
+        ex.now = ex.now.max(target);
+        let mut closing = Vec::new();
+        for market in [Market::Krx, Market::Us] {
+            let (open, date) = ex.compute_open(market);
+            let slot = market_slot(market);
+            if open && !ex.open[slot] {
+                if let Some(date) = date {
+                    ex.on_open(market, date);
+                }
+            } else if !open && ex.open[slot] {
+                closing.push(market);
+            }
+            ex.open[slot] = open;
+        }
+        let events = std::mem::take(&mut self.events);
+        for event in &events {
+            self.process(ex, event);
+        }
+        self.flush_group(ex);
+        self.events = events;
+        for market in closing {
+            ex.on_close(market);
+        }
+    }
+
+    fn process(&mut self, ex: &mut Exchange, event: &MarketEvent) {
+        let Some(&index) = ex.feed_index.get(&event.symbol()) else { return };
+        match event {
+            MarketEvent::Trade(t) => {
+                ex.stats.trades += 1;
+                let kst = kst_of(t.ts);
+                let time = hms(kst.time());
+                let f = &mut ex.feeds[index];
+                let qty = f.on_trade(t, time);
+                ex.feed_engines(event);
+                if ex.ws.subscribers(Channel::Trade, index).is_empty() {
+                    return;
+                }
+                if self.group_of != Some(index) || self.krx_group.len() + self.us_group.len() >= MAX_GROUP {
+                    self.flush_group(ex);
+                }
+                self.group_of = Some(index);
+                let f = &ex.feeds[index];
+                let buy = !matches!(t.aggressor, Some(kis_model::Side::Sell));
+                match t.symbol.market() {
+                    Market::Krx => self.krx_group.push(f.h0stcnt0(qty, buy, time, kst.date_naive())),
+                    Market::Us => {
+                        let local = t.ts.with_timezone(&chrono_tz::America::New_York);
+                        self.us_group.push(f.hdfscnt0(qty, local, kst));
+                    }
+                }
+            }
+            MarketEvent::Book(b) => {
+                ex.stats.books += 1;
+                ex.feeds[index].on_book(b);
+                ex.feed_engines(event);
+                if ex.ws.subscribers(Channel::Book, index).is_empty() {
+                    return;
+                }
+                self.flush_group(ex);
+                let f = &ex.feeds[index];
+                let kst = kst_of(b.ts);
+                let frame = match b.symbol.market() {
+                    Market::Krx => self.encoder.typed(&[feed::h0stasp0(f, b, hms(kst.time()))]),
+                    Market::Us => {
+                        let local = b.ts.with_timezone(&chrono_tz::America::New_York);
+                        self.encoder.typed(&[feed::hdfsasp0(f, b, local, kst)])
+                    }
+                };
+                if let Ok(text) = frame {
+                    let ids = ex.ws.subscribers(Channel::Book, index).to_vec();
+                    ex.stats.frames_sent += ex.ws.fan_out(&ids, text.as_bytes());
+                }
+            }
+            MarketEvent::Bar(_) => {}
+        }
+    }
+
+    /// Sends the pending run of same-symbol prints as one frame (`NNN` = number of prints).
+    fn flush_group(&mut self, ex: &mut Exchange) {
+        let Some(index) = self.group_of.take() else { return };
+        let frame = if !self.krx_group.is_empty() {
+            self.encoder.typed(&self.krx_group)
+        } else if !self.us_group.is_empty() {
+            self.encoder.typed(&self.us_group)
+        } else {
+            return;
+        };
+        match frame {
+            Ok(text) => {
+                let ids = ex.ws.subscribers(Channel::Trade, index).to_vec();
+                ex.stats.frames_sent += ex.ws.fan_out(&ids, text.as_bytes());
+            }
+            Err(e) => tracing::error!(error = %e, "cannot encode a trade frame"),
+        }
+        self.krx_group.clear();
+        self.us_group.clear();
+    }
+}
+
+/// Applies a fault now (admin endpoint and scheduled faults).
+pub fn inject(shared: &Shared, fault: &Fault) {
+    let mut ex = lock(shared);
+    apply_fault(&mut ex, fault);
+}

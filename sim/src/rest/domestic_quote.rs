@@ -1,0 +1,228 @@
+//! Domestic quotes, candles and rankings.
+
+use chrono::NaiveDate;
+use kis_model::{Bar, InstrumentKind, Market, Symbol, daily_limits, krx_tick_size};
+use kis_protocol::rest::domestic_quote::*;
+use kis_protocol::rest::domestic_rank::*;
+use kis_synth::Direction;
+
+use crate::exchange::Exchange;
+use crate::feed::{SymFeed, kst_of, ymd};
+use crate::kis_error::{self as kis, KisError};
+use crate::rest::{Call, Handled, decode, inquiry};
+
+fn sign_code(change: i64) -> &'static str {
+    match change.cmp(&0) {
+        std::cmp::Ordering::Greater => "2",
+        std::cmp::Ordering::Less => "5",
+        std::cmp::Ordering::Equal => "3",
+    }
+}
+
+fn rate(change: i64, base: i64) -> String {
+    if base == 0 {
+        return "0.00".into();
+    }
+    rust_decimal::Decimal::new(change * 10_000 / base, 2).to_string()
+}
+
+pub fn krx_feed<'a>(ex: &'a Exchange, code: &str) -> Result<&'a SymFeed, KisError> {
+    let symbol = Symbol::krx(code.trim()).map_err(|_| kis::UNKNOWN_SYMBOL_QUOTE)?;
+    ex.feed_of(&symbol).ok_or(kis::UNKNOWN_SYMBOL_QUOTE)
+}
+
+pub fn price(ex: &mut Exchange, call: &Call<'_>) -> Handled {
+    let req = decode(call.params, InquirePriceRequest::from_pairs)?;
+    let f = krx_feed(ex, &req.fid_input_iscd)?;
+    let base = u64::try_from(f.prev_close).unwrap_or(0);
+    let limits = daily_limits(base, InstrumentKind::Stock);
+    let change = f.last - f.prev_close;
+    let output = InquirePriceOutput {
+        iscd_stat_cls_code: "55".into(),
+        marg_rate: "20.00".into(),
+        rprs_mrkt_kor_name: "KOSPI".into(),
+        temp_stop_yn: "N".into(),
+        stck_prpr: f.last.to_string(),
+        prdy_vrss: change.to_string(),
+        prdy_vrss_sign: sign_code(change).into(),
+        prdy_ctrt: rate(change, f.prev_close),
+        acml_tr_pbmn: f.cum_value.to_string(),
+        acml_vol: f.cum_vol.to_string(),
+        stck_oprc: f.open.to_string(),
+        stck_hgpr: f.high.to_string(),
+        stck_lwpr: f.low.to_string(),
+        stck_mxpr: limits.upper.to_string(),
+        stck_llam: limits.lower.to_string(),
+        stck_sdpr: f.prev_close.to_string(),
+        wghn_avrg_stck_prc: if f.cum_vol > 0 { (f.cum_value / i128::from(f.cum_vol)).to_string() } else { "0".into() },
+        aspr_unit: krx_tick_size(u64::try_from(f.last).unwrap_or(0), InstrumentKind::Stock).to_string(),
+        hts_deal_qty_unit_val: "1".into(),
+        lstn_stcn: f.shares_outstanding.to_string(),
+        stck_shrn_iscd: f.symbol.code().to_string(),
+        vi_cls_code: "N".into(),
+        ..InquirePriceOutput::default()
+    };
+    inquiry(InquirePriceBody { output })
+}
+
+fn minute_rows(bars: &[Bar], until_hhmmss: &str, date_filter: Option<NaiveDate>) -> Vec<MinuteBar> {
+    let mut acc = 0i128;
+    let mut rows: Vec<MinuteBar> = bars
+        .iter()
+        .filter(|b| date_filter.is_none_or(|d| kst_of(b.ts).date_naive() == d))
+        .filter(|b| until_hhmmss.trim().is_empty() || kst_of(b.ts).format("%H%M%S").to_string().as_str() <= until_hhmmss.trim())
+        .map(|b| {
+            acc += i128::from(u64::try_from(b.close.value().trunc().mantissa()).unwrap_or(0)) * i128::from(b.volume);
+            let k = kst_of(b.ts);
+            MinuteBar {
+                stck_bsop_date: ymd(k.date_naive()),
+                stck_cntg_hour: k.format("%H%M00").to_string(),
+                stck_prpr: b.close.value().to_string(),
+                stck_oprc: b.open.value().to_string(),
+                stck_hgpr: b.high.value().to_string(),
+                stck_lwpr: b.low.value().to_string(),
+                cntg_vol: b.volume.to_string(),
+                acml_tr_pbmn: acc.to_string(),
+            }
+        })
+        .collect();
+    rows.reverse();
+    rows.truncate(30);
+    rows
+}
+
+fn summary(f: &SymFeed) -> MinuteChartSummary {
+    let change = f.last - f.prev_close;
+    MinuteChartSummary {
+        prdy_vrss: change.to_string(),
+        prdy_vrss_sign: sign_code(change).into(),
+        prdy_ctrt: rate(change, f.prev_close),
+        stck_prdy_clpr: f.prev_close.to_string(),
+        acml_vol: f.cum_vol.to_string(),
+        acml_tr_pbmn: f.cum_value.to_string(),
+        hts_kor_isnm: f.symbol.code().to_string(),
+        stck_prpr: f.last.to_string(),
+    }
+}
+
+pub fn minute_today(ex: &mut Exchange, call: &Call<'_>) -> Handled {
+    let req = decode(call.params, MinuteTodayRequest::from_pairs)?;
+    let f = krx_feed(ex, &req.fid_input_iscd)?;
+    let bars = ex.market.minute_bars(&f.symbol).unwrap_or_default();
+    inquiry(MinuteChartBody { output1: summary(f), output2: minute_rows(&bars, &req.fid_input_hour_1, None) })
+}
+
+/// Only the current day's bars are kept by the synthetic market; older days answer with no rows.
+pub fn minute_by_day(ex: &mut Exchange, call: &Call<'_>) -> Handled {
+    let req = decode(call.params, MinuteByDayRequest::from_pairs)?;
+    let f = krx_feed(ex, &req.fid_input_iscd)?;
+    let date = NaiveDate::parse_from_str(req.fid_input_date_1.trim(), "%Y%m%d").map_err(|_| kis::BAD_REQUEST)?;
+    let bars = ex.market.minute_bars(&f.symbol).unwrap_or_default();
+    inquiry(MinuteChartBody { output1: summary(f), output2: minute_rows(&bars, &req.fid_input_hour_1, Some(date)) })
+}
+
+pub fn period(ex: &mut Exchange, call: &Call<'_>) -> Handled {
+    let req = decode(call.params, PeriodCandlesRequest::from_pairs)?;
+    let f = krx_feed(ex, &req.fid_input_iscd)?;
+    let parse = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y%m%d").map_err(|_| kis::BAD_REQUEST);
+    let (from, to) = (parse(&req.fid_input_date_1)?, parse(&req.fid_input_date_2)?);
+    let mut bars = ex.market.daily_bars(&f.symbol).unwrap_or_default();
+    if let Some(today) = ex.market.today_bar(&f.symbol) {
+        bars.push(today);
+    }
+    let mut prev: Option<rust_decimal::Decimal> = None;
+    let mut rows = Vec::new();
+    for b in &bars {
+        let d = kst_of(b.ts).date_naive();
+        let change = prev.map(|p| b.close.value() - p).unwrap_or_default();
+        prev = Some(b.close.value());
+        if d < from || d > to {
+            continue;
+        }
+        rows.push(PeriodBar {
+            stck_bsop_date: ymd(d),
+            stck_clpr: b.close.value().to_string(),
+            stck_oprc: b.open.value().to_string(),
+            stck_hgpr: b.high.value().to_string(),
+            stck_lwpr: b.low.value().to_string(),
+            acml_vol: b.volume.to_string(),
+            prdy_vrss: change.to_string(),
+            prdy_vrss_sign: sign_code(change.mantissa().signum() as i64).into(),
+            mod_yn: "N".into(),
+            flng_cls_code: "00".into(),
+            ..PeriodBar::default()
+        });
+    }
+    rows.reverse();
+    rows.truncate(100);
+    let change = f.last - f.prev_close;
+    let limits = daily_limits(u64::try_from(f.prev_close).unwrap_or(0), InstrumentKind::Stock);
+    let output1 = PeriodChartSummary {
+        prdy_vrss: change.to_string(),
+        prdy_vrss_sign: sign_code(change).into(),
+        prdy_ctrt: rate(change, f.prev_close),
+        stck_prdy_clpr: f.prev_close.to_string(),
+        acml_vol: f.cum_vol.to_string(),
+        stck_prpr: f.last.to_string(),
+        stck_shrn_iscd: f.symbol.code().to_string(),
+        stck_mxpr: limits.upper.to_string(),
+        stck_llam: limits.lower.to_string(),
+        stck_oprc: f.open.to_string(),
+        stck_hgpr: f.high.to_string(),
+        stck_lwpr: f.low.to_string(),
+        lstn_stcn: f.shares_outstanding.to_string(),
+        ..PeriodChartSummary::default()
+    };
+    inquiry(PeriodCandlesBody { output1, output2: rows })
+}
+
+pub fn volume_rank(ex: &mut Exchange, call: &Call<'_>) -> Handled {
+    let _req = decode(call.params, VolumeRankRequest::from_pairs)?;
+    let output = ex
+        .market
+        .volume_rank(Market::Krx, 30)
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| VolumeRankRow {
+            hts_kor_isnm: ex.names.get(&s.symbol).cloned().unwrap_or_default(),
+            mksc_shrn_iscd: s.symbol.code().to_string(),
+            data_rank: (i + 1).to_string(),
+            stck_prpr: s.last.value().to_string(),
+            prdy_vrss_sign: sign_code(s.change.mantissa().signum() as i64).into(),
+            prdy_vrss: s.change.to_string(),
+            prdy_ctrt: s.change_rate.to_string(),
+            acml_vol: s.cum_volume.to_string(),
+            acml_tr_pbmn: s.cum_value.amount.trunc().to_string(),
+            ..VolumeRankRow::default()
+        })
+        .collect();
+    inquiry(VolumeRankBody { output })
+}
+
+pub fn fluctuation_rank(ex: &mut Exchange, call: &Call<'_>) -> Handled {
+    let req = decode(call.params, FluctuationRankRequest::from_pairs)?;
+    let direction = match req.fid_rank_sort_cls_code.trim() {
+        "1" | "3" => Direction::Fall,
+        _ => Direction::Rise,
+    };
+    let output = ex
+        .market
+        .fluctuation_rank(Market::Krx, 30, direction)
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| FluctuationRankRow {
+            stck_shrn_iscd: s.symbol.code().to_string(),
+            data_rank: (i + 1).to_string(),
+            hts_kor_isnm: ex.names.get(&s.symbol).cloned().unwrap_or_default(),
+            stck_prpr: s.last.value().to_string(),
+            prdy_vrss: s.change.to_string(),
+            prdy_vrss_sign: sign_code(s.change.mantissa().signum() as i64).into(),
+            prdy_ctrt: s.change_rate.to_string(),
+            acml_vol: s.cum_volume.to_string(),
+            stck_hgpr: s.high.value().to_string(),
+            stck_lwpr: s.low.value().to_string(),
+            ..FluctuationRankRow::default()
+        })
+        .collect();
+    inquiry(FluctuationRankBody { output })
+}

@@ -1,0 +1,332 @@
+//! US orders (limit, LOO/LOC/MOO/MOC; paper limit-only), modify/cancel, quotes, minute and daily candles,
+//! balance, buyable amount, unfilled orders and order history.
+
+use std::str::FromStr;
+
+use kis_engine::{ModifyRequest, NewOrder, Order, OrderCode, OrderKind};
+use kis_model::{Currency, Environment, Market, OrderId, OrderNo, Price, Qty, Side, Symbol, UsExchange, UsOrdDvsn};
+use kis_protocol::rest::overseas_account::*;
+use kis_protocol::rest::overseas_order::{UsModifyCancelBody, UsOrderBody};
+use kis_protocol::rest::overseas_quote::*;
+use kis_protocol::tr_id::Op;
+use rust_decimal::Decimal;
+
+use crate::exchange::Exchange;
+use crate::feed::{SymFeed, kst_of, ymd};
+use crate::kis_error::{self as kis, KisError};
+use crate::rest::domestic_order::{ack, parse_qty};
+use crate::rest::{Call, Handled, check_account, decode, inquiry, ok};
+
+fn d4(cents: i64) -> String {
+    Decimal::new(cents * 100, 4).to_string()
+}
+
+fn us_feed<'a>(ex: &'a Exchange, exchange: &str, ticker: &str, err: KisError) -> Result<&'a SymFeed, KisError> {
+    let exchange = UsExchange::parse(exchange.trim()).map_err(|_| err)?;
+    let symbol = Symbol::us(exchange, ticker.trim()).map_err(|_| err)?;
+    ex.feed_of(&symbol).ok_or(err)
+}
+
+fn parse_price(text: &str) -> Result<Price, KisError> {
+    let d = Decimal::from_str(text.trim()).map_err(|_| kis::OFF_TICK)?;
+    Price::new(d).map_err(|_| kis::OFF_TICK)
+}
+
+pub fn order(ex: &mut Exchange, call: &Call<'_>) -> Handled {
+    let body = decode(call.params, UsOrderBody::from_pairs)?;
+    check_account(ex, call, &body.cano, &body.acnt_prdt_cd)?;
+    let side = if call.op == Op::UsBuy { Side::Buy } else { Side::Sell };
+    let f = us_feed(ex, &body.ovrs_excg_cd, &body.pdno, kis::UNKNOWN_SYMBOL_ORDER)?;
+    let (symbol, last) = (f.symbol, f.last);
+    let qty = parse_qty(&body.ord_qty)?;
+    let code = UsOrdDvsn::from_code(body.ord_dvsn.trim()).map_err(|_| kis::BAD_ORD_DVSN)?;
+    if ex.env() == Environment::Paper && code != UsOrdDvsn::Limit {
+        return Err(kis::BAD_ORD_DVSN);
+    }
+    code.check_side(side).map_err(|_| kis::BAD_ORD_DVSN)?;
+    // The auction kinds are matched as limits: LOO/LOC at their limit, MOO/MOC at the last price.
+    let price = match code {
+        UsOrdDvsn::Limit | UsOrdDvsn::Loo | UsOrdDvsn::Loc => parse_price(&body.ovrs_ord_unpr)?,
+        UsOrdDvsn::Moo | UsOrdDvsn::Moc => Price::new(Decimal::new(last, 2)).map_err(|_| kis::OFF_TICK)?,
+        UsOrdDvsn::Twap | UsOrdDvsn::Vwap => return Err(kis::BAD_ORD_DVSN),
+    };
+    if price.is_zero() {
+        return Err(kis::OFF_TICK);
+    }
+    let order = NewOrder::new(symbol, side, OrderKind::Limit(price), qty).with_code(OrderCode::Us(code));
+    let placed = ex.submit(call.account, order)?;
+    ack(ex, placed.id)
+}
+
+pub fn rvsecncl(ex: &mut Exchange, call: &Call<'_>) -> Handled {
+    let body = decode(call.params, UsModifyCancelBody::from_pairs)?;
+    check_account(ex, call, &body.cano, &body.acnt_prdt_cd)?;
+    let no = OrderNo::parse(body.orgn_odno.trim()).map_err(|_| kis::NO_SUCH_ORDER)?;
+    let branch = ex.accounts[call.account].engine.config().branch;
+    let id = OrderId { branch, order_no: no };
+    let new_id = match body.rvse_cncl_dvsn_cd.trim() {
+        "01" => {
+            let price = parse_price(&body.ovrs_ord_unpr)?;
+            let order = ex.accounts[call.account].engine.order(id).cloned().ok_or(kis::NO_SUCH_ORDER)?;
+            let qty = parse_qty(&body.ord_qty).ok().map(|q| Qty::new(order.filled.shares() + q.shares()));
+            ex.modify_or_cancel(call.account, id, Some(ModifyRequest { price: Some(price), qty }))?
+        }
+        "02" => ex.modify_or_cancel(call.account, id, None)?,
+        _ => return Err(kis::BAD_REQUEST),
+    };
+    ack(ex, new_id)
+}
+
+fn sign(change: i64) -> &'static str {
+    match change.cmp(&0) {
+        std::cmp::Ordering::Greater => "2",
+        std::cmp::Ordering::Less => "5",
+        std::cmp::Ordering::Equal => "3",
+    }
+}
+
+pub fn price(ex: &mut Exchange, call: &Call<'_>) -> Handled {
+    let req = decode(call.params, UsPriceRequest::from_pairs)?;
+    let f = us_feed(ex, &req.excd, &req.symb, kis::UNKNOWN_SYMBOL_QUOTE)?;
+    let change = f.last - f.prev_close;
+    let rate = if f.prev_close == 0 { Decimal::ZERO } else { Decimal::new(change * 10_000 / f.prev_close, 2) };
+    let output = UsPriceOutput {
+        rsym: f.tr_key.clone(),
+        zdiv: "4".into(),
+        base: d4(f.prev_close),
+        pvol: "0".into(),
+        last: d4(f.last),
+        sign: sign(change).into(),
+        diff: d4(change.abs()),
+        rate: rate.to_string(),
+        tvol: f.cum_vol.to_string(),
+        tamt: Decimal::new(i64::try_from(f.cum_value).unwrap_or(i64::MAX), 2).to_string(),
+        ordy: "매도가능".into(),
+    };
+    inquiry(UsPriceBody { output })
+}
+
+pub fn minute_candles(ex: &mut Exchange, call: &Call<'_>) -> Handled {
+    let req = decode(call.params, UsMinuteCandlesRequest::from_pairs)?;
+    let f = us_feed(ex, &req.excd, &req.symb, kis::UNKNOWN_SYMBOL_QUOTE)?;
+    let nrec: usize = req.nrec.trim().parse().unwrap_or(120).clamp(1, 120);
+    let bars = ex.market.minute_bars(&f.symbol).unwrap_or_default();
+    let ny = chrono_tz::America::New_York;
+    let mut rows: Vec<UsMinuteBar> = bars
+        .iter()
+        .map(|b| {
+            let local = b.ts.with_timezone(&ny);
+            let k = kst_of(b.ts);
+            UsMinuteBar {
+                tymd: ymd(local.date_naive()),
+                xymd: ymd(local.date_naive()),
+                xhms: local.format("%H%M00").to_string(),
+                kymd: ymd(k.date_naive()),
+                khms: k.format("%H%M00").to_string(),
+                open: b.open.value().to_string(),
+                high: b.high.value().to_string(),
+                low: b.low.value().to_string(),
+                last: b.close.value().to_string(),
+                evol: b.volume.to_string(),
+                eamt: (b.close.value() * Decimal::from(b.volume)).round_dp(2).to_string(),
+            }
+        })
+        .collect();
+    rows.reverse();
+    rows.truncate(nrec);
+    let output1 = UsMinuteSummary {
+        rsym: f.tr_key.clone(),
+        zdiv: "4".into(),
+        stim: "093000".into(),
+        etim: "160000".into(),
+        next: "0".into(),
+        more: "0".into(),
+        nrec: rows.len().to_string(),
+        ..UsMinuteSummary::default()
+    };
+    inquiry(UsMinuteCandlesBody { output1, output2: rows })
+}
+
+pub fn daily_price(ex: &mut Exchange, call: &Call<'_>) -> Handled {
+    let req = decode(call.params, UsDailyPriceRequest::from_pairs)?;
+    let f = us_feed(ex, &req.excd, &req.symb, kis::UNKNOWN_SYMBOL_QUOTE)?;
+    let mut bars = ex.market.daily_bars(&f.symbol).unwrap_or_default();
+    if let Some(t) = ex.market.today_bar(&f.symbol) {
+        bars.push(t);
+    }
+    let ny = chrono_tz::America::New_York;
+    let mut prev: Option<Decimal> = None;
+    let mut rows = Vec::new();
+    for b in &bars {
+        let diff = prev.map(|p| b.close.value() - p).unwrap_or_default();
+        let rate = prev.filter(|p| !p.is_zero()).map(|p| (diff * Decimal::ONE_HUNDRED / p).round_dp(2)).unwrap_or_default();
+        prev = Some(b.close.value());
+        rows.push(UsDailyBar {
+            xymd: ymd(b.ts.with_timezone(&ny).date_naive()),
+            clos: b.close.value().to_string(),
+            sign: if diff > Decimal::ZERO { "2" } else if diff < Decimal::ZERO { "5" } else { "3" }.into(),
+            diff: diff.abs().to_string(),
+            rate: rate.to_string(),
+            open: b.open.value().to_string(),
+            high: b.high.value().to_string(),
+            low: b.low.value().to_string(),
+            tvol: b.volume.to_string(),
+            tamt: (b.close.value() * Decimal::from(b.volume)).round_dp(2).to_string(),
+            ..UsDailyBar::default()
+        });
+    }
+    rows.reverse();
+    rows.truncate(100);
+    let output1 = UsDailySummary { rsym: f.tr_key.clone(), zdiv: "4".into(), nrec: rows.len().to_string() };
+    inquiry(UsDailyPriceBody { output1, output2: rows })
+}
+
+fn us_mark(ex: &Exchange, s: &Symbol) -> Option<Price> {
+    ex.feed_of(s).and_then(|f| Price::new(Decimal::new(f.last, 2)).ok())
+}
+
+pub fn balance(ex: &mut Exchange, call: &Call<'_>) -> Handled {
+    let req = decode(call.params, UsBalanceRequest::from_pairs)?;
+    check_account(ex, call, &req.cano, &req.acnt_prdt_cd)?;
+    let engine = &ex.accounts[call.account].engine;
+    let output1 = engine
+        .positions()
+        .filter(|p| p.symbol.market() == Market::Us && !p.qty.is_zero())
+        .map(|p| {
+            let last = us_mark(ex, &p.symbol).map(|m| m.value()).unwrap_or_default();
+            let qty = p.qty.as_decimal();
+            let eval = last * qty;
+            let pnl = eval - p.cost;
+            let exch = match p.symbol {
+                Symbol::Us(e, _) => e.order_code(),
+                Symbol::Krx(_) => "",
+            };
+            UsPosition {
+                cano: req.cano.clone(),
+                acnt_prdt_cd: req.acnt_prdt_cd.clone(),
+                prdt_type_cd: "512".into(),
+                ovrs_pdno: p.symbol.code().to_string(),
+                ovrs_item_name: ex.names.get(&p.symbol).cloned().unwrap_or_default(),
+                frcr_evlu_pfls_amt: pnl.round_dp(4).to_string(),
+                evlu_pfls_rt: if p.cost.is_zero() { "0".into() } else { (pnl * Decimal::ONE_HUNDRED / p.cost).round_dp(2).to_string() },
+                pchs_avg_pric: (p.cost / qty).round_dp(4).to_string(),
+                ovrs_cblc_qty: p.qty.shares().to_string(),
+                ord_psbl_qty: p.qty.saturating_sub(p.sell_reserved).shares().to_string(),
+                frcr_pchs_amt1: p.cost.to_string(),
+                ovrs_stck_evlu_amt: eval.to_string(),
+                now_pric2: last.to_string(),
+                tr_crcy_cd: "USD".into(),
+                ovrs_excg_cd: exch.into(),
+                ..UsPosition::default()
+            }
+        })
+        .collect();
+    let s = engine.cash_summary(Currency::Usd, |sym| us_mark(ex, sym));
+    let output2 = UsBalanceSummary {
+        frcr_pchs_amt1: s.purchase_amount.to_string(),
+        ovrs_rlzt_pfls_amt: s.realised_pnl.to_string(),
+        ovrs_tot_pfls: s.eval_pnl.to_string(),
+        rlzt_erng_rt: "0".into(),
+        tot_evlu_pfls_amt: s.eval_pnl.to_string(),
+        tot_pftrt: if s.purchase_amount.is_zero() { "0".into() } else { (s.eval_pnl * Decimal::ONE_HUNDRED / s.purchase_amount).round_dp(2).to_string() },
+        frcr_buy_amt_smtl1: s.purchase_amount.to_string(),
+        ovrs_rlzt_pfls_amt2: s.realised_pnl.to_string(),
+        frcr_buy_amt_smtl2: s.purchase_amount.to_string(),
+    };
+    let mut a = ok("KIOK0510", "조회가 완료되었습니다", UsBalanceBody { output1, output2, ..UsBalanceBody::default() })?;
+    a.tr_cont = "D";
+    Ok(a)
+}
+
+pub fn buyable(ex: &mut Exchange, call: &Call<'_>) -> Handled {
+    let req = decode(call.params, UsBuyableRequest::from_pairs)?;
+    check_account(ex, call, &req.cano, &req.acnt_prdt_cd)?;
+    let symbol = us_feed(ex, &req.ovrs_excg_cd, &req.item_cd, kis::UNKNOWN_SYMBOL_ORDER)?.symbol;
+    let price = parse_price(&req.ovrs_ord_unpr)?;
+    let b = ex.accounts[call.account].engine.buyable(&symbol, Some(price)).map_err(|r| kis::for_reject(&r))?;
+    let output = UsBuyableOutput {
+        tr_crcy_cd: "USD".into(),
+        ord_psbl_frcr_amt: b.available.to_string(),
+        sll_ruse_psbl_amt: "0".into(),
+        ovrs_ord_psbl_amt: b.available.to_string(),
+        max_ord_psbl_qty: b.qty.shares().to_string(),
+        echm_af_ord_psbl_amt: "0".into(),
+        echm_af_ord_psbl_qty: "0".into(),
+        ord_psbl_qty: b.qty.shares().to_string(),
+        exrt: "1300.0000".into(),
+        frcr_ord_psbl_amt1: b.available.to_string(),
+        ovrs_max_ord_psbl_qty: b.qty.shares().to_string(),
+    };
+    inquiry(UsBuyableBody { output })
+}
+
+fn us_orders(ex: &Exchange, account: usize) -> impl Iterator<Item = &Order> {
+    ex.accounts[account].engine.orders().iter().filter(|o| o.symbol.market() == Market::Us)
+}
+
+fn limit_text(o: &Order) -> String {
+    o.kind.limit_price().map(|p| p.value().to_string()).unwrap_or_else(|| "0".into())
+}
+
+pub fn unfilled(ex: &mut Exchange, call: &Call<'_>) -> Handled {
+    let req = decode(call.params, UsUnfilledRequest::from_pairs)?;
+    check_account(ex, call, &req.cano, &req.acnt_prdt_cd)?;
+    let output = us_orders(ex, call.account)
+        .filter(|o| o.status.is_live())
+        .map(|o| UsUnfilledOrder {
+            ord_dt: ymd(o.trade_date),
+            ord_gno_brno: o.id.branch_code(),
+            odno: format!("{:010}", o.id.order_no.value()),
+            orgn_odno: o.original.map(|x| format!("{:010}", x.order_no.value())).unwrap_or_default(),
+            pdno: o.symbol.code().to_string(),
+            sll_buy_dvsn_cd: o.side.kis_code().to_string(),
+            ord_tmd: kst_of(o.created).format("%H%M%S").to_string(),
+            tr_crcy_cd: "USD".into(),
+            natn_cd: "840".into(),
+            ft_ord_qty: o.qty.shares().to_string(),
+            ft_ccld_qty: o.filled.shares().to_string(),
+            nccs_qty: o.remaining().shares().to_string(),
+            ft_ord_unpr3: limit_text(o),
+            ft_ccld_unpr3: o.avg_fill_price().unwrap_or_default().to_string(),
+            ft_ccld_amt3: o.filled_notional.to_string(),
+            ovrs_excg_cd: match o.symbol {
+                Symbol::Us(e, _) => e.order_code().into(),
+                Symbol::Krx(_) => String::new(),
+            },
+            ..UsUnfilledOrder::default()
+        })
+        .collect();
+    let mut a = inquiry(UsUnfilledBody { output, ..UsUnfilledBody::default() })?;
+    a.tr_cont = "D";
+    Ok(a)
+}
+
+pub fn order_history(ex: &mut Exchange, call: &Call<'_>) -> Handled {
+    let req = decode(call.params, UsOrderHistoryRequest::from_pairs)?;
+    check_account(ex, call, &req.cano, &req.acnt_prdt_cd)?;
+    let only_open = req.ccld_nccs_dvsn.trim() == "02";
+    let output = us_orders(ex, call.account)
+        .filter(|o| !only_open || o.status.is_live())
+        .filter(|o| req.pdno.trim().is_empty() || req.pdno.trim() == "%" || o.symbol.code() == req.pdno.trim())
+        .map(|o| UsOrderHistoryRow {
+            ord_dt: ymd(o.trade_date),
+            ord_gno_brno: o.id.branch_code(),
+            odno: format!("{:010}", o.id.order_no.value()),
+            orgn_odno: o.original.map(|x| format!("{:010}", x.order_no.value())).unwrap_or_default(),
+            sll_buy_dvsn_cd: o.side.kis_code().to_string(),
+            pdno: o.symbol.code().to_string(),
+            ft_ord_qty: o.qty.shares().to_string(),
+            ft_ord_unpr3: limit_text(o),
+            ft_ccld_qty: o.filled.shares().to_string(),
+            ft_ccld_unpr3: o.avg_fill_price().unwrap_or_default().to_string(),
+            ft_ccld_amt3: o.filled_notional.to_string(),
+            nccs_qty: o.remaining().shares().to_string(),
+            ord_tmd: kst_of(o.created).format("%H%M%S").to_string(),
+            tr_crcy_cd: "USD".into(),
+            ..UsOrderHistoryRow::default()
+        })
+        .collect();
+    let mut a = inquiry(UsOrderHistoryBody { output, ..UsOrderHistoryBody::default() })?;
+    a.tr_cont = "D";
+    Ok(a)
+}

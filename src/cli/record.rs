@@ -23,7 +23,7 @@ pub struct RecordArgs {
     /// Session date (KST, YYYY-MM-DD); default: the next KRX session from now.
     #[arg(long, value_name = "YYYY-MM-DD")]
     date: Option<NaiveDate>,
-    /// Number of KRX symbols.
+    /// Number of KRX symbols (10 to 5,000).
     #[arg(long, default_value_t = 20)]
     symbols: usize,
     /// Market seed: one seed, one day.
@@ -48,8 +48,8 @@ pub fn run(args: RecordArgs) -> anyhow::Result<ExitCode> {
     if !args.synthetic {
         bail!("choose a source: --synthetic (live recording from a KIS or simulator WebSocket comes with the daemon)");
     }
-    if !(1..=5_000).contains(&args.symbols) {
-        bail!("--symbols must be between 1 and 5000 (got {})", args.symbols);
+    if !(10..=5_000).contains(&args.symbols) {
+        bail!("--symbols must be between 10 and 5000 (got {})", args.symbols);
     }
     let calendar = KrxCalendar::shipped()?;
     let session = match args.date {

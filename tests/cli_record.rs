@@ -1,0 +1,78 @@
+//! `kis-trader record --synthetic` writes a replayable simulator day, and `backtest` reads it deterministically.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kis-trader"))
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kis-trader-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_recorded_synthetic_day_replays_identically() {
+    let dir = temp_dir("record");
+    let rec = dir.join("day.rec");
+    let out = bin()
+        .args(["record", "--synthetic", "--date", "2026-11-20", "--symbols", "10", "--seed", "11", "--out"])
+        .arg(&rec)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("KRX session 2026-11-20 09:00–15:30 KST"), "{stderr}");
+    let text = std::fs::read_to_string(&rec).unwrap();
+    assert!(text.starts_with("#kis-recording v1\n"));
+    let trades = text.lines().filter(|l| l.starts_with("T,")).count();
+    assert!(trades > 10_000, "only {trades} trades in a day of 10 symbols");
+    assert_eq!(text.lines().filter(|l| l.starts_with("B,")).count(), 0, "books are opt-in");
+    // The first print is the 09:00 KST (00:00 UTC) opening auction.
+    let first = text.lines().find(|l| l.starts_with("T,")).unwrap();
+    assert!(first.starts_with("T,2026-11-20T00:00:00"), "{first}");
+
+    // Same seed, same bytes.
+    let again = dir.join("again.rec");
+    let status = bin()
+        .args(["record", "--synthetic", "--date", "2026-11-20", "--symbols", "10", "--seed", "11", "--out"])
+        .arg(&again)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(std::fs::read(&again).unwrap(), text.as_bytes());
+
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/config/backtest-scalping.toml");
+    let mut summaries = Vec::new();
+    for run in ["a", "b"] {
+        let out_dir = dir.join(run);
+        let out = bin()
+            .args(["backtest", "--strategy", "krx-scalping", "--config", config, "--data"])
+            .arg(&rec)
+            .arg("--out")
+            .arg(&out_dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        summaries.push(std::fs::read_to_string(out_dir.join("summary.json")).unwrap());
+    }
+    assert_eq!(summaries[0], summaries[1]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn record_refuses_bad_requests() {
+    let dir = temp_dir("record-bad");
+    let rec = dir.join("x.rec");
+    let out = bin().args(["record", "--synthetic", "--date", "2026-11-21", "--out"]).arg(&rec).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2026-11-21 is not a KRX trading day"));
+    let out = bin().args(["record", "--out"]).arg(&rec).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("choose a source"));
+    let out = bin().args(["record", "--synthetic", "--symbols", "0", "--out"]).arg(&rec).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--symbols must be between 10 and 5000"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

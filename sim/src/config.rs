@@ -191,7 +191,7 @@ impl Default for WsConfig {
             one_session_per_appkey: true,
             ping_interval_ms: 110_000,
             ping_timeout_ms: 30_000,
-            max_queued_batches: 4_096,
+            max_queued_batches: 256,
         }
     }
 }

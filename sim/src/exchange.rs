@@ -109,7 +109,7 @@ fn fingerprint(text: &str) -> String {
 
 pub enum Tape {
     Synthetic,
-    Replay(ReplaySource<BufReader<File>>),
+    Replay(Box<ReplaySource<BufReader<File>>>),
 }
 
 /// Counters for the admin status endpoint and the benchmark.
@@ -182,7 +182,7 @@ impl Exchange {
             None => Tape::Synthetic,
             Some(path) => {
                 let file = File::open(path).map_err(|source| SimError::Replay { path: path.clone(), source })?;
-                Tape::Replay(ReplaySource::new(BufReader::new(file), start))
+                Tape::Replay(Box::new(ReplaySource::new(BufReader::new(file), start)))
             }
         };
         let mut feeds = Vec::new();
@@ -338,11 +338,10 @@ impl Exchange {
             }
         };
         let (krw, usd) = (self.cfg.starting_cash_krw, self.cfg.starting_cash_usd);
-        self.add_account(Secret::from(appkey), Secret::from(appsecret), cano, prdt, hts, krw, usd, false)
-            .map_err(|e| {
-                tracing::error!(error = %e, "cannot open account");
-                kis::BAD_APPKEY
-            })
+        self.add_account(Secret::from(appkey), Secret::from(appsecret), cano, prdt, hts, krw, usd, false).map_err(|e| {
+            tracing::error!(error = %e, "cannot open account");
+            kis::BAD_APPKEY
+        })
     }
 
     /// tokenP: the same token within the reuse window, `EGW00133` within the minimum interval.
@@ -363,7 +362,8 @@ impl Exchange {
             }
         }
         let lifetime = Duration::from_millis(auth.token_lifetime_ms);
-        let token = format!("eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzUxMiJ9.{}.{}", self.random_letters(120), self.random_hex(43));
+        let token =
+            format!("eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzUxMiJ9.{}.{}", self.random_letters(120), self.random_hex(43));
         let expires_wall = Utc::now() + chrono::TimeDelta::from_std(lifetime).unwrap_or(chrono::TimeDelta::zero());
         self.tokens.insert(token.clone(), Token { account, issued: now, expires: now + lifetime, expires_wall });
         self.last_token.insert(account, token.clone());

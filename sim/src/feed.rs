@@ -354,7 +354,12 @@ pub fn h0stasp0(f: &SymFeed, b: &Book, time: NaiveTime) -> H0stasp0Owned {
 }
 
 /// An HDFSASP0 record of a US book (71 fields).
-pub fn hdfsasp0(f: &SymFeed, b: &Book, local: DateTime<chrono_tz::Tz>, kst_time: DateTime<FixedOffset>) -> Hdfsasp0Owned {
+pub fn hdfsasp0(
+    f: &SymFeed,
+    b: &Book,
+    local: DateTime<chrono_tz::Tz>,
+    kst_time: DateTime<FixedOffset>,
+) -> Hdfsasp0Owned {
     let s = &f.symbol;
     let d = |l: &kis_model::Level| Decimal::new(to_minor(s, l.price) * 100, 4);
     let od = |l: &kis_model::Level| Some(d(l));

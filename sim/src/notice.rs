@@ -73,7 +73,14 @@ pub fn facts(event: &EngineEvent, order_of: impl Fn(OrderId) -> Option<Order>) -
         }
         EngineEvent::Filled(f) => {
             let o = order_of(f.order)?;
-            Some(base(&o, if o.original.is_some() { "1" } else { "0" }, true, f.qty.shares(), price_minor(&f.symbol, f.price), f.ts))
+            Some(base(
+                &o,
+                if o.original.is_some() { "1" } else { "0" },
+                true,
+                f.qty.shares(),
+                price_minor(&f.symbol, f.price),
+                f.ts,
+            ))
         }
         EngineEvent::Modified { replacement, ts, .. } => {
             let o = order_of(*replacement)?;
@@ -186,7 +193,13 @@ pub fn h0gscni0(n: &NoticeFacts, to: Recipient<'_>) -> H0gscni0Owned {
 }
 
 /// The encrypted frame text of a notice on `tr` (the paper TRs share the real layouts).
-pub fn encode(enc: &mut FrameEncoder, tr: &WsTrId, n: &NoticeFacts, to: Recipient<'_>, key: &NoticeKey) -> Option<String> {
+pub fn encode(
+    enc: &mut FrameEncoder,
+    tr: &WsTrId,
+    n: &NoticeFacts,
+    to: Recipient<'_>,
+    key: &NoticeKey,
+) -> Option<String> {
     let mut plain = Vec::with_capacity(256);
     let written = match n.symbol.market() {
         kis_model::Market::Krx => h0stcni0(n, to).write_fields(&mut plain),

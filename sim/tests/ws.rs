@@ -8,11 +8,14 @@ use std::time::Duration;
 use awc::ws::{Frame, Message};
 use common::*;
 use futures_util::{SinkExt, StreamExt};
-use kis_protocol::ws::{Control, ControlCode, H0stcnt0, NoticeKey, SubscribeRequest, WsMessage, WsTrId, decode_message};
+use kis_protocol::ws::{
+    Control, ControlCode, H0stcnt0, NoticeKey, SubscribeRequest, WsMessage, WsTrId, decode_message,
+};
 use serde_json::json;
 
 /// What awc's `connect` returns: a framed sink and stream of WebSocket frames.
-trait Conn: futures_util::Stream<Item = Result<Frame, awc::error::WsProtocolError>>
+trait Conn:
+    futures_util::Stream<Item = Result<Frame, awc::error::WsProtocolError>>
     + futures_util::Sink<Message, Error = awc::error::WsProtocolError>
     + Unpin
 {
@@ -25,7 +28,11 @@ impl<T> Conn for T where
 }
 
 async fn approval(sim: &kis_sim::SimHandle) -> String {
-    let (_, b) = post(&format!("{}/oauth2/Approval", sim.rest_url()), json!({"grant_type":"client_credentials","appkey":KEY,"secretkey":SECRET})).await;
+    let (_, b) = post(
+        &format!("{}/oauth2/Approval", sim.rest_url()),
+        json!({"grant_type":"client_credentials","appkey":KEY,"secretkey":SECRET}),
+    )
+    .await;
     b["approval_key"].as_str().unwrap().to_string()
 }
 
@@ -152,8 +159,23 @@ async fn data_frames_match_the_codec_and_notices_decrypt() {
                     if !ordered && trades >= 5 {
                         ordered = true;
                         let tok = token(&sim, KEY, SECRET).await;
-                        let (_, _, o) = uapi(&sim, &tok, "POST", "/uapi/domestic-stock/v1/trading/order-cash", "VTTC0012U",
-                            &[("CANO","50000000"),("ACNT_PRDT_CD","01"),("PDNO",&code),("ORD_DVSN","01"),("ORD_QTY","1"),("ORD_UNPR","0")], "").await;
+                        let (_, _, o) = uapi(
+                            &sim,
+                            &tok,
+                            "POST",
+                            "/uapi/domestic-stock/v1/trading/order-cash",
+                            "VTTC0012U",
+                            &[
+                                ("CANO", "50000000"),
+                                ("ACNT_PRDT_CD", "01"),
+                                ("PDNO", &code),
+                                ("ORD_DVSN", "01"),
+                                ("ORD_QTY", "1"),
+                                ("ORD_UNPR", "0"),
+                            ],
+                            "",
+                        )
+                        .await;
                         assert_eq!(o["msg_cd"], "APBK0013", "{o}");
                     }
                 }

@@ -53,9 +53,9 @@ pub fn run(args: RecordArgs) -> anyhow::Result<ExitCode> {
     }
     let calendar = KrxCalendar::shipped()?;
     let session = match args.date {
-        Some(date) => calendar
-            .session(date)?
-            .with_context(|| format!("{date} is not a KRX trading day (weekend or holiday)"))?,
+        Some(date) => {
+            calendar.session(date)?.with_context(|| format!("{date} is not a KRX trading day (weekend or holiday)"))?
+        }
         None => {
             let open = calendar.next_open(Utc::now())?;
             let date = open.with_timezone(&chrono_tz::Asia::Seoul).date_naive();

@@ -11,7 +11,8 @@ use crate::feed::{kst_of, ymd};
 use crate::kis_error::{self as kis};
 use crate::rest::{Answer, Call, Handled, check_account, decode, ok};
 
-const INQUIRY_OK: (&str, &str) = ("KIOK0510", "조회가 완료되었습니다                                                           ");
+const INQUIRY_OK: (&str, &str) =
+    ("KIOK0510", "조회가 완료되었습니다                                                           ");
 
 fn mark(ex: &Exchange, symbol: &Symbol) -> Option<Price> {
     ex.feed_of(symbol).map(|f| match symbol {
@@ -65,7 +66,8 @@ pub fn balance(ex: &mut Exchange, call: &Call<'_>) -> Handled {
         thdt_tlex_amt: s.fees_paid.to_string(),
         ..BalanceSummary::default()
     };
-    let mut a = ok(INQUIRY_OK.0, INQUIRY_OK.1, BalanceBody { output1, output2: vec![summary], ..BalanceBody::default() })?;
+    let mut a =
+        ok(INQUIRY_OK.0, INQUIRY_OK.1, BalanceBody { output1, output2: vec![summary], ..BalanceBody::default() })?;
     a.tr_cont = "D";
     Ok(a)
 }
@@ -178,7 +180,11 @@ pub fn daily_ccld(ex: &mut Exchange, call: &Call<'_>) -> Handled {
             cncl_yn: status_text(o).into(),
             tot_ccld_amt: o.filled_notional.to_string(),
             ord_dvsn_cd: o.code.code().to_string(),
-            cncl_cfrm_qty: if matches!(o.status, OrderStatus::Cancelled) { o.unfilled().shares().to_string() } else { "0".into() },
+            cncl_cfrm_qty: if matches!(o.status, OrderStatus::Cancelled) {
+                o.unfilled().shares().to_string()
+            } else {
+                "0".into()
+            },
             rmn_qty: o.remaining().shares().to_string(),
             rjct_qty: "0".into(),
             excg_dvsn_cd: "02".into(),
@@ -200,7 +206,11 @@ pub fn daily_ccld(ex: &mut Exchange, call: &Call<'_>) -> Handled {
             tot_ccld_qty: tot_ccld.to_string(),
             tot_ccld_amt: tot_amt.to_string(),
             prsm_tlex_smtl: fees.to_string(),
-            pchs_avg_pric: if tot_ccld == 0 { "0".into() } else { (tot_amt / Decimal::from(tot_ccld)).round_dp(2).to_string() },
+            pchs_avg_pric: if tot_ccld == 0 {
+                "0".into()
+            } else {
+                (tot_amt / Decimal::from(tot_ccld)).round_dp(2).to_string()
+            },
         },
     };
     let Answer { body, .. } = ok("KIOK0510", "조회가 완료되었습니다", body)?;

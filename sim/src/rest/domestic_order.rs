@@ -36,7 +36,11 @@ fn krx_kind(ord_dvsn: &str, unpr: &str) -> Result<(OrderKind, OrdDvsn), KisError
 }
 
 pub fn ack(ex: &Exchange, id: OrderId) -> Handled {
-    let output = OrderAck { krx_fwdg_ord_orgno: id.branch_code(), odno: format!("{:010}", id.order_no.value()), ord_tmd: ord_tmd(ex) };
+    let output = OrderAck {
+        krx_fwdg_ord_orgno: id.branch_code(),
+        odno: format!("{:010}", id.order_no.value()),
+        ord_tmd: ord_tmd(ex),
+    };
     ok(ORDER_OK.0, ORDER_OK.1, OrderAckBody { output })
 }
 
@@ -65,7 +69,8 @@ pub fn rvsecncl(ex: &mut Exchange, call: &Call<'_>) -> Handled {
         RVSE_CNCL_MODIFY => {
             let (kind, _) = krx_kind(&body.ord_dvsn, &body.ord_unpr)?;
             // ORD_QTY is the part of the remaining shares to modify; the engine takes the new total.
-            let qty = if all { None } else { Some(Qty::new(order.filled.shares() + parse_qty(&body.ord_qty)?.shares())) };
+            let qty =
+                if all { None } else { Some(Qty::new(order.filled.shares() + parse_qty(&body.ord_qty)?.shares())) };
             ex.modify_or_cancel(call.account, id, Some(ModifyRequest { price: kind.limit_price(), qty }))?
         }
         RVSE_CNCL_CANCEL if all => ex.modify_or_cancel(call.account, id, None)?,

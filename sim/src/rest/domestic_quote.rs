@@ -70,7 +70,9 @@ fn minute_rows(bars: &[Bar], until_hhmmss: &str, date_filter: Option<NaiveDate>)
     let mut rows: Vec<MinuteBar> = bars
         .iter()
         .filter(|b| date_filter.is_none_or(|d| kst_of(b.ts).date_naive() == d))
-        .filter(|b| until_hhmmss.trim().is_empty() || kst_of(b.ts).format("%H%M%S").to_string().as_str() <= until_hhmmss.trim())
+        .filter(|b| {
+            until_hhmmss.trim().is_empty() || kst_of(b.ts).format("%H%M%S").to_string().as_str() <= until_hhmmss.trim()
+        })
         .map(|b| {
             acc += i128::from(u64::try_from(b.close.value().trunc().mantissa()).unwrap_or(0)) * i128::from(b.volume);
             let k = kst_of(b.ts);

@@ -156,8 +156,11 @@ pub async fn entry(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>
     }
 }
 
+/// A `wire_request!` decoder.
+pub type FromPairs<T> = fn(&[(String, String)]) -> Result<T, kis_protocol::rest::RequestError>;
+
 /// A request record from the parameters, or the KIS error for a missing one.
-pub fn decode<T>(params: &Params, f: fn(&[(String, String)]) -> Result<T, kis_protocol::rest::RequestError>) -> Result<T, KisError> {
+pub fn decode<T>(params: &Params, f: FromPairs<T>) -> Result<T, KisError> {
     f(params).map_err(|_| kis::BAD_REQUEST)
 }
 

@@ -21,8 +21,12 @@ fn oauth_error(e: &KisError, status: u16) -> HttpResponse {
         "error_code": e.msg_cd, "error_description": e.msg1,
         "rt_cd": e.rt_cd, "msg_cd": e.msg_cd, "msg1": e.msg1,
     });
-    let code = actix_web::http::StatusCode::from_u16(if e.is_gateway() && e.http_status == 500 { status } else { e.http_status })
-        .unwrap_or(actix_web::http::StatusCode::FORBIDDEN);
+    let code = actix_web::http::StatusCode::from_u16(if e.is_gateway() && e.http_status == 500 {
+        status
+    } else {
+        e.http_status
+    })
+    .unwrap_or(actix_web::http::StatusCode::FORBIDDEN);
     HttpResponse::build(code).content_type("application/json; charset=utf-8").body(body.to_string())
 }
 
@@ -60,7 +64,8 @@ pub fn handle(ex: &mut Exchange, path: &str, req: &HttpRequest, body: &[u8]) -> 
             }
         }
         APPROVAL_PATH => {
-            match parse::<ApprovalRequest>(body).and_then(|r| ex.issue_approval(r.appkey.expose(), r.secretkey.expose()))
+            match parse::<ApprovalRequest>(body)
+                .and_then(|r| ex.issue_approval(r.appkey.expose(), r.secretkey.expose()))
             {
                 Ok(key) => json_ok(json!({ "approval_key": key })),
                 Err(e) => oauth_error(&e, status),

@@ -159,12 +159,20 @@ pub fn daily_price(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     let mut rows = Vec::new();
     for b in &bars {
         let diff = prev.map(|p| b.close.value() - p).unwrap_or_default();
-        let rate = prev.filter(|p| !p.is_zero()).map(|p| (diff * Decimal::ONE_HUNDRED / p).round_dp(2)).unwrap_or_default();
+        let rate =
+            prev.filter(|p| !p.is_zero()).map(|p| (diff * Decimal::ONE_HUNDRED / p).round_dp(2)).unwrap_or_default();
         prev = Some(b.close.value());
         rows.push(UsDailyBar {
             xymd: ymd(b.ts.with_timezone(&ny).date_naive()),
             clos: b.close.value().to_string(),
-            sign: if diff > Decimal::ZERO { "2" } else if diff < Decimal::ZERO { "5" } else { "3" }.into(),
+            sign: if diff > Decimal::ZERO {
+                "2"
+            } else if diff < Decimal::ZERO {
+                "5"
+            } else {
+                "3"
+            }
+            .into(),
             diff: diff.abs().to_string(),
             rate: rate.to_string(),
             open: b.open.value().to_string(),
@@ -208,7 +216,11 @@ pub fn balance(ex: &mut Exchange, call: &Call<'_>) -> Handled {
                 ovrs_pdno: p.symbol.code().to_string(),
                 ovrs_item_name: ex.names.get(&p.symbol).cloned().unwrap_or_default(),
                 frcr_evlu_pfls_amt: pnl.round_dp(4).to_string(),
-                evlu_pfls_rt: if p.cost.is_zero() { "0".into() } else { (pnl * Decimal::ONE_HUNDRED / p.cost).round_dp(2).to_string() },
+                evlu_pfls_rt: if p.cost.is_zero() {
+                    "0".into()
+                } else {
+                    (pnl * Decimal::ONE_HUNDRED / p.cost).round_dp(2).to_string()
+                },
                 pchs_avg_pric: (p.cost / qty).round_dp(4).to_string(),
                 ovrs_cblc_qty: p.qty.shares().to_string(),
                 ord_psbl_qty: p.qty.saturating_sub(p.sell_reserved).shares().to_string(),
@@ -228,12 +240,17 @@ pub fn balance(ex: &mut Exchange, call: &Call<'_>) -> Handled {
         ovrs_tot_pfls: s.eval_pnl.to_string(),
         rlzt_erng_rt: "0".into(),
         tot_evlu_pfls_amt: s.eval_pnl.to_string(),
-        tot_pftrt: if s.purchase_amount.is_zero() { "0".into() } else { (s.eval_pnl * Decimal::ONE_HUNDRED / s.purchase_amount).round_dp(2).to_string() },
+        tot_pftrt: if s.purchase_amount.is_zero() {
+            "0".into()
+        } else {
+            (s.eval_pnl * Decimal::ONE_HUNDRED / s.purchase_amount).round_dp(2).to_string()
+        },
         frcr_buy_amt_smtl1: s.purchase_amount.to_string(),
         ovrs_rlzt_pfls_amt2: s.realised_pnl.to_string(),
         frcr_buy_amt_smtl2: s.purchase_amount.to_string(),
     };
-    let mut a = ok("KIOK0510", "조회가 완료되었습니다", UsBalanceBody { output1, output2, ..UsBalanceBody::default() })?;
+    let mut a =
+        ok("KIOK0510", "조회가 완료되었습니다", UsBalanceBody { output1, output2, ..UsBalanceBody::default() })?;
     a.tr_cont = "D";
     Ok(a)
 }

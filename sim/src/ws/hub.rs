@@ -286,7 +286,13 @@ impl WsHub {
 
     /// Queues a PINGPONG to every session due one, and returns the sessions that left the last one
     /// unanswered for longer than `timeout`.
-    pub fn keepalive(&mut self, now: Instant, interval: std::time::Duration, timeout: std::time::Duration, datetime: &str) -> Vec<u64> {
+    pub fn keepalive(
+        &mut self,
+        now: Instant,
+        interval: std::time::Duration,
+        timeout: std::time::Duration,
+        datetime: &str,
+    ) -> Vec<u64> {
         let mut dead = Vec::new();
         let ping = Control::pingpong(datetime).to_json();
         for (&id, s) in self.sessions.iter_mut() {

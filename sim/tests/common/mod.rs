@@ -41,7 +41,8 @@ pub fn client() -> awc::Client {
 
 /// POST JSON; (status, body).
 pub async fn post(url: &str, body: Value) -> (u16, Value) {
-    let mut resp = client().post(url).insert_header(("content-type", "application/json")).send_json(&body).await.unwrap();
+    let mut resp =
+        client().post(url).insert_header(("content-type", "application/json")).send_json(&body).await.unwrap();
     let status = resp.status().as_u16();
     let bytes = resp.body().await.unwrap();
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))

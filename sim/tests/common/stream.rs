@@ -26,7 +26,9 @@ pub async fn stream(ws_url: &str, approval_key: &str, codes: &[String], duration
     let (_, mut conn) = client.ws(format!("{ws_url}/tryitout")).max_frame_size(1 << 20).connect().await.unwrap();
     for code in codes {
         for tr in [WsTrId::H0stcnt0, WsTrId::H0stasp0] {
-            conn.send(Message::Text(SubscribeRequest::register(approval_key, tr, code).to_json().into())).await.unwrap();
+            conn.send(Message::Text(SubscribeRequest::register(approval_key, tr, code).to_json().into()))
+                .await
+                .unwrap();
         }
     }
     let mut c = StreamCount::default();

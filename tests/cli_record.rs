@@ -72,7 +72,78 @@ fn record_refuses_bad_requests() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("2026-11-21 is not a KRX trading day"));
     let out = bin().args(["record", "--out"]).arg(&rec).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("choose a source"));
+    let out = bin()
+        .args(["record", "--rest-url", "http://127.0.0.1:9", "--ws-url", "ws://127.0.0.1:9", "--out"])
+        .arg(&rec)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--codes must list 1 to 41 KRX codes"));
     let out = bin().args(["record", "--synthetic", "--symbols", "0", "--out"]).arg(&rec).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("--symbols must be between 10 and 5000"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Live recording over the real client (kis-client: REST approval key, WebSocket subscribe, PINGPONG) from
+/// the simulator running as its own process on loopback.
+#[test]
+fn records_a_live_feed_from_the_simulator() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let mut sim = bin()
+        .args(["sim", "--rest-port", "0", "--ws-port", "0", "--symbols", "10", "--seed", "5", "--speed", "10"])
+        .args(["--run-secs", "20"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(sim.stdout.take().unwrap()).lines();
+    let mut url = |prefix: &str| loop {
+        let line = lines.next().expect("simulator output ended").unwrap();
+        if let Some(rest) = line.strip_prefix(prefix) {
+            break rest.trim().to_string();
+        }
+    };
+    let rest = url("REST");
+    let ws = url("WS");
+
+    // The simulator's universe is the seeded one: take three of its KRX codes.
+    let universe =
+        kis_synth::Universe::generate(kis_synth::UniverseConfig { seed: 5, krx_symbols: 10, us_symbols: 10 }).unwrap();
+    let codes: Vec<String> = universe
+        .specs()
+        .iter()
+        .filter(|s| s.symbol.market() == kis_model::Market::Krx)
+        .take(3)
+        .map(|s| s.symbol.code().to_string())
+        .collect();
+
+    let dir = temp_dir("record-live");
+    let rec = dir.join("live.rec");
+    let out = bin()
+        .args(["record", "--rest-url", &rest, "--ws-url", &ws, "--codes", &codes.join(","), "--seconds", "3", "--out"])
+        .arg(&rec)
+        .env("KIS_APP_KEY", "test-key")
+        .env("KIS_APP_SECRET", "test-secret")
+        .output()
+        .unwrap();
+    let _ = sim.kill();
+    let _ = sim.wait();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("0 bad records skipped"), "{stderr}");
+
+    let reader = kis_synth::RecordingReader::new(BufReader::new(std::fs::File::open(&rec).unwrap()));
+    let mut trades = 0;
+    for record in reader {
+        let record = record.unwrap();
+        let kis_model::MarketEvent::Trade(trade) = record.event else { panic!("books were not asked for") };
+        assert!(codes.contains(&trade.symbol.code().to_string()), "unsubscribed {}", trade.symbol);
+        assert!(!trade.price.is_zero() && !trade.qty.is_zero());
+        trades += 1;
+    }
+    assert!(trades > 10, "only {trades} trades recorded in 3 s at 10×");
+    // Secrets stay out of the output.
+    assert!(!stderr.contains("test-secret") && !stderr.contains("test-key"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,8 +1,10 @@
 //! `kis-trader record`: write a market feed to a recording (docs/recording-format.md) that `backtest` and the
 //! simulator replay.
 //!
-//! `--synthetic` records one full KRX session of the deterministic synthetic market (the same market the
-//! simulator serves) without any socket: a reproducible "simulator day" for backtests and bug reports.
+//! - `--synthetic` records one full KRX session of the deterministic synthetic market (the same market the
+//!   simulator serves) without any socket: a reproducible "simulator day" for backtests and bug reports.
+//! - `--rest-url/--ws-url` records a live feed (KIS, or the simulator standing in for it) over the real client:
+//!   approval key over REST, H0STCNT0 (and with `--books` H0STASP0) subscriptions, PINGPONG answered.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -39,14 +41,39 @@ pub struct RecordArgs {
     /// and ask either way).
     #[arg(long)]
     books: bool,
+    /// Live source: REST base URL for the approval key (e.g. the simulator's `http://127.0.0.1:PORT`).
+    /// Credentials come from `KIS_APP_KEY` and `KIS_APP_SECRET` (any value works against the simulator).
+    #[arg(long, requires = "ws_url", conflicts_with = "synthetic")]
+    rest_url: Option<String>,
+    /// Live source: WebSocket URL (KIS: `ws://ops.koreainvestment.com:21000/tryitout`).
+    #[arg(long, requires = "rest_url")]
+    ws_url: Option<String>,
+    /// Live source: comma-separated KRX codes to subscribe (KIS allows 41 registrations per session).
+    #[arg(long, value_delimiter = ',')]
+    codes: Vec<String>,
+    /// Live source: stop after this many seconds.
+    #[arg(long, default_value_t = 60)]
+    seconds: u64,
     /// Output file (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
 }
 
+fn open_output(path: &PathBuf) -> anyhow::Result<RecordingWriter<BufWriter<Box<dyn Write>>>> {
+    let sink: Box<dyn Write> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdout().lock())
+    } else {
+        Box::new(File::create(path).with_context(|| format!("creating {}", path.display()))?)
+    };
+    Ok(RecordingWriter::new(BufWriter::new(sink))?)
+}
+
 pub fn run(args: RecordArgs) -> anyhow::Result<ExitCode> {
+    if let (Some(rest), Some(ws)) = (&args.rest_url, &args.ws_url) {
+        return live::record(rest, ws, &args);
+    }
     if !args.synthetic {
-        bail!("choose a source: --synthetic (live recording from a KIS or simulator WebSocket comes with the daemon)");
+        bail!("choose a source: --synthetic, or --rest-url and --ws-url for a live feed");
     }
     if !(10..=5_000).contains(&args.symbols) {
         bail!("--symbols must be between 10 and 5000 (got {})", args.symbols);
@@ -71,12 +98,7 @@ pub fn run(args: RecordArgs) -> anyhow::Result<ExitCode> {
     };
     let mut market = SyntheticMarket::new(universe, config, session.open_utc())?;
 
-    let sink: Box<dyn Write> = if args.out.as_os_str() == "-" {
-        Box::new(std::io::stdout().lock())
-    } else {
-        Box::new(File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?)
-    };
-    let mut writer = RecordingWriter::new(BufWriter::new(sink))?;
+    let mut writer = open_output(&args.out)?;
     let mut written = 0u64;
     let mut failure = None;
     market.advance_to(session.close_utc(), &mut |event| {
@@ -102,4 +124,146 @@ pub fn run(args: RecordArgs) -> anyhow::Result<ExitCode> {
         session.close_local().format("%H:%M")
     );
     Ok(ExitCode::SUCCESS)
+}
+
+mod live {
+    use std::time::{Duration, Instant};
+
+    use anyhow::{Context, bail};
+    use kis_client::{Credentials, Endpoints, RestClient, WsConnection, WsEvent};
+    use kis_model::{Environment, MarketEvent, Symbol};
+    use kis_protocol::ws::{
+        Control, H0stasp0, H0stcnt0, SubscribeRequest, WsMessage, WsTrId, book_from_h0stasp0, decode_message,
+        trade_from_h0stcnt0,
+    };
+
+    use super::{RecordArgs, open_output};
+
+    /// What a live session recorded, for the closing line.
+    #[derive(Default)]
+    struct Tally {
+        trades: u64,
+        books: u64,
+        bad: u64,
+        pings: u64,
+    }
+
+    pub fn record(rest_url: &str, ws_url: &str, args: &RecordArgs) -> anyhow::Result<std::process::ExitCode> {
+        if args.codes.is_empty() || args.codes.len() > 41 {
+            bail!("--codes must list 1 to 41 KRX codes (got {})", args.codes.len());
+        }
+        let codes = args
+            .codes
+            .iter()
+            .map(|c| Symbol::krx(c).map(|s| s.code().to_string()))
+            .collect::<Result<Vec<_>, _>>()
+            .context("--codes")?;
+        let (Ok(key), Ok(secret)) = (std::env::var("KIS_APP_KEY"), std::env::var("KIS_APP_SECRET")) else {
+            bail!("set KIS_APP_KEY and KIS_APP_SECRET (any value works against the simulator)");
+        };
+        let endpoints = Endpoints::custom(Environment::Paper, rest_url, ws_url);
+        let mut writer = open_output(&args.out)?;
+        let tally = actix_rt::System::new().block_on(async {
+            let client = RestClient::new(endpoints, Credentials::new(key, secret), 2, Duration::from_secs(10));
+            let approval = client.approval_key().await.context("WebSocket approval key")?;
+            let mut ws = WsConnection::connect(ws_url, Duration::from_secs(10)).await?;
+            let mut channels = vec![WsTrId::H0stcnt0];
+            if args.books {
+                channels.push(WsTrId::H0stasp0);
+            }
+            for code in &codes {
+                for channel in &channels {
+                    let request = SubscribeRequest::register(approval.approval_key.expose(), channel.clone(), code);
+                    ws.send_text(&request.to_json()).await?;
+                }
+            }
+            let deadline = Instant::now() + Duration::from_secs(args.seconds);
+            let mut tally = Tally::default();
+            let mut session_date = None;
+            loop {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                let event = match tokio::time::timeout(left, ws.next_event()).await {
+                    Err(_) => break,
+                    Ok(event) => event?,
+                };
+                let text = match event {
+                    WsEvent::Text(text) => text,
+                    WsEvent::Closed(reason) => bail!("the server closed the WebSocket: {reason:?}"),
+                };
+                match decode_message(&text) {
+                    Ok(WsMessage::Control(Control::PingPong { .. })) => {
+                        tally.pings += 1;
+                        ws.send_text(&text).await?;
+                    }
+                    Ok(WsMessage::Control(Control::Reply(reply))) if !reply.code.is_success() => {
+                        eprintln!(
+                            "subscription refused: {} {} {}",
+                            reply.code.as_str(),
+                            reply.msg1.trim(),
+                            reply.tr_key.unwrap_or_default()
+                        );
+                    }
+                    Ok(WsMessage::Control(_)) => {}
+                    Ok(WsMessage::Data(frame)) => {
+                        for record in frame.records()? {
+                            let event = record.map_err(anyhow::Error::from).and_then(|record| match frame.tr_id() {
+                                "H0STCNT0" => {
+                                    let trade = trade_from_h0stcnt0(&H0stcnt0::new(record)?)?;
+                                    session_date = Some(trade.ts.with_timezone(&chrono_tz::Asia::Seoul).date_naive());
+                                    Ok(Some(MarketEvent::Trade(trade)))
+                                }
+                                "H0STASP0" => match session_date {
+                                    // A book carries only its time: date it by the session's trades.
+                                    Some(date) => {
+                                        Ok(Some(MarketEvent::Book(book_from_h0stasp0(&H0stasp0::new(record)?, date)?)))
+                                    }
+                                    None => Ok(None),
+                                },
+                                _ => Ok(None),
+                            });
+                            match event {
+                                Ok(Some(e)) => {
+                                    if matches!(e, MarketEvent::Trade(_)) {
+                                        tally.trades += 1;
+                                    } else {
+                                        tally.books += 1;
+                                    }
+                                    writer.write(&e).context("writing the recording")?;
+                                }
+                                Ok(None) => {}
+                                Err(e) => {
+                                    tally.bad += 1;
+                                    if tally.bad <= 5 {
+                                        eprintln!("skipped a record: {e:#}");
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        tally.bad += 1;
+                        if tally.bad <= 5 {
+                            eprintln!("skipped a message: {e}");
+                        }
+                    }
+                }
+            }
+            ws.close().await;
+            Ok::<Tally, anyhow::Error>(tally)
+        })?;
+        writer.flush()?;
+        eprintln!(
+            "recorded {} trades and {} books of {} symbols in {} s ({} PINGPONG answered, {} bad records skipped)",
+            tally.trades,
+            tally.books,
+            codes.len(),
+            args.seconds,
+            tally.pings,
+            tally.bad
+        );
+        Ok(std::process::ExitCode::SUCCESS)
+    }
 }

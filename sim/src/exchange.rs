@@ -78,14 +78,33 @@ impl Account {
 struct Token {
     account: usize,
     issued: Instant,
+    issued_wall: DateTime<Utc>,
     expires: Instant,
     expires_wall: DateTime<Utc>,
 }
 
-/// What the state file holds: one engine state per account, keyed by a hash of the appkey (never the key).
+/// What the state file holds: one engine state per account, keyed by a hash of the appkey (never the key),
+/// and the access tokens still valid, also as hashes.
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct StateFile {
     accounts: Vec<SavedAccount>,
+    /// Absent in files written before tokens were kept.
+    #[serde(default)]
+    tokens: Vec<SavedToken>,
+}
+
+/// An access token that outlives a restart. KIS tokens live 24 h whatever happens to our process, and the
+/// daemon reuses its persisted token instead of reissuing (one issue a minute), so a simulator restart must
+/// not invalidate it. Only a fingerprint is kept: the file never holds a usable credential, at the price
+/// that a `tokenP` after a restart issues a new token instead of repeating the old one (both stay valid).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedToken {
+    token_hash: String,
+    appkey_hash: String,
+    issued: DateTime<Utc>,
+    expires: DateTime<Utc>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -136,6 +155,8 @@ pub struct Exchange {
     saved: HashMap<String, SavedAccount>,
     tokens: HashMap<String, Token>,
     last_token: HashMap<usize, String>,
+    /// Tokens issued before the last restart, by token fingerprint.
+    restored_tokens: HashMap<String, SavedToken>,
     approvals: HashMap<String, usize>,
     rate: HashMap<usize, (u64, u32)>,
     pub feeds: Vec<SymFeed>,
@@ -196,9 +217,17 @@ impl Exchange {
                 boards.insert(spec.symbol, b);
             }
         }
+        if let Some(path) = &cfg.replay_file {
+            let listed: std::collections::HashSet<Symbol> = feeds.iter().map(|f| f.symbol).collect();
+            for (symbol, first) in unlisted_symbols(path, &listed)? {
+                feeds.push(SymFeed::new(symbol, crate::feed::to_minor(&symbol, first), 0));
+                names.insert(symbol, symbol.code().to_string());
+            }
+        }
         let feed_index = feeds.iter().enumerate().map(|(i, f)| (f.symbol, i)).collect();
         let by_tr_key = feeds.iter().enumerate().map(|(i, f)| (f.tr_key.clone(), i)).collect();
-        let saved = load_state(&cfg)?;
+        let fees = FeeModel::shipped();
+        let (saved, restored_tokens) = load_state(&cfg, &fees)?;
         let seed = cfg.seed ^ u64::try_from(Utc::now().timestamp_nanos_opt().unwrap_or(0)).unwrap_or(0);
         let n = feeds.len();
         let mut ex = Exchange {
@@ -213,6 +242,7 @@ impl Exchange {
             saved,
             tokens: HashMap::new(),
             last_token: HashMap::new(),
+            restored_tokens,
             approvals: HashMap::new(),
             rate: HashMap::new(),
             feeds,
@@ -226,7 +256,7 @@ impl Exchange {
             open: [false, false],
             session_date: [None, None],
             stats: Stats::default(),
-            fees: FeeModel::shipped(),
+            fees,
             events: Vec::new(),
             now: start,
             cfg: Arc::new(cfg),
@@ -360,12 +390,23 @@ impl Exchange {
                 let left = tok.expires.saturating_duration_since(now).as_secs();
                 return Ok((key, tok.expires_wall, left));
             }
+        } else {
+            // The one-a-minute rule holds across our restarts as it does at KIS.
+            let appkey_hash = fingerprint(appkey);
+            let min = chrono::TimeDelta::from_std(Duration::from_millis(auth.token_min_interval_ms))
+                .unwrap_or(chrono::TimeDelta::MAX);
+            let wall = Utc::now();
+            if self.restored_tokens.values().any(|t| t.appkey_hash == appkey_hash && wall - t.issued < min) {
+                return Err(kis::TOKEN_TOO_SOON);
+            }
         }
         let lifetime = Duration::from_millis(auth.token_lifetime_ms);
         let token =
             format!("eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzUxMiJ9.{}.{}", self.random_letters(120), self.random_hex(43));
         let expires_wall = Utc::now() + chrono::TimeDelta::from_std(lifetime).unwrap_or(chrono::TimeDelta::zero());
-        self.tokens.insert(token.clone(), Token { account, issued: now, expires: now + lifetime, expires_wall });
+        let token_record =
+            Token { account, issued: now, issued_wall: Utc::now(), expires: now + lifetime, expires_wall };
+        self.tokens.insert(token.clone(), token_record);
         self.last_token.insert(account, token.clone());
         Ok((token, expires_wall, lifetime.as_secs()))
     }
@@ -378,13 +419,24 @@ impl Exchange {
                 self.last_token.retain(|_, k| k != token);
                 Ok(())
             }
-            _ => Err(kis::TOKEN_INVALID),
+            Some(_) => Err(kis::TOKEN_INVALID),
+            None => {
+                let hash = fingerprint(token);
+                match self.restored_tokens.get(&hash) {
+                    Some(t) if t.appkey_hash == fingerprint(appkey) => {
+                        self.restored_tokens.remove(&hash);
+                        Ok(())
+                    }
+                    _ => Err(kis::TOKEN_INVALID),
+                }
+            }
         }
     }
 
     pub fn revoke_all_tokens(&mut self) {
         self.tokens.clear();
         self.last_token.clear();
+        self.restored_tokens.clear();
     }
 
     pub fn issue_approval(&mut self, appkey: &str, secretkey: &str) -> Result<String, KisError> {
@@ -410,11 +462,15 @@ impl Exchange {
         let account = self.account_for(appkey, appsecret)?;
         let token = authorization.trim();
         let token = token.strip_prefix("Bearer ").or_else(|| token.strip_prefix("bearer ")).unwrap_or(token).trim();
-        let t = self.tokens.get(token).ok_or(kis::TOKEN_INVALID)?;
-        if t.account != account {
-            return Err(kis::TOKEN_INVALID);
-        }
-        if Instant::now() >= t.expires {
+        let expired = match self.tokens.get(token) {
+            Some(t) if t.account == account => Instant::now() >= t.expires,
+            Some(_) => return Err(kis::TOKEN_INVALID),
+            None => match self.restored_tokens.get(&fingerprint(token)) {
+                Some(t) if t.appkey_hash == fingerprint(appkey) => Utc::now() >= t.expires,
+                _ => return Err(kis::TOKEN_INVALID),
+            },
+        };
+        if expired {
             return Err(kis::TOKEN_EXPIRED);
         }
         self.rate_check(account)?;
@@ -579,7 +635,24 @@ impl Exchange {
                 accounts.push(copy);
             }
         }
-        let text = serde_json::to_string(&StateFile { accounts })
+        let wall = Utc::now();
+        let now = Instant::now();
+        let mut tokens: Vec<SavedToken> = self
+            .tokens
+            .iter()
+            .filter(|(_, t)| now < t.expires)
+            .filter_map(|(token, t)| {
+                let account = self.accounts.get(t.account)?;
+                Some(SavedToken {
+                    token_hash: fingerprint(token),
+                    appkey_hash: fingerprint(account.appkey.expose()),
+                    issued: t.issued_wall,
+                    expires: t.expires_wall,
+                })
+            })
+            .collect();
+        tokens.extend(self.restored_tokens.values().filter(|t| wall < t.expires).cloned());
+        let text = serde_json::to_string(&StateFile { accounts, tokens })
             .map_err(|e| SimError::State { path: path.clone(), reason: e.to_string() })?;
         let tmp = path.with_extension("tmp");
         std::fs::write(&tmp, text).map_err(|e| SimError::State { path: path.clone(), reason: e.to_string() })?;
@@ -587,16 +660,56 @@ impl Exchange {
     }
 }
 
-fn load_state(cfg: &SimConfig) -> Result<HashMap<String, SavedAccount>, SimError> {
-    let Some(path) = &cfg.state_file else { return Ok(HashMap::new()) };
+/// Symbols of a recording that the synthetic universe does not list, each with the first price seen for it
+/// (it stands in for the previous close, so limits are ±30 % around it). Without a feed their events would be
+/// dropped one by one, and a recording of real listings (the daemon's recorder) would replay as silence.
+/// Unreadable lines are skipped here: the replay itself reports them with their line numbers.
+fn unlisted_symbols(
+    path: &std::path::Path,
+    listed: &std::collections::HashSet<Symbol>,
+) -> Result<Vec<(Symbol, kis_model::Price)>, SimError> {
+    let file = File::open(path).map_err(|source| SimError::Replay { path: path.to_path_buf(), source })?;
+    let mut seen = std::collections::HashSet::new();
+    let mut found = Vec::new();
+    for record in kis_synth::RecordingReader::new(BufReader::new(file)).flatten() {
+        let symbol = record.event.symbol();
+        if listed.contains(&symbol) || seen.contains(&symbol) {
+            continue;
+        }
+        let first = match &record.event {
+            kis_model::MarketEvent::Trade(t) => Some(t.price),
+            kis_model::MarketEvent::Book(b) => b.best_bid().or_else(|| b.best_ask()).map(|l| l.price),
+            kis_model::MarketEvent::Bar(b) => Some(b.open),
+        };
+        if let Some(first) = first {
+            seen.insert(symbol);
+            found.push((symbol, first));
+        }
+    }
+    Ok(found)
+}
+
+type LoadedState = (HashMap<String, SavedAccount>, HashMap<String, SavedToken>);
+
+/// Reads the state file; a missing file is a first start, anything unreadable is an error naming the file
+/// (starting empty instead would silently lose every account).
+fn load_state(cfg: &SimConfig, fees: &FeeModel) -> Result<LoadedState, SimError> {
+    let Some(path) = &cfg.state_file else { return Ok(Default::default()) };
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashMap::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
         Err(e) => return Err(SimError::State { path: path.clone(), reason: e.to_string() }),
     };
-    let file: StateFile =
-        serde_json::from_str(&text).map_err(|e| SimError::State { path: path.clone(), reason: e.to_string() })?;
-    Ok(file.accounts.into_iter().map(|a| (a.appkey_hash.clone(), a)).collect())
+    let file: StateFile = serde_json::from_str(&text)
+        .map_err(|e| SimError::State { path: path.clone(), reason: format!("not a simulator state file: {e}") })?;
+    // An engine state the engine refuses would otherwise surface only when its owner first logs in.
+    for a in &file.accounts {
+        Engine::from_state(a.engine.clone(), fees.clone())
+            .map_err(|e| SimError::State { path: path.clone(), reason: format!("account {}: {e}", a.appkey_hash) })?;
+    }
+    let wall = Utc::now();
+    let tokens = file.tokens.into_iter().filter(|t| wall < t.expires).map(|t| (t.token_hash.clone(), t)).collect();
+    Ok((file.accounts.into_iter().map(|a| (a.appkey_hash.clone(), a)).collect(), tokens))
 }
 
 pub fn market_slot(market: Market) -> usize {

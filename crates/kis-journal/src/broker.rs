@@ -1,0 +1,195 @@
+//! The broker's view of the account, reduced to what reconciliation compares: today's orders with their
+//! fills (`inquire-daily-ccld` rows) and the holdings (`inquire-balance` rows).
+//!
+//! KIS reports order times as KST wall-clock `ord_dt` + `ord_tmd` to the second; they are turned into UTC
+//! instants here (Korea has no daylight saving) so they compare with the journal's timestamps.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
+use kis_model::{KrxCode, OrdDvsn, OrderId, OrderNo, Price, Qty, Side, Symbol};
+use kis_protocol::rest::FieldError;
+use kis_protocol::rest::domestic_account::{BalancePosition, DailyCcldRow};
+use rust_decimal::Decimal;
+use thiserror::Error;
+
+/// A broker row that cannot be understood; reconciliation must not run on a partial picture.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum BrokerRowError {
+    #[error("{list} row {row}: {source}")]
+    Field { list: &'static str, row: usize, source: FieldError },
+    #[error("{list} row {row}: {what} {value:?} is not valid")]
+    Invalid { list: &'static str, row: usize, what: &'static str, value: String },
+}
+
+/// One order of the day as the broker lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokerOrder {
+    pub order_id: OrderId,
+    /// Set for modify/cancel orders: the order they act on.
+    pub original: Option<OrderNo>,
+    pub symbol: Symbol,
+    pub side: Side,
+    pub kind: OrdDvsn,
+    pub qty: Qty,
+    /// `None` when KIS shows price 0 (market and other price-less kinds).
+    pub price: Option<Price>,
+    pub filled: Qty,
+    /// Exact traded amount (`tot_ccld_amt`); the average price KIS shows is rounded.
+    pub filled_amount: Decimal,
+    pub order_time: DateTime<Utc>,
+    pub cancelled: bool,
+    pub cancelled_qty: Qty,
+    /// Shares still working.
+    pub remaining: Qty,
+}
+
+impl BrokerOrder {
+    /// Matters to the account: still working or already traded. Cancel rows and dead orders do not.
+    pub fn is_live_or_filled(&self) -> bool {
+        !self.filled.is_zero() || (!self.cancelled && !self.remaining.is_zero())
+    }
+
+    /// Price of `qty` shares whose value is what the broker traded beyond `known_amount`.
+    pub fn price_of_rest(&self, known_amount: Decimal, qty: Qty) -> Option<Price> {
+        if qty.is_zero() {
+            return None;
+        }
+        Price::new(((self.filled_amount - known_amount) / qty.as_decimal()).normalize()).ok()
+    }
+
+    pub fn from_ccld_row(row: &DailyCcldRow, index: usize) -> Result<BrokerOrder, BrokerRowError> {
+        const LIST: &str = "inquire-daily-ccld";
+        let field = |source: FieldError| BrokerRowError::Field { list: LIST, row: index, source };
+        let invalid = |what: &'static str, value: &str| BrokerRowError::Invalid {
+            list: LIST,
+            row: index,
+            what,
+            value: value.chars().take(64).collect(),
+        };
+        let qty =
+            |n: i64, what: &'static str, raw: &str| u64::try_from(n).map(Qty::new).map_err(|_| invalid(what, raw));
+        let order_id = OrderId::parse(&row.ord_gno_brno, &row.odno).map_err(|_| invalid("order id", &row.odno))?;
+        let original = match row.orgn_odno.trim() {
+            "" => None,
+            raw => Some(OrderNo::parse(raw).map_err(|_| invalid("orgn_odno", raw))?).filter(|n| n.value() != 0),
+        };
+        let code = KrxCode::parse(&row.pdno).map_err(|_| invalid("pdno", &row.pdno))?;
+        let unit_price = row.ord_unpr().map_err(field)?;
+        let price = if unit_price.is_zero() {
+            None
+        } else {
+            Some(Price::new(unit_price).map_err(|_| invalid("ord_unpr", &row.ord_unpr))?)
+        };
+        let kind = match row.ord_dvsn_cd.trim() {
+            "" if price.is_some() => OrdDvsn::Limit,
+            "" => OrdDvsn::Market,
+            code => OrdDvsn::from_code(code).map_err(|_| invalid("ord_dvsn_cd", code))?,
+        };
+        let day = row.ord_dt().map_err(field)?;
+        let time = row.ord_tmd().map_err(field)?;
+        let cancelled_qty = if row.cncl_cfrm_qty.trim().is_empty() {
+            Qty::ZERO
+        } else {
+            qty(row.cncl_cfrm_qty().map_err(field)?, "cncl_cfrm_qty", &row.cncl_cfrm_qty)?
+        };
+        Ok(BrokerOrder {
+            order_id,
+            original,
+            symbol: Symbol::Krx(code),
+            side: row.sll_buy_dvsn_cd().map_err(field)?,
+            kind,
+            qty: qty(row.ord_qty().map_err(field)?, "ord_qty", &row.ord_qty)?,
+            price,
+            filled: qty(row.tot_ccld_qty().map_err(field)?, "tot_ccld_qty", &row.tot_ccld_qty)?,
+            filled_amount: row.tot_ccld_amt().map_err(field)?,
+            order_time: kst_to_utc(day, time),
+            cancelled: row.cncl_yn.trim().eq_ignore_ascii_case("Y") || !cancelled_qty.is_zero(),
+            cancelled_qty,
+            remaining: qty(row.rmn_qty().map_err(field)?, "rmn_qty", &row.rmn_qty)?,
+        })
+    }
+}
+
+/// Shares held in one symbol, summed over KIS's per-trade-type rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holding {
+    pub symbol: Symbol,
+    pub qty: Qty,
+    /// Purchase amount (`pchs_amt`), so the average is exact after summing rows.
+    pub cost: Decimal,
+}
+
+impl Holding {
+    pub fn avg_price(&self) -> Option<Decimal> {
+        if self.qty.is_zero() { None } else { Some(self.cost / self.qty.as_decimal()) }
+    }
+}
+
+/// What the broker says, as of one query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokerView {
+    /// The KST trading day the order list covers: intents from earlier days cannot be found in it.
+    pub day: NaiveDate,
+    pub orders: Vec<BrokerOrder>,
+    pub holdings: Vec<Holding>,
+}
+
+impl BrokerView {
+    /// Builds the view from all pages of `inquire-daily-ccld` and `inquire-balance`. One bad row fails the
+    /// whole view: deciding "never sent" from a list with a hole in it could lose an order.
+    pub fn from_rows(
+        day: NaiveDate,
+        ccld: &[DailyCcldRow],
+        positions: &[BalancePosition],
+    ) -> Result<BrokerView, BrokerRowError> {
+        let orders =
+            ccld.iter().enumerate().map(|(i, row)| BrokerOrder::from_ccld_row(row, i)).collect::<Result<_, _>>()?;
+        let mut holdings: Vec<Holding> = Vec::new();
+        for (i, row) in positions.iter().enumerate() {
+            const LIST: &str = "inquire-balance";
+            let field = |source: FieldError| BrokerRowError::Field { list: LIST, row: i, source };
+            let code = KrxCode::parse(&row.pdno).map_err(|_| BrokerRowError::Invalid {
+                list: LIST,
+                row: i,
+                what: "pdno",
+                value: row.pdno.chars().take(64).collect(),
+            })?;
+            let held = row.hldg_qty().map_err(field)?;
+            let qty = u64::try_from(held).map(Qty::new).map_err(|_| BrokerRowError::Invalid {
+                list: LIST,
+                row: i,
+                what: "hldg_qty",
+                value: row.hldg_qty.clone(),
+            })?;
+            if qty.is_zero() {
+                continue;
+            }
+            let cost = row.pchs_amt().map_err(field)?;
+            let symbol = Symbol::Krx(code);
+            match holdings.iter_mut().find(|h| h.symbol == symbol) {
+                Some(h) => {
+                    h.qty = h.qty + qty;
+                    h.cost += cost;
+                }
+                None => holdings.push(Holding { symbol, qty, cost }),
+            }
+        }
+        Ok(BrokerView { day, orders, holdings })
+    }
+}
+
+/// KST is UTC+9 all year.
+pub fn kst() -> FixedOffset {
+    // 9 h is within the ±24 h a fixed offset allows; the fallback is unreachable.
+    FixedOffset::east_opt(9 * 3600).unwrap_or(Utc.fix())
+}
+
+fn kst_to_utc(day: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    let naive = day.and_time(time);
+    // A fixed offset has exactly one mapping for every local time.
+    kst().from_local_datetime(&naive).single().map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc))
+}
+
+/// The KST calendar day of an instant: what `ord_dt` and the trading day are counted in.
+pub fn kst_day(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&kst()).date_naive()
+}

@@ -1,0 +1,302 @@
+//! Reconciliation after a restart: the journal's intents against the broker's list of today's orders.
+//!
+//! The one rule everything here serves: **no intent is ever sent twice.** Reconciliation therefore never
+//! produces a "send" — an intent the broker does not have is only *forgotten* (`MarkNeverSent`) and the
+//! strategy decides anew from the market as it is now; and when the evidence does not decide, the answer is
+//! a `Conflict` (the router pauses that symbol and says so loudly), never a guess that could double an order.
+//!
+//! # Matching intents without a broker order number
+//! KIS has no field for our id, so an intent whose send started (`Sent`/`Uncertain`, or fills seen on a
+//! notice before the ack was journaled) is recognised by what it asked for. For each key
+//! (symbol, side, quantity, price) the unresolved intents (by creation time) and the broker's unclaimed new
+//! orders with that key whose order time lies in an intent's window `[created − clock_skew,
+//! created + max_send_delay]` (by order time, then number) are compared:
+//! - no such order: the intents never reached KIS → `MarkNeverSent` (an intent with fills is a `Conflict`);
+//! - as many orders as intents and each k-th order inside the k-th intent's window → `MarkAcked` pairwise
+//!   (we send one at a time, so order numbers follow creation order; a swap between two identical orders
+//!   would change nothing but which strategy a fill is attributed to);
+//! - any other count → `Conflict(Ambiguous)`: one of them may be an identical order placed by hand.
+//!
+//! An intent journaled without `Sent` provably never left (the journal syncs `Sent` before sending), so it
+//! is forgotten without looking. Only KRX orders are covered: `inquire-daily-ccld` lists domestic orders;
+//! US intents are left untouched for the overseas reconciliation.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use chrono::{DateTime, Duration, Utc};
+use kis_model::{ClientOrderId, OrderId, OrderNo, Price, Qty, Side, Symbol};
+
+use crate::broker::{BrokerOrder, BrokerView, Holding, kst_day};
+use crate::entry::{DoneReason, Entry, Event, FillId, FillRecord, IntentRecord, OrderKind, Origin, StrategyId};
+use crate::intents::{IntentBook, IntentState, IntentView};
+
+/// How far apart our clock and the broker's order time may be (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatchRules {
+    /// Our clock may run ahead of KIS's, and `ord_tmd` is cut to the second.
+    pub clock_skew: Duration,
+    /// An order accepted later than this after its intent was created is not that intent's send (the
+    /// client gives up long before).
+    pub max_send_delay: Duration,
+}
+
+impl Default for MatchRules {
+    fn default() -> MatchRules {
+        MatchRules { clock_skew: Duration::seconds(2), max_send_delay: Duration::seconds(60) }
+    }
+}
+
+/// What cannot be decided automatically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConflictKind {
+    /// Identical orders and intents do not pair up one to one.
+    Ambiguous,
+    /// We hold an order number (or fills) the broker's list of today does not show.
+    MissingAtBroker,
+    /// The broker's order under our number differs from our intent, or its amounts do not add up.
+    Mismatch,
+    /// We counted more fills than the broker reports.
+    OverFilled,
+    /// Someone modified our order outside the daemon.
+    ModifiedOutside,
+    /// An intent from an earlier day is still open; today's list cannot say what became of it.
+    Stale,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub kind: ConflictKind,
+    /// Trading on this symbol pauses until a person resolves the conflict.
+    pub symbol: Symbol,
+    pub intents: Vec<ClientOrderId>,
+    pub orders: Vec<OrderNo>,
+}
+
+impl fmt::Display for Conflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let intents: Vec<String> = self.intents.iter().map(ToString::to_string).collect();
+        let orders: Vec<String> = self.orders.iter().map(ToString::to_string).collect();
+        write!(
+            f,
+            "{:?} on {}: intents [{}], broker orders [{}]",
+            self.kind,
+            self.symbol,
+            intents.join(", "),
+            orders.join(", ")
+        )
+    }
+}
+
+/// One decision of reconciliation. None of them sends anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    MarkAcked {
+        intent: ClientOrderId,
+        order_id: OrderId,
+    },
+    /// Not at the broker: forget it; the strategy decides anew.
+    MarkNeverSent {
+        intent: ClientOrderId,
+    },
+    /// Fills the broker has and we missed: `qty` more shares at `price`, bringing us to `broker_total`.
+    ApplyFills {
+        intent: ClientOrderId,
+        order_id: OrderId,
+        qty: Qty,
+        price: Price,
+        broker_total: Qty,
+    },
+    MarkCancelled {
+        intent: ClientOrderId,
+        qty: Qty,
+    },
+    /// A live or filled order placed outside the daemon: track it from now on.
+    Adopt(BrokerOrder),
+    /// The broker's holdings are the truth for positions.
+    SyncHolding(Holding),
+    Conflict(Conflict),
+}
+
+impl Action {
+    /// The journal entries that record this action; `next_id` is the id an adopted order gets.
+    pub fn entries(&self, ts: DateTime<Utc>, next_id: ClientOrderId) -> Vec<Entry> {
+        let at = |id, event| Entry { ts, id, event };
+        match self {
+            Action::MarkAcked { intent, order_id } => vec![at(*intent, Event::Acked { order_id: *order_id })],
+            Action::MarkNeverSent { intent } => vec![at(*intent, Event::Done { reason: DoneReason::NeverSent })],
+            Action::ApplyFills { intent, order_id, qty, price, broker_total } => vec![at(
+                *intent,
+                Event::Fill(FillRecord {
+                    fill_id: FillId::broker_total(order_id.order_no, *broker_total),
+                    qty: *qty,
+                    price: *price,
+                    at: ts,
+                }),
+            )],
+            Action::MarkCancelled { intent, qty } => vec![at(*intent, Event::Cancelled { qty: *qty })],
+            Action::Adopt(order) => adoption_entries(order, ts, next_id),
+            Action::SyncHolding(_) | Action::Conflict(_) => Vec::new(),
+        }
+    }
+}
+
+fn adoption_entries(order: &BrokerOrder, ts: DateTime<Utc>, id: ClientOrderId) -> Vec<Entry> {
+    let record = IntentRecord {
+        symbol: order.symbol,
+        side: order.side,
+        kind: OrderKind::Krx(order.kind),
+        qty: order.qty,
+        price: order.price,
+        strategy: StrategyId::new("adopted"),
+        origin: Origin::Adopted,
+    };
+    let mut out = vec![
+        Entry { ts: order.order_time, id, event: Event::Intent(record) },
+        Entry { ts, id, event: Event::Acked { order_id: order.order_id } },
+    ];
+    if let Some(price) = order.price_of_rest(rust_decimal::Decimal::ZERO, order.filled) {
+        let fill_id = FillId::broker_total(order.order_id.order_no, order.filled);
+        out.push(Entry { ts, id, event: Event::Fill(FillRecord { fill_id, qty: order.filled, price, at: ts }) });
+    }
+    if order.cancelled {
+        out.push(Entry { ts, id, event: Event::Cancelled { qty: order.cancelled_qty } });
+    }
+    out
+}
+
+type Key = (Symbol, Side, Qty, Option<Price>);
+
+/// Compares the journal's open intents with the broker's view; see the module docs for the rules.
+pub fn reconcile(book: &IntentBook, view: &BrokerView, rules: &MatchRules) -> Vec<Action> {
+    // Pages can overlap while orders fill; keep the freshest copy of each order.
+    let mut rows: BTreeMap<OrderNo, &BrokerOrder> = BTreeMap::new();
+    for order in &view.orders {
+        let no = order.order_id.order_no;
+        if rows.get(&no).is_none_or(|seen| seen.filled < order.filled) {
+            rows.insert(no, order);
+        }
+    }
+    // Rows bound to any intent, open or done, are ours and never adopted.
+    let mut claimed: BTreeSet<OrderNo> = book.iter().filter_map(|v| v.order_id.map(|o| o.order_no)).collect();
+    let mut actions = Vec::new();
+    let mut known: Vec<(&IntentView, OrderId)> = Vec::new();
+    // `Side` has no order; a list keeps the groups in intent-id order, which keeps the output deterministic.
+    let mut groups: Vec<(Key, Vec<&IntentView>)> = Vec::new();
+
+    for intent in book.iter().filter(|v| v.is_open() && matches!(v.record.symbol, Symbol::Krx(_))) {
+        if kst_day(intent.created) < view.day {
+            actions.push(conflict(ConflictKind::Stale, intent.record.symbol, vec![intent.id], intent.order_id));
+        } else if let Some(order_id) = intent.order_id {
+            known.push((intent, order_id));
+        } else if intent.state == IntentState::PendingSend && intent.filled.is_zero() {
+            actions.push(Action::MarkNeverSent { intent: intent.id });
+        } else {
+            let r = &intent.record;
+            let key = (r.symbol, r.side, r.qty, r.price);
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, members)) => members.push(intent),
+                None => groups.push((key, vec![intent])),
+            }
+        }
+    }
+
+    for (key, mut intents) in groups {
+        intents.sort_by_key(|v| (v.created, v.id));
+        let window = |v: &IntentView, t: DateTime<Utc>| {
+            t >= v.created - rules.clock_skew && t <= v.created + rules.max_send_delay
+        };
+        let mut candidates: Vec<&BrokerOrder> = rows
+            .values()
+            .filter(|o| o.original.is_none() && !claimed.contains(&o.order_id.order_no))
+            .filter(|o| (o.symbol, o.side, o.qty, o.price) == key)
+            .filter(|o| intents.iter().any(|v| window(v, o.order_time)))
+            .copied()
+            .collect();
+        candidates.sort_by_key(|o| (o.order_time, o.order_id.order_no));
+        claimed.extend(candidates.iter().map(|o| o.order_id.order_no));
+        if candidates.is_empty() {
+            for intent in intents {
+                actions.push(if intent.filled.is_zero() {
+                    Action::MarkNeverSent { intent: intent.id }
+                } else {
+                    conflict(ConflictKind::MissingAtBroker, key.0, vec![intent.id], None)
+                });
+            }
+        } else if candidates.len() == intents.len()
+            && intents.iter().zip(&candidates).all(|(v, o)| window(v, o.order_time))
+        {
+            for (intent, order) in intents.into_iter().zip(candidates) {
+                actions.push(Action::MarkAcked { intent: intent.id, order_id: order.order_id });
+                known.push((intent, order.order_id));
+            }
+        } else {
+            actions.push(Action::Conflict(Conflict {
+                kind: ConflictKind::Ambiguous,
+                symbol: key.0,
+                intents: intents.iter().map(|v| v.id).collect(),
+                orders: candidates.iter().map(|o| o.order_id.order_no).collect(),
+            }));
+        }
+    }
+
+    for (intent, order_id) in known {
+        let children: Vec<&BrokerOrder> =
+            rows.values().filter(|o| o.original == Some(order_id.order_no)).copied().collect();
+        check_known(intent, order_id, rows.get(&order_id.order_no).copied(), &children, &mut actions);
+    }
+
+    for order in rows.values() {
+        let ours = claimed.contains(&order.order_id.order_no) || order.original.is_some_and(|o| claimed.contains(&o));
+        if !ours && order.is_live_or_filled() {
+            actions.push(Action::Adopt((*order).clone()));
+        }
+    }
+    actions.extend(view.holdings.iter().cloned().map(Action::SyncHolding));
+    actions
+}
+
+fn conflict(kind: ConflictKind, symbol: Symbol, intents: Vec<ClientOrderId>, order: Option<OrderId>) -> Action {
+    Action::Conflict(Conflict { kind, symbol, intents, orders: order.map(|o| o.order_no).into_iter().collect() })
+}
+
+/// An intent bound to a broker order: bring fills and cancellation up to the broker's state.
+fn check_known(
+    intent: &IntentView,
+    order_id: OrderId,
+    row: Option<&BrokerOrder>,
+    children: &[&BrokerOrder],
+    actions: &mut Vec<Action>,
+) {
+    let symbol = intent.record.symbol;
+    let fail = |kind| conflict(kind, symbol, vec![intent.id], Some(order_id));
+    let Some(row) = row else { return actions.push(fail(ConflictKind::MissingAtBroker)) };
+    let r = &intent.record;
+    if (row.symbol, row.side, row.qty) != (r.symbol, r.side, r.qty) {
+        return actions.push(fail(ConflictKind::Mismatch));
+    }
+    // The daemon only ever cancels; a working or filled child order is someone else's modification.
+    if children.iter().any(|c| !c.cancelled && c.is_live_or_filled()) {
+        return actions.push(fail(ConflictKind::ModifiedOutside));
+    }
+    if row.filled > intent.filled {
+        let qty = row.filled.saturating_sub(intent.filled);
+        match row.price_of_rest(intent.filled_notional, qty) {
+            Some(price) => {
+                actions.push(Action::ApplyFills { intent: intent.id, order_id, qty, price, broker_total: row.filled })
+            }
+            None => return actions.push(fail(ConflictKind::Mismatch)),
+        }
+    } else if row.filled < intent.filled {
+        return actions.push(fail(ConflictKind::OverFilled));
+    }
+    let cancel_child = children.iter().find(|c| c.cancelled);
+    if (row.cancelled || cancel_child.is_some()) && intent.state != IntentState::Cancelled {
+        // The confirmed quantity when KIS gives one; else what the cancel asked for, or the unfilled rest.
+        let confirmed = |q: Qty| (!q.is_zero()).then_some(q);
+        let qty = confirmed(row.cancelled_qty)
+            .or_else(|| cancel_child.and_then(|c| confirmed(c.cancelled_qty).or(confirmed(c.qty))))
+            .unwrap_or(row.qty.saturating_sub(row.filled));
+        actions.push(Action::MarkCancelled { intent: intent.id, qty });
+    }
+}

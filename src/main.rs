@@ -29,6 +29,8 @@ enum Command {
     Record(cli::record::RecordArgs),
     /// Run the KIS-compatible exchange simulator (REST + WebSocket on loopback) and print its URLs.
     Sim(cli::sim::SimArgs),
+    /// Validate the daemon's configuration and explain it: every effective value and its origin, secrets redacted.
+    CheckConfig(cli::check_config::CheckConfigArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         Command::Optimize(args) => cli::optimize::run(args),
         Command::Record(args) => cli::record::run(args),
         Command::Sim(args) => cli::sim::run(args),
+        Command::CheckConfig(args) => cli::check_config::run(args),
     };
     match result {
         Ok(code) => code,

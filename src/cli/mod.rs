@@ -2,6 +2,7 @@
 
 pub mod backtest;
 pub mod calendar;
+pub mod check_config;
 pub mod decode;
 pub mod indicators;
 pub mod optimize;

@@ -1,0 +1,177 @@
+//! What `check-config` and the daemon's start-up judge beyond the schema: combinations that cannot work
+//! (errors) and ones that probably are not what the user meant (warnings).
+
+use std::fmt;
+
+use kis_model::Environment;
+use kis_strategy::risk::RiskEngine;
+
+use crate::api::{PAPER_REQUESTS_PER_SECOND, REAL_REQUESTS_PER_SECOND};
+use crate::daemon_config::DaemonConfig;
+use crate::environment::TradingEnvironment;
+use crate::sim::{SPEED_RANGE, SYMBOLS_RANGE};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// One judgement about the configuration, naming the key it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub severity: Severity,
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.severity {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        };
+        write!(f, "{level}: {}: {}", self.key, self.message)
+    }
+}
+
+/// All findings, errors first. The daemon refuses to start on any error; `check-config` exits 1.
+pub fn check(config: &DaemonConfig) -> Vec<Finding> {
+    let mut out = Findings::default();
+    let env = config.environment;
+
+    if env == TradingEnvironment::Real {
+        if config.real_trading.confirm {
+            out.warn(
+                "real_trading.confirm",
+                "real money: `kis-trader run` will also require --i-understand-real-money".to_string(),
+            );
+        } else {
+            out.error(
+                "real_trading.confirm",
+                "environment = \"real\" trades real money; set [real_trading] confirm = true to allow it".to_string(),
+            );
+        }
+    }
+
+    if let Some(kis) = env.kis() {
+        credentials(config, kis, &mut out);
+    } else {
+        sim(config, &mut out);
+    }
+
+    let api = &config.api;
+    if api.requests_per_second == Some(0) {
+        out.error("api.requests_per_second", "must be at least 1".to_string());
+    }
+    let limit = match env.kis().unwrap_or(config.sim.emulate) {
+        Environment::Real => REAL_REQUESTS_PER_SECOND,
+        Environment::Paper => PAPER_REQUESTS_PER_SECOND,
+    };
+    if let Some(rate) = api.requests_per_second.filter(|r| *r > limit) {
+        out.warn(
+            "api.requests_per_second",
+            format!("{rate}/s is above KIS's {limit}/s for this environment; expect EGW00201 refusals"),
+        );
+    }
+    for (key, url) in [("api.rest_base", &api.rest_base), ("api.ws_url", &api.ws_url)] {
+        if let Some(url) = url {
+            let scheme_ok = match key {
+                "api.ws_url" => url.starts_with("ws://") || url.starts_with("wss://"),
+                _ => url.starts_with("http://") || url.starts_with("https://"),
+            };
+            if !scheme_ok {
+                out.error(key, format!("{url:?} is not a URL this client can speak to"));
+            }
+        }
+    }
+
+    if config.strategies.is_empty() {
+        out.warn("strategies", "no strategy is configured: the daemon will screen and watch but never trade".into());
+    }
+    for (i, strategy) in config.strategies.iter().enumerate() {
+        if let Err(e) = strategy.validate() {
+            out.error(&format!("strategies[{i}].{}", e.field), e.problem);
+        }
+    }
+    if let Err(e) = RiskEngine::new(config.risk) {
+        out.error(&format!("risk.{}", e.field.trim_start_matches("risk.")), e.problem);
+    }
+
+    let screener = &config.screener;
+    if screener.watchlist_max == 0 {
+        out.error("screener.watchlist_max", "must be at least 1".into());
+    }
+    if screener.poll_interval_secs == 0 {
+        out.error("screener.poll_interval_secs", "must be at least 1 (each poll spends REST budget)".into());
+    }
+    if screener.min_range_pct.is_sign_negative() || screener.max_spread_pct.is_sign_negative() {
+        out.error("screener", "percentages must not be negative".into());
+    }
+
+    let telegram = &config.notifier.telegram;
+    let token = telegram.bot_token.as_ref().is_some_and(|t| !t.is_empty());
+    let chat = telegram.chat_id.as_ref().is_some_and(|c| !c.is_empty());
+    if token && !chat {
+        out.warn("notifier.telegram.chat_id", "a bot token without a chat id: nothing will be sent".into());
+    }
+    if chat && !token {
+        out.warn("notifier.telegram.bot_token", "a chat id without a bot token: nothing will be sent".into());
+    }
+    if config.notifier.queue_size == 0 {
+        out.error("notifier.queue_size", "must be at least 1".into());
+    }
+
+    out.sorted()
+}
+
+fn credentials(config: &DaemonConfig, kis: Environment, out: &mut Findings) {
+    let api = &config.api;
+    let missing = |s: &Option<kis_model::Secret>| s.as_ref().is_none_or(|s| s.is_empty());
+    for (key, absent, var) in [
+        ("api.app_key", missing(&api.app_key), "KIS_APP_KEY"),
+        ("api.app_secret", missing(&api.app_secret), "KIS_APP_SECRET"),
+        ("api.account", api.account.is_none(), "KIS_ACCOUNT"),
+    ] {
+        if absent {
+            out.error(key, format!("required on {kis}: set it in the config file or with {var}"));
+        }
+    }
+    if missing(&api.hts_id) {
+        out.warn(
+            "api.hts_id",
+            "unset: fills arrive only by REST polling, not by the WebSocket notice (KIS_HTS_ID)".into(),
+        );
+    }
+}
+
+fn sim(config: &DaemonConfig, out: &mut Findings) {
+    let sim = &config.sim;
+    if let Some(n) = sim.symbols.filter(|n| !SYMBOLS_RANGE.contains(n)) {
+        out.error("sim.symbols", format!("{n} is outside {}..={}", SYMBOLS_RANGE.start(), SYMBOLS_RANGE.end()));
+    }
+    if let Some(s) = sim.speed.filter(|s| !SPEED_RANGE.contains(s)) {
+        out.error("sim.speed", format!("{s} is outside {}..={}", SPEED_RANGE.start(), SPEED_RANGE.end()));
+    }
+    if config.api.app_key.is_some() || config.api.app_secret.is_some() {
+        out.warn("api.app_key", "credentials are set but environment = \"sim\": they are not sent anywhere".into());
+    }
+}
+
+#[derive(Default)]
+struct Findings(Vec<Finding>);
+
+impl Findings {
+    fn error(&mut self, key: &str, message: String) {
+        self.0.push(Finding { severity: Severity::Error, key: key.to_string(), message });
+    }
+
+    fn warn(&mut self, key: &str, message: String) {
+        self.0.push(Finding { severity: Severity::Warning, key: key.to_string(), message });
+    }
+
+    fn sorted(mut self) -> Vec<Finding> {
+        self.0.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        self.0
+    }
+}

@@ -1,0 +1,29 @@
+//! `[daemon]`: the process's own lifecycle.
+
+use std::path::PathBuf;
+
+use kis_strategy::KstTime;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DaemonSection {
+    /// The daemon stops itself at this KST time of the venue's clock (the virtual clock under the simulator),
+    /// after the close, so that an unattended run never carries into the next session. Unset: runs until
+    /// signalled.
+    pub shutdown_at: Option<KstTime>,
+    /// Token cache, order journal and other state that must survive a restart.
+    pub state_dir: PathBuf,
+    /// On shutdown, cancel orders still open at the exchange (otherwise they stay and are adopted on restart).
+    pub cancel_open_orders_on_shutdown: bool,
+}
+
+impl Default for DaemonSection {
+    fn default() -> Self {
+        DaemonSection {
+            shutdown_at: Some(KstTime::hm(15, 40)),
+            state_dir: PathBuf::from("state"),
+            cancel_open_orders_on_shutdown: true,
+        }
+    }
+}

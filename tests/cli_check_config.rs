@@ -1,0 +1,116 @@
+//! `kis-trader check-config`: explanation with origins, exit codes, and no secret in any output. Each run gets
+//! a cleared environment plus exactly the variables the test names.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn run(config: Option<&PathBuf>, env: &[(&str, &str)]) -> (Output, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kis-trader"));
+    cmd.arg("check-config").env_clear();
+    if let Some(path) = config {
+        cmd.arg("--config").arg(path);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out, text)
+}
+
+fn file(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kis-check-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn line<'a>(text: &'a str, key: &str) -> &'a str {
+    text.lines().find(|l| l.starts_with(&format!("{key} = "))).unwrap_or_else(|| panic!("no {key} in\n{text}"))
+}
+
+#[test]
+fn the_shipped_defaults_are_valid_and_explained() {
+    let (out, text) = run(None, &[]);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(line(&text, "environment").starts_with("environment = \"sim\""), "{text}");
+    assert!(line(&text, "environment").ends_with("# config/default.toml"), "{text}");
+    assert!(line(&text, "strategies[0].kind").contains("\"krx_scalping\""), "{text}");
+    assert!(line(&text, "strategies[0].upticks.count").contains("= 3"), "{text}");
+    assert!(line(&text, "risk.sizing.max_open_positions").ends_with("# built-in default"), "{text}");
+    assert!(line(&text, "api.app_key").contains("(unset)"), "{text}");
+    assert!(text.contains("config is valid (sim environment, 0 warnings)"), "{text}");
+}
+
+#[test]
+fn file_and_environment_layers_are_shown_with_their_origin() {
+    let path = file("layers.toml", "[screener]\npoll_interval_secs = 5\nwatchlist_max = 12\n");
+    let (out, text) =
+        run(Some(&path), &[("KIS__SCREENER__POLL_INTERVAL_SECS", "3"), ("KIS_TELEGRAM_CHAT_ID", "-100200300")]);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let poll = line(&text, "screener.poll_interval_secs");
+    assert!(
+        poll.starts_with("screener.poll_interval_secs = 3")
+            && poll.ends_with("# env KIS__SCREENER__POLL_INTERVAL_SECS")
+    );
+    let watch = line(&text, "screener.watchlist_max");
+    assert!(watch.starts_with("screener.watchlist_max = 12") && watch.ends_with(&format!("# file {}", path.display())));
+    assert!(line(&text, "notifier.telegram.chat_id").contains("\"-100200300\""), "{text}");
+    assert!(text.contains("warning: notifier.telegram.bot_token: a chat id without a bot token"), "{text}");
+}
+
+#[test]
+fn invalid_configs_exit_1_naming_each_problem() {
+    let typo = file("typo.toml", "[screener]\nwatchlist_maxx = 10\n");
+    let (out, text) = run(Some(&typo), &[]);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("watchlist_maxx") && text.contains("config is invalid"), "{text}");
+
+    let (out, text) = run(None, &[("KIS__ENVIRONMENT", "real")]);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for key in ["real_trading.confirm", "api.app_key", "api.app_secret", "api.account"] {
+        assert!(text.contains(&format!("error: {key}: ")), "{key} not named:\n{text}");
+    }
+    assert!(text.contains("config is invalid: 4 errors"), "{text}");
+
+    let (out, text) = run(Some(&PathBuf::from("/nonexistent/kis.toml")), &[]);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("/nonexistent/kis.toml"), "{text}");
+}
+
+#[test]
+fn no_secret_value_appears_in_any_output() {
+    const KEY: &str = "PSqqDISTINCTIVEKEYqq0000000000000042";
+    const SECRET: &str = "qqDISTINCTIVESECRETqq/abcdefghijklmnopqrstuvwxyz0123456789+=";
+    const TOKEN: &str = "424242:qqDISTINCTIVEBOTTOKENqq000000000";
+    const HTS: &str = "qqhtsqq";
+    const ACCOUNT: &str = "97531864-01";
+    let env = [
+        ("KIS_APP_KEY", KEY),
+        ("KIS__API__APP_SECRET", SECRET),
+        ("KIS_ACCOUNT", ACCOUNT),
+        ("KIS_HTS_ID", HTS),
+        ("KIS_TELEGRAM_BOT_TOKEN", TOKEN),
+    ];
+    let forbidden = [KEY, SECRET, TOKEN, HTS, "97531864", "DISTINCTIVE"];
+    let paper = file("paper.toml", "environment = \"paper\"\n[api]\nrequests_per_second = 9\n");
+    let real = file("real.toml", "environment = \"real\"\n[real_trading]\nconfirm = true\n");
+    let syntax = file("syntax.toml", &format!("[api]\napp_secret = \"{SECRET}\" oops\n"));
+    let schema =
+        file("schema.toml", &format!("[api]\napp_secret = \"{SECRET}\"\nrequests_per_second = \"{SECRET}\"\n"));
+    let mut codes = Vec::new();
+    for config in [None, Some(&paper), Some(&real), Some(&syntax), Some(&schema)] {
+        let (out, text) = run(config, &env);
+        for secret in forbidden {
+            assert!(!text.contains(secret), "{secret} leaked with {config:?}:\n{text}");
+        }
+        codes.push(out.status.code());
+        if config == Some(&paper) {
+            assert!(line(&text, "api.app_key").contains("\"***42\""), "{text}");
+            assert!(line(&text, "api.app_secret").contains("\"***+=\""), "{text}");
+            assert!(text.contains("warning: api.requests_per_second: 9/s is above KIS's 2/s"), "{text}");
+        }
+    }
+    assert_eq!(codes, [Some(0), Some(0), Some(0), Some(1), Some(1)]);
+}

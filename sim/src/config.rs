@@ -180,8 +180,29 @@ pub struct WsConfig {
     pub ping_interval_ms: u64,
     /// A session that has not answered a PINGPONG within this long is dropped.
     pub ping_timeout_ms: u64,
-    /// Queued batches per session before a slow reader is dropped.
+    /// Queued batches per session: beyond this a reader is slow (see `slow_consumer`).
     pub max_queued_batches: usize,
+    /// Queued bytes per session beyond which a `backpressure` session holds the market (bounds memory at
+    /// high speed, where one step's batch can be megabytes).
+    pub max_queued_bytes: usize,
+    /// What a session that cannot keep up gets.
+    pub slow_consumer: SlowConsumer,
+}
+
+/// The policy for a session whose queue is full.
+///
+/// The simulator exists to drive our own daemon and benchmarks, where a frame silently lost (or a session
+/// cut) would make a test measure the simulator instead of the code under test; so by default the market
+/// waits for the slowest subscribed reader (virtual time stops; nothing is generated and thrown away). A
+/// reader that never drains is still bounded: its PINGPONG goes unanswered and the session is closed after
+/// `ping_interval_ms + ping_timeout_ms`, and the market moves on. `drop` models KIS, which cuts a client
+/// that does not keep up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SlowConsumer {
+    #[default]
+    Backpressure,
+    Drop,
 }
 
 impl Default for WsConfig {
@@ -192,6 +213,8 @@ impl Default for WsConfig {
             ping_interval_ms: 110_000,
             ping_timeout_ms: 30_000,
             max_queued_batches: 256,
+            max_queued_bytes: 32 << 20,
+            slow_consumer: SlowConsumer::Backpressure,
         }
     }
 }
@@ -230,8 +253,16 @@ impl SimConfig {
         if self.rest.ccld_page_real == 0 || self.rest.ccld_page_paper == 0 {
             return bad("ccld page sizes must be at least 1".into());
         }
-        if self.ws.max_registrations == 0 || self.ws.ping_interval_ms == 0 || self.ws.max_queued_batches == 0 {
-            return bad("ws.max_registrations, ws.ping_interval_ms and ws.max_queued_batches must be positive".into());
+        if self.ws.max_registrations == 0
+            || self.ws.ping_interval_ms == 0
+            || self.ws.max_queued_batches == 0
+            || self.ws.max_queued_bytes == 0
+        {
+            return bad(
+                "ws.max_registrations, ws.ping_interval_ms, ws.max_queued_batches and ws.max_queued_bytes must be \
+                 positive"
+                    .into(),
+            );
         }
         if self.starting_cash_krw < Decimal::ZERO || self.starting_cash_usd < Decimal::ZERO {
             return bad("starting cash cannot be negative".into());
@@ -275,6 +306,13 @@ mod tests {
         assert!(err.contains("speed is 5000"), "{err}");
         let err = SimConfig::from_toml("symbols = 3\n", p).unwrap_err().to_string();
         assert!(err.contains("symbols is 3"), "{err}");
+        assert_eq!(SimConfig::default().ws.slow_consumer, SlowConsumer::Backpressure);
+        let c = SimConfig::from_toml("[ws]\nslow_consumer = \"drop\"\n", p).unwrap();
+        assert_eq!(c.ws.slow_consumer, SlowConsumer::Drop);
+        let err = SimConfig::from_toml("[ws]\nslow_consumer = \"wait\"\n", p).unwrap_err().to_string();
+        assert!(err.contains("unknown variant `wait`"), "{err}");
+        let err = SimConfig::from_toml("[ws]\nmax_queued_bytes = 0\n", p).unwrap_err().to_string();
+        assert!(err.contains("max_queued_bytes must be positive"), "{err}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The market driver: every `tick_ms` of real time it moves the virtual clock, advances the tape, feeds the
 //! prints and books to every account's engine (fills → notices), encodes the subscribed data frames once per
-//! symbol and fans them out, keeps sessions alive with PINGPONG, and hands each session one batch.
+//! symbol and fans them out, keeps sessions alive with PINGPONG, and hands each session one batch. While a
+//! `backpressure` session has no room, the market does not advance (see `config::SlowConsumer`).
 
 use std::time::{Duration, Instant};
 
@@ -24,6 +25,9 @@ pub struct Driver {
     scheduled: Vec<ScheduledFault>,
     last_save: Instant,
 }
+
+/// Most real time one step may catch up on (see `step`).
+const MAX_STEP: Duration = Duration::from_millis(50);
 
 /// KIS caps a frame at 999 records.
 const MAX_GROUP: usize = 999;
@@ -70,8 +74,25 @@ impl Driver {
                 apply_fault(ex, &f.fault);
             }
         }
-        let target = ex.clock.virtual_at(elapsed);
-        self.advance(ex, target);
+        if ex.ws.must_hold() {
+            // A backpressure reader is full: virtual time waits (re-anchored at where the market stands, so
+            // it resumes from here rather than jumping ahead), and only what is already queued moves.
+            ex.clock = ex.clock.rebased(elapsed, ex.now);
+            ex.ws.held_steps += 1;
+        } else {
+            // A step covers at most MAX_STEP of market time (in real time at speed): a driver that falls
+            // behind (more events per second than it can encode and send, e.g. 2,000 symbols at 1,000×)
+            // slows virtual time instead of taking ever larger steps, each longer than the last, until
+            // memory runs out. Generous enough that an occasional slow step is caught up, not lost.
+            let span = MAX_STEP.max(Duration::from_millis(ex.cfg.tick_ms * 2));
+            let most = ex.now + ex.clock.virtual_at(span).signed_duration_since(ex.clock.virtual_at(Duration::ZERO));
+            let target = ex.clock.virtual_at(elapsed);
+            if target > most {
+                ex.clock = ex.clock.rebased(elapsed, most);
+                ex.ws.held_steps += 1;
+            }
+            self.advance(ex, target.min(most));
+        }
         let stalled = ex.faults.stalled(real_now);
         if stalled {
             ex.ws.discard_pending();

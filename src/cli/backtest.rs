@@ -34,6 +34,15 @@ pub struct BacktestArgs {
     /// own account.
     #[arg(long, value_delimiter = ',', required = true)]
     pub strategy: Vec<String>,
+    #[command(flatten)]
+    pub run: RunOptions,
+    #[arg(long, default_value = "backtest-out")]
+    pub out: PathBuf,
+}
+
+/// Run settings shared by `backtest` and `optimize`; each flag overrides the `--config` file.
+#[derive(clap::Args)]
+pub struct RunOptions {
     /// The symbol a bar CSV holds (005930, NASDAQ:AAPL); for a recording, trade only this one.
     #[arg(long)]
     pub symbol: Option<String>,
@@ -58,8 +67,6 @@ pub struct BacktestArgs {
     /// For recordings: ticks (trades and books, the default) or bars.
     #[arg(long)]
     pub events: Option<String>,
-    #[arg(long, default_value = "backtest-out")]
-    pub out: PathBuf,
 }
 
 /// Settings shared by `backtest` and `optimize`.
@@ -69,24 +76,10 @@ pub struct Setup {
     pub events: RecordingEvents,
 }
 
-/// Flags that override the file, as `(key, value)` in the file's terms.
-pub struct Overrides<'a> {
-    pub symbol: Option<&'a str>,
-    pub commission_rate: Option<Decimal>,
-    pub sell_tax_rate: Option<Decimal>,
-    pub fill: Option<&'a str>,
-    pub slippage_ticks: Option<u32>,
-    pub initial_cash: Option<Decimal>,
-}
-
 impl Setup {
-    pub fn new(
-        config: Option<&Path>,
-        strategies: &[String],
-        overrides: Overrides<'_>,
-        events: Option<&str>,
-    ) -> anyhow::Result<Setup> {
-        let mut table = match config {
+    /// The `--config` file with the flags of `options` on top, for `strategies`.
+    pub fn new(options: &RunOptions, strategies: &[String]) -> anyhow::Result<Setup> {
+        let mut table = match options.config.as_deref() {
             Some(path) => {
                 let text = fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
                 RunTable::parse(&text).with_context(|| format!("in {}", path.display()))?
@@ -101,14 +94,14 @@ impl Setup {
             Some(v) => table.set(first, key, v),
             None => Ok(()),
         };
-        set("symbol", overrides.symbol.map(text))?;
-        set("commission_rate", overrides.commission_rate.map(decimal))?;
-        set("sell_tax_rate", overrides.sell_tax_rate.map(decimal))?;
-        set("fill", overrides.fill.map(text))?;
-        set("slippage_ticks", overrides.slippage_ticks.map(|n| toml::Value::Integer(i64::from(n))))?;
-        set("initial_cash", overrides.initial_cash.map(decimal))?;
+        set("symbol", options.symbol.as_deref().map(text))?;
+        set("commission_rate", options.commission_rate.map(decimal))?;
+        set("sell_tax_rate", options.sell_tax_rate.map(decimal))?;
+        set("fill", options.fill.as_deref().map(text))?;
+        set("slippage_ticks", options.slippage_ticks.map(|n| toml::Value::Integer(i64::from(n))))?;
+        set("initial_cash", options.initial_cash.map(decimal))?;
         table.typed()?;
-        let events = events.map(str::parse).transpose()?.unwrap_or_default();
+        let events = options.events.as_deref().map(str::parse).transpose()?.unwrap_or_default();
         Ok(Setup { table, names, events })
     }
 
@@ -197,15 +190,7 @@ pub fn open_events(
 }
 
 pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {
-    let overrides = Overrides {
-        symbol: args.symbol.as_deref(),
-        commission_rate: args.commission_rate,
-        sell_tax_rate: args.sell_tax_rate,
-        fill: args.fill.as_deref(),
-        slippage_ticks: args.slippage_ticks,
-        initial_cash: args.initial_cash,
-    };
-    let setup = Setup::new(args.config.as_deref(), &args.strategy, overrides, args.events.as_deref())?;
+    let setup = Setup::new(&args.run, &args.strategy)?;
     let (config, strategies) = setup.resolve(&setup.table)?;
     let read = Rc::new(Cell::new(0));
     let total = fs::metadata(&args.data).map(|m| m.len()).unwrap_or(0);

@@ -17,9 +17,8 @@ use kis_backtest::optimize::{Grid, GridRow, RankBy, format_table, rank, run_para
 use kis_backtest::{BacktestConfig, run as run_backtest};
 use kis_model::MarketEvent;
 use kis_strategy::StrategyConfig;
-use rust_decimal::Decimal;
 
-use super::backtest::{Overrides, Setup, open_events};
+use super::backtest::{RunOptions, Setup, open_events};
 
 #[derive(clap::Args)]
 pub struct OptimizeArgs {
@@ -41,23 +40,8 @@ pub struct OptimizeArgs {
     /// total_pnl, sharpe or profit_factor.
     #[arg(long, default_value = "total_pnl")]
     pub rank_by: String,
-    #[arg(long)]
-    pub symbol: Option<String>,
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    #[arg(long)]
-    pub commission_rate: Option<Decimal>,
-    #[arg(long)]
-    pub sell_tax_rate: Option<Decimal>,
-    #[arg(long)]
-    pub fill: Option<String>,
-    #[arg(long)]
-    pub slippage_ticks: Option<u32>,
-    #[arg(long)]
-    pub initial_cash: Option<Decimal>,
-    /// For recordings: ticks (default) or bars.
-    #[arg(long)]
-    pub events: Option<String>,
+    #[command(flatten)]
+    pub run: RunOptions,
 }
 
 /// Rows shown on stdout; the CSV has all.
@@ -66,16 +50,7 @@ const SHOWN: usize = 20;
 pub fn run(args: OptimizeArgs) -> anyhow::Result<ExitCode> {
     let rank_by: RankBy = args.rank_by.parse()?;
     let grid = Grid::parse(&args.grid)?;
-    let overrides = Overrides {
-        symbol: args.symbol.as_deref(),
-        commission_rate: args.commission_rate,
-        sell_tax_rate: args.sell_tax_rate,
-        fill: args.fill.as_deref(),
-        slippage_ticks: args.slippage_ticks,
-        initial_cash: args.initial_cash,
-    };
-    let setup =
-        Setup::new(args.config.as_deref(), std::slice::from_ref(&args.strategy), overrides, args.events.as_deref())?;
+    let setup = Setup::new(&args.run, std::slice::from_ref(&args.strategy))?;
     let name = *setup.names.first().ok_or_else(|| anyhow!("no strategy given"))?;
     let n = grid.combinations()?;
     let mut runs: Vec<(BacktestConfig, Vec<StrategyConfig>)> = Vec::with_capacity(n);

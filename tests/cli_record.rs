@@ -37,12 +37,12 @@ fn a_recorded_synthetic_day_replays_identically() {
 
     // Same seed, same bytes.
     let again = dir.join("again.rec");
-    let status = bin()
+    let out = bin()
         .args(["record", "--synthetic", "--date", "2026-11-20", "--symbols", "10", "--seed", "11", "--out"])
         .arg(&again)
-        .status()
+        .output()
         .unwrap();
-    assert!(status.success());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(std::fs::read(&again).unwrap(), text.as_bytes());
 
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/config/backtest-scalping.toml");

@@ -1,0 +1,206 @@
+//! The one shared source of latest trade, latest book and 1 s / 1 min bars per symbol.
+//!
+//! The feed pushes every event here with `do_send` (batched when a frame carries several records); readers ask
+//! for the latest quote or for bar history, e.g. a restarted SignalActor rebuilding its indicators. Nothing here
+//! survives a restart: the cache is rebuilt from the feed.
+
+mod bar_builder;
+
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::time::Duration;
+
+use actix::prelude::*;
+use kis_model::{Bar, Book, MarketEvent, Symbol, Trade};
+use tracing::debug;
+
+pub use bar_builder::{BarBuilder, BarError, BarInterval};
+
+use crate::supervisor::{HeartbeatReporter, Shutdown};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MarketCacheConfig {
+    /// Completed 1 s bars kept per symbol (600 = ten minutes).
+    pub second_bars: NonZeroUsize,
+    /// Completed 1 min bars kept per symbol (400 covers a 6.5 h session).
+    pub minute_bars: NonZeroUsize,
+}
+
+impl Default for MarketCacheConfig {
+    fn default() -> Self {
+        // Evaluated at compile time: the constants are non-zero.
+        const SECOND_BARS: NonZeroUsize = NonZeroUsize::new(600).unwrap();
+        const MINUTE_BARS: NonZeroUsize = NonZeroUsize::new(400).unwrap();
+        MarketCacheConfig { second_bars: SECOND_BARS, minute_bars: MINUTE_BARS }
+    }
+}
+
+/// One market event from the feed.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+pub struct Update(pub MarketEvent);
+
+/// Several events in time order, as decoded from one frame.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct UpdateBatch(pub Vec<MarketEvent>);
+
+/// Latest trade and book of a symbol; `None` when nothing was seen for it.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "Option<Latest>")]
+pub struct GetLatest(pub Symbol);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Latest {
+    pub trade: Option<Trade>,
+    pub book: Option<Book>,
+}
+
+/// The last `n` completed bars (oldest first) and the open one.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "Bars")]
+pub struct GetBars {
+    pub symbol: Symbol,
+    pub interval: BarInterval,
+    pub n: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Bars {
+    pub completed: Vec<Bar>,
+    /// Still receiving trades; indicators that update on bar close should not be fed it.
+    pub open: Option<Bar>,
+}
+
+struct SymbolCache {
+    latest: Latest,
+    seconds: BarBuilder,
+    minutes: BarBuilder,
+}
+
+pub struct MarketCache {
+    config: MarketCacheConfig,
+    symbols: HashMap<Symbol, SymbolCache>,
+    /// Prints dropped by the bar builders (late or unusable); trades still update `latest`.
+    refused_trades: u64,
+    heartbeat: Option<(HeartbeatReporter, Duration)>,
+}
+
+impl MarketCache {
+    pub fn new(config: MarketCacheConfig) -> MarketCache {
+        MarketCache { config, symbols: HashMap::new(), refused_trades: 0, heartbeat: None }
+    }
+
+    /// Reports to the supervisor every `interval`.
+    pub fn with_heartbeat(mut self, reporter: HeartbeatReporter, interval: Duration) -> MarketCache {
+        self.heartbeat = Some((reporter, interval));
+        self
+    }
+
+    fn apply(&mut self, event: &MarketEvent) {
+        let config = self.config;
+        let symbol = event.symbol();
+        let cache = self.symbols.entry(symbol).or_insert_with(|| SymbolCache {
+            latest: Latest { trade: None, book: None },
+            seconds: BarBuilder::new(symbol, BarInterval::Second, config.second_bars),
+            minutes: BarBuilder::new(symbol, BarInterval::Minute, config.minute_bars),
+        });
+        match event {
+            MarketEvent::Trade(t) => {
+                if cache.latest.trade.is_none_or(|old| old.ts <= t.ts) {
+                    cache.latest.trade = Some(*t);
+                }
+                for builder in [&mut cache.seconds, &mut cache.minutes] {
+                    if let Err(e) = builder.push(t) {
+                        self.refused_trades = self.refused_trades.saturating_add(1);
+                        debug!("market cache {:?} bar: {e}", builder.interval());
+                    }
+                }
+            }
+            MarketEvent::Book(b) => {
+                if cache.latest.book.is_none_or(|old| old.ts <= b.ts) {
+                    cache.latest.book = Some(*b);
+                }
+            }
+            // Bars of unknown length from elsewhere are not mixed into the cache's own; they are built from trades.
+            MarketEvent::Bar(_) => {}
+        }
+        if let Some((reporter, _)) = &mut self.heartbeat {
+            reporter.touch();
+        }
+    }
+}
+
+impl Actor for MarketCache {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        if let Some((_, interval)) = &self.heartbeat {
+            ctx.run_interval(*interval, |act, _| {
+                if let Some((reporter, _)) = &act.heartbeat {
+                    reporter.beat(0);
+                }
+            });
+        }
+    }
+}
+
+impl Handler<Update> for MarketCache {
+    type Result = ();
+
+    fn handle(&mut self, msg: Update, _: &mut Self::Context) {
+        self.apply(&msg.0);
+    }
+}
+
+impl Handler<UpdateBatch> for MarketCache {
+    type Result = ();
+
+    fn handle(&mut self, msg: UpdateBatch, _: &mut Self::Context) {
+        for event in &msg.0 {
+            self.apply(event);
+        }
+    }
+}
+
+impl Handler<GetLatest> for MarketCache {
+    type Result = MessageResult<GetLatest>;
+
+    fn handle(&mut self, msg: GetLatest, _: &mut Self::Context) -> Self::Result {
+        MessageResult(self.symbols.get(&msg.0).map(|c| c.latest))
+    }
+}
+
+impl Handler<GetBars> for MarketCache {
+    type Result = MessageResult<GetBars>;
+
+    fn handle(&mut self, msg: GetBars, _: &mut Self::Context) -> Self::Result {
+        let Some(cache) = self.symbols.get(&msg.symbol) else { return MessageResult(Bars::default()) };
+        let builder = match msg.interval {
+            BarInterval::Second => &cache.seconds,
+            BarInterval::Minute => &cache.minutes,
+        };
+        MessageResult(Bars { completed: builder.last_completed(msg.n), open: builder.open_bar() })
+    }
+}
+
+/// How many trades the bar builders refused (late or out of range) since start.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "u64")]
+pub struct GetRefusedTrades;
+
+impl Handler<GetRefusedTrades> for MarketCache {
+    type Result = MessageResult<GetRefusedTrades>;
+
+    fn handle(&mut self, _: GetRefusedTrades, _: &mut Self::Context) -> Self::Result {
+        MessageResult(self.refused_trades)
+    }
+}
+
+impl Handler<Shutdown> for MarketCache {
+    type Result = ();
+
+    fn handle(&mut self, _: Shutdown, ctx: &mut Self::Context) {
+        ctx.stop();
+    }
+}

@@ -1,0 +1,327 @@
+//! What the notifier reports and how each report reads to a trader glancing at a phone. Formatting is pure so
+//! the exact wording is unit-tested; the actor only moves the finished text.
+
+use chrono::NaiveDate;
+use kis_model::{Environment, Money, OrderNo, Price, Qty, Side, Symbol};
+use rust_decimal::Decimal;
+
+/// One position as shown in the start-up message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Holding {
+    pub symbol: Symbol,
+    pub qty: Qty,
+    pub avg_price: Price,
+    /// Unrealised profit or loss when the caller knows the last price.
+    pub unrealized_pnl: Option<Money>,
+}
+
+/// Everything worth a message. Reasons are free text because they come from several typed sources (risk
+/// refusals, strategy signals, exit rules) whose `Display` already says what happened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NotifyEvent {
+    /// The daemon is up; shows what it already holds so an unexpected position is noticed at once.
+    Started { environment: Environment, holdings: Vec<Holding>, cash: Money },
+    /// A buy order was sent.
+    Buy { symbol: Symbol, qty: Qty, price: Price, reason: String },
+    /// A sell order was sent (take-profit, trailing stop, time exit, manual...).
+    Sell { symbol: Symbol, qty: Qty, price: Price, pnl: Option<Money>, reason: String },
+    /// A stop-loss exit: reported apart from ordinary sells because it is the one a trader must see.
+    StopLoss { symbol: Symbol, qty: Qty, price: Price, pnl: Money, reason: String },
+    /// An order is completely filled.
+    FullyFilled { symbol: Symbol, side: Side, qty: Qty, avg_price: Price, order_no: Option<OrderNo> },
+    /// Something failed that the trader may need to act on.
+    Error { context: String, message: String },
+    /// Trading was switched off (daily loss limit, repeated restarts, operator request).
+    Halt { reason: String },
+    /// End-of-day totals, sent at the close.
+    DailySummary {
+        date: NaiveDate,
+        realized_pnl: Money,
+        trades: u32,
+        wins: u32,
+        losses: u32,
+        open_positions: u32,
+        equity: Option<Money>,
+    },
+}
+
+impl NotifyEvent {
+    /// Short machine name used as the `event` field of the log line.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            NotifyEvent::Started { .. } => "started",
+            NotifyEvent::Buy { .. } => "buy",
+            NotifyEvent::Sell { .. } => "sell",
+            NotifyEvent::StopLoss { .. } => "stop_loss",
+            NotifyEvent::FullyFilled { .. } => "fully_filled",
+            NotifyEvent::Error { .. } => "error",
+            NotifyEvent::Halt { .. } => "halt",
+            NotifyEvent::DailySummary { .. } => "daily_summary",
+        }
+    }
+
+    /// Alerts are logged at `warn` so they stand out in the log as well as on the phone.
+    pub fn is_alert(&self) -> bool {
+        matches!(self, NotifyEvent::StopLoss { .. } | NotifyEvent::Error { .. } | NotifyEvent::Halt { .. })
+    }
+}
+
+/// The message text for an event: one or two short lines, Korean label first, English after it.
+pub fn format_event(event: &NotifyEvent) -> String {
+    match event {
+        NotifyEvent::Started { environment, holdings, cash } => {
+            let list = if holdings.is_empty() {
+                "보유 없음 no holdings".to_string()
+            } else {
+                let items: Vec<String> = holdings.iter().map(format_holding).collect();
+                format!("보유 {}종목 holdings: {}", holdings.len(), items.join("; "))
+            };
+            format!("[시작 START] kis-trader ({environment}) | {list} | 예수금 cash {}", money(*cash))
+        }
+        NotifyEvent::Buy { symbol, qty, price, reason } => format!(
+            "[매수 BUY] {symbol} {qty}주 @ {} (= {}) | reason: {reason}",
+            priced(symbol, *price),
+            priced_amount(symbol, *price * *qty)
+        ),
+        NotifyEvent::Sell { symbol, qty, price, pnl, reason } => {
+            let pnl = pnl.map(|p| format!(" | 손익 P&L {}", signed_money(p))).unwrap_or_default();
+            format!("[매도 SELL] {symbol} {qty}주 @ {}{pnl} | reason: {reason}", priced(symbol, *price))
+        }
+        NotifyEvent::StopLoss { symbol, qty, price, pnl, reason } => format!(
+            "[손절 STOP-LOSS] {symbol} {qty}주 @ {} | 손익 P&L {} | reason: {reason}",
+            priced(symbol, *price),
+            signed_money(*pnl)
+        ),
+        NotifyEvent::FullyFilled { symbol, side, qty, avg_price, order_no } => {
+            let label = match side {
+                Side::Buy => "매수 BUY",
+                Side::Sell => "매도 SELL",
+            };
+            let order = order_no.map(|n| format!(" | order {n}")).unwrap_or_default();
+            format!("[체결 FILLED] {symbol} {label} {qty}주 전량체결 avg {}{order}", priced(symbol, *avg_price))
+        }
+        NotifyEvent::Error { context, message } => format!("[오류 ERROR] {context}: {message}"),
+        NotifyEvent::Halt { reason } => format!("[중단 HALT] 거래 중단 trading halted: {reason}"),
+        NotifyEvent::DailySummary { date, realized_pnl, trades, wins, losses, open_positions, equity } => {
+            let equity = equity.map(|e| format!(" | 평가 equity {}", money(e))).unwrap_or_default();
+            format!(
+                "[일일 요약 DAILY] {date} 실현손익 P&L {} | 거래 trades {trades} (승 win {wins} / 패 loss {losses}) \
+                 | 보유 open {open_positions}{equity}",
+                signed_money(*realized_pnl)
+            )
+        }
+    }
+}
+
+fn format_holding(h: &Holding) -> String {
+    let pnl = h.unrealized_pnl.map(|p| format!(" ({})", signed_money(p))).unwrap_or_default();
+    format!("{} {}주 @ {}{pnl}", h.symbol, h.qty, priced(&h.symbol, h.avg_price))
+}
+
+fn priced(symbol: &Symbol, price: Price) -> String {
+    priced_amount(symbol, price.value())
+}
+
+fn priced_amount(symbol: &Symbol, amount: Decimal) -> String {
+    format!("{} {}", grouped(amount), symbol.market().currency())
+}
+
+fn money(m: Money) -> String {
+    format!("{} {}", grouped(m.amount), m.currency)
+}
+
+/// Profit and loss always carry a sign so `+` and `-` are told apart at a glance.
+fn signed_money(m: Money) -> String {
+    if m.amount.is_sign_positive() && !m.amount.is_zero() { format!("+{}", money(m)) } else { money(m) }
+}
+
+/// Thousands separators on the integer part; the fraction is kept exactly (trailing zeros dropped).
+fn grouped(value: Decimal) -> String {
+    let text = value.normalize().abs().to_string();
+    let (int, frac) = match text.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (text.as_str(), None),
+    };
+    let mut out = String::with_capacity(text.len() + int.len() / 3 + 1);
+    if value.is_sign_negative() && !value.is_zero() {
+        out.push('-');
+    }
+    let digits = int.len();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (digits - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kis_model::{Currency, UsExchange};
+    use rust_decimal_macros::dec;
+
+    fn samsung() -> Symbol {
+        Symbol::krx("005930").unwrap()
+    }
+
+    fn apple() -> Symbol {
+        Symbol::us(UsExchange::parse("NAS").unwrap(), "AAPL").unwrap()
+    }
+
+    #[test]
+    fn grouping_keeps_exact_digits() {
+        assert_eq!(grouped(dec!(0)), "0");
+        assert_eq!(grouped(dec!(999)), "999");
+        assert_eq!(grouped(dec!(1000)), "1,000");
+        assert_eq!(grouped(dec!(1234567.8900)), "1,234,567.89");
+        assert_eq!(grouped(dec!(-21000)), "-21,000");
+        assert_eq!(grouped(dec!(-0.5)), "-0.5");
+        assert_eq!(grouped(dec!(100000)), "100,000");
+    }
+
+    #[test]
+    fn started_lists_holdings_and_cash() {
+        let event = NotifyEvent::Started {
+            environment: Environment::Paper,
+            holdings: vec![
+                Holding {
+                    symbol: samsung(),
+                    qty: Qty::new(10),
+                    avg_price: Price::from_won(70_000),
+                    unrealized_pnl: Some(Money::krw(5_000)),
+                },
+                Holding {
+                    symbol: apple(),
+                    qty: Qty::new(3),
+                    avg_price: Price::new(dec!(182.50)).unwrap(),
+                    unrealized_pnl: None,
+                },
+            ],
+            cash: Money::krw(1_234_567),
+        };
+        assert_eq!(
+            format_event(&event),
+            "[시작 START] kis-trader (paper) | 보유 2종목 holdings: 005930 10주 @ 70,000 KRW (+5,000 KRW); \
+             NASDAQ:AAPL 3주 @ 182.5 USD | 예수금 cash 1,234,567 KRW"
+        );
+        let empty = NotifyEvent::Started { environment: Environment::Real, holdings: vec![], cash: Money::krw(0) };
+        assert_eq!(format_event(&empty), "[시작 START] kis-trader (real) | 보유 없음 no holdings | 예수금 cash 0 KRW");
+    }
+
+    #[test]
+    fn orders_show_symbol_qty_price_and_reason() {
+        let buy = NotifyEvent::Buy {
+            symbol: samsung(),
+            qty: Qty::new(10),
+            price: Price::from_won(70_100),
+            reason: "RSI 28 < 30".into(),
+        };
+        assert_eq!(format_event(&buy), "[매수 BUY] 005930 10주 @ 70,100 KRW (= 701,000 KRW) | reason: RSI 28 < 30");
+
+        let sell = NotifyEvent::Sell {
+            symbol: samsung(),
+            qty: Qty::new(10),
+            price: Price::from_won(72_000),
+            pnl: Some(Money::krw(19_000)),
+            reason: "take-profit".into(),
+        };
+        assert_eq!(
+            format_event(&sell),
+            "[매도 SELL] 005930 10주 @ 72,000 KRW | 손익 P&L +19,000 KRW | reason: take-profit"
+        );
+
+        let sell_no_pnl = NotifyEvent::Sell {
+            symbol: apple(),
+            qty: Qty::new(2),
+            price: Price::new(dec!(190.25)).unwrap(),
+            pnl: None,
+            reason: "manual".into(),
+        };
+        assert_eq!(format_event(&sell_no_pnl), "[매도 SELL] NASDAQ:AAPL 2주 @ 190.25 USD | reason: manual");
+
+        let stop = NotifyEvent::StopLoss {
+            symbol: samsung(),
+            qty: Qty::new(10),
+            price: Price::from_won(67_900),
+            pnl: Money::krw(-22_000),
+            reason: "-3% stop".into(),
+        };
+        assert_eq!(
+            format_event(&stop),
+            "[손절 STOP-LOSS] 005930 10주 @ 67,900 KRW | 손익 P&L -22,000 KRW | reason: -3% stop"
+        );
+    }
+
+    #[test]
+    fn fills_errors_halts_and_summary() {
+        let fill = NotifyEvent::FullyFilled {
+            symbol: samsung(),
+            side: Side::Buy,
+            qty: Qty::new(10),
+            avg_price: Price::from_won(70_050),
+            order_no: Some(OrderNo::parse("12345").unwrap()),
+        };
+        assert_eq!(
+            format_event(&fill),
+            "[체결 FILLED] 005930 매수 BUY 10주 전량체결 avg 70,050 KRW | order 0000012345"
+        );
+        let fill_sell = NotifyEvent::FullyFilled {
+            symbol: apple(),
+            side: Side::Sell,
+            qty: Qty::new(1),
+            avg_price: Price::new(dec!(1091.2600)).unwrap(),
+            order_no: None,
+        };
+        assert_eq!(format_event(&fill_sell), "[체결 FILLED] NASDAQ:AAPL 매도 SELL 1주 전량체결 avg 1,091.26 USD");
+
+        let error = NotifyEvent::Error { context: "order_router".into(), message: "insufficient cash".into() };
+        assert_eq!(format_event(&error), "[오류 ERROR] order_router: insufficient cash");
+        let halt = NotifyEvent::Halt { reason: "daily loss limit -300,000 KRW reached".into() };
+        assert_eq!(format_event(&halt), "[중단 HALT] 거래 중단 trading halted: daily loss limit -300,000 KRW reached");
+
+        let summary = NotifyEvent::DailySummary {
+            date: NaiveDate::from_ymd_opt(2025, 3, 14).unwrap(),
+            realized_pnl: Money::krw(35_000),
+            trades: 12,
+            wins: 7,
+            losses: 5,
+            open_positions: 2,
+            equity: Some(Money::krw(10_035_000)),
+        };
+        assert_eq!(
+            format_event(&summary),
+            "[일일 요약 DAILY] 2025-03-14 실현손익 P&L +35,000 KRW | 거래 trades 12 (승 win 7 / 패 loss 5) | 보유 open 2 \
+             | 평가 equity 10,035,000 KRW"
+        );
+        let flat = NotifyEvent::DailySummary {
+            date: NaiveDate::from_ymd_opt(2025, 3, 17).unwrap(),
+            realized_pnl: Money::new(dec!(-12.5), Currency::Usd),
+            trades: 0,
+            wins: 0,
+            losses: 0,
+            open_positions: 0,
+            equity: None,
+        };
+        assert_eq!(
+            format_event(&flat),
+            "[일일 요약 DAILY] 2025-03-17 실현손익 P&L -12.5 USD | 거래 trades 0 (승 win 0 / 패 loss 0) | 보유 open 0"
+        );
+    }
+
+    #[test]
+    fn kinds_and_alerts() {
+        let halt = NotifyEvent::Halt { reason: "x".into() };
+        assert_eq!(halt.kind(), "halt");
+        assert!(halt.is_alert());
+        let buy =
+            NotifyEvent::Buy { symbol: samsung(), qty: Qty::new(1), price: Price::from_won(1), reason: String::new() };
+        assert_eq!(buy.kind(), "buy");
+        assert!(!buy.is_alert());
+    }
+}

@@ -6,6 +6,9 @@
 //! - [`market_cache`]: the one shared source of latest trade, book and 1 s / 1 min bars per symbol.
 //! - [`notifier`]: Telegram and log notifications through a bounded queue that never blocks trading.
 
+pub mod kis_api;
 pub mod market_cache;
+pub mod messages;
 pub mod notifier;
 pub mod supervisor;
+pub mod venue_clock;

@@ -1,0 +1,194 @@
+//! The typed messages that cross actor boundaries. Messages an actor only receives from its own tests or from
+//! the wiring (e.g. `Shutdown`, health queries) live beside that actor; everything here is traffic between two
+//! actors of the daemon, so both sides name one type.
+//!
+//! Hot-path messages (`MarketBatch`) are sent with `do_send` only and carry an `Arc` so that one decoded frame
+//! fans out to the cache, the symbol's SignalActor and the RiskManager without a copy per recipient.
+
+use std::fmt;
+use std::sync::Arc;
+
+use actix::prelude::*;
+use chrono::{DateTime, Utc};
+use kis_model::{Market, MarketEvent, OrderNo, Price, Qty, Side, Symbol};
+use kis_strategy::risk::OrderIntent;
+use kis_strategy::{FillReport, Position, Signal};
+use rust_decimal::Decimal;
+
+/// Market events of one symbol (or of several, in time order), as decoded from one WebSocket frame.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct MarketBatch(pub Arc<[MarketEvent]>);
+
+/// Who holds a subscription. Subscriptions are reference-counted by owner: the same owner subscribing the
+/// same symbol again (a restarted SignalActor) replaces its recipient instead of adding a reference.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SubscriberId(pub Arc<str>);
+
+impl SubscriberId {
+    pub fn new(name: &str) -> SubscriberId {
+        SubscriberId(Arc::from(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SubscriberId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Asks the feed for a symbol's trades (and books, when `books`) to be delivered to `to`.
+#[derive(Message)]
+#[rtype(result = "Result<(), SubscribeError>")]
+pub struct Subscribe {
+    pub owner: SubscriberId,
+    pub symbol: Symbol,
+    pub books: bool,
+    pub to: Recipient<MarketBatch>,
+}
+
+/// Drops `owner`'s reference to `symbol`; the feed deregisters at KIS when the last reference goes.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct Unsubscribe {
+    pub owner: SubscriberId,
+    pub symbol: Symbol,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SubscribeError {
+    /// Every session's registrations are in use (KIS allows 41 per app key).
+    #[error("no WebSocket registration left for {symbol}: {used} of {capacity} in use")]
+    NoCapacity { symbol: Symbol, used: usize, capacity: usize },
+}
+
+/// What a domestic or overseas order/fill notice says, decrypted and typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecutionNotice {
+    pub market: Market,
+    pub order_no: OrderNo,
+    /// The order a modify/cancel refers to.
+    pub original_order_no: Option<OrderNo>,
+    pub symbol: Symbol,
+    pub side: Side,
+    pub kind: NoticeKind,
+    /// Fill quantity on fills; order quantity otherwise.
+    pub qty: Qty,
+    /// Fill price on fills; order price otherwise (`None` for a market order's receipt).
+    pub price: Option<Price>,
+    /// The broker's time of the event, `HHMMSS` as sent (it identifies a repeated notice).
+    pub time_hhmmss: String,
+    /// The same time as an instant (venue date + broker time).
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    Fill,
+    /// The order (or a modify/cancel of it) was accepted.
+    Accepted,
+    Rejected,
+}
+
+/// A notice from the feed to the OrderRouter.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct Notice(pub ExecutionNotice);
+
+/// The feed's state, for the supervisor's health lines and for tests.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "FeedStatus")]
+pub struct GetFeedStatus;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeedStatus {
+    /// Sessions currently connected and approved.
+    pub connected: usize,
+    pub sessions: usize,
+    /// Symbols with at least one subscriber.
+    pub symbols: usize,
+    /// KIS registrations (one per TR id and key) confirmed over all sessions.
+    pub registrations: usize,
+    pub reconnects: u64,
+    pub frames: u64,
+    pub bad_frames: u64,
+    pub notices: u64,
+}
+
+/// A strategy's signal, from a SignalActor to the RiskManager.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct SignalMsg(pub Signal);
+
+/// An order the RiskManager approved, for the OrderRouter to journal and send.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct ApprovedOrder {
+    pub intent: OrderIntent,
+    /// On the venue's clock.
+    pub decided_at: DateTime<Utc>,
+}
+
+/// What the OrderRouter learned about one of the daemon's orders, for the RiskManager (positions, cash,
+/// pending flags) and the symbol's SignalActor.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct OrderUpdate {
+    pub symbol: Symbol,
+    pub event: OrderEvent,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OrderEvent {
+    /// Journaled and accepted by the broker.
+    Working { qty: Qty, side: Side },
+    Filled(FillReport),
+    /// Nothing more will happen to the order: fully filled, cancelled, rejected or never sent.
+    Closed { side: Side, filled: Qty, reason: CloseReason },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloseReason {
+    Filled,
+    Cancelled,
+    /// The broker refused it (`msg_cd`, message).
+    Rejected { code: String, message: String },
+    /// Journaling or sending failed before it reached the broker.
+    NotSent(String),
+    /// The send failed in a way that leaves the broker's state unknown; reconciliation will tell.
+    Uncertain,
+}
+
+/// What a SignalActor needs of the account to build its strategy's context: pushed by the RiskManager whenever
+/// it changes, so that the tick path never waits on a request.
+#[derive(Debug, Clone, Copy, PartialEq, Message)]
+#[rtype(result = "()")]
+pub struct AccountView {
+    pub position: Option<Position>,
+    pub available_cash: Decimal,
+    pub equity: Decimal,
+    pub order_pending: bool,
+    pub last_buy_at: Option<DateTime<Utc>>,
+    pub last_sell_at: Option<DateTime<Utc>>,
+}
+
+/// Stop opening positions (`reduce_only`) or stop trading altogether, with the reason for the log.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct Halt {
+    pub reason: String,
+    pub reduce_only: bool,
+}
+
+/// The Screener's decision: symbols that joined the watchlist (each gets a SignalActor and a subscription)
+/// and symbols that left it (their SignalActor stops; the subscription goes when no one else holds it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Message)]
+#[rtype(result = "()")]
+pub struct WatchlistChange {
+    pub added: Vec<Symbol>,
+    pub removed: Vec<Symbol>,
+}

@@ -1,6 +1,7 @@
 //! `kis-trader`: the command-line entry point. Each subcommand lives in `src/cli/<name>.rs`.
 
 mod cli;
+mod logging;
 
 use std::process::ExitCode;
 
@@ -27,6 +28,8 @@ enum Command {
     Optimize(cli::optimize::OptimizeArgs),
     /// Write a market feed (the synthetic market's day) to a recording that backtest and the simulator replay.
     Record(cli::record::RecordArgs),
+    /// Run the trading daemon: on the embedded simulator by default, on KIS paper or real with keys.
+    Run(cli::run::RunArgs),
     /// Run the KIS-compatible exchange simulator (REST + WebSocket on loopback) and print its URLs.
     Sim(cli::sim::SimArgs),
     /// Validate the daemon's configuration and explain it: every effective value and its origin, secrets redacted.
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         Command::Backtest(args) => cli::backtest::run(args),
         Command::Optimize(args) => cli::optimize::run(args),
         Command::Record(args) => cli::record::run(args),
+        Command::Run(args) => cli::run::run(args),
         Command::Sim(args) => cli::sim::run(args),
         Command::CheckConfig(args) => cli::check_config::run(args),
     };

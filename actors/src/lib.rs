@@ -6,9 +6,18 @@
 //! - [`market_cache`]: the one shared source of latest trade, book and 1 s / 1 min bars per symbol.
 //! - [`notifier`]: Telegram and log notifications through a bounded queue that never blocks trading.
 
+pub mod daemon;
 pub mod kis_api;
 pub mod market_cache;
 pub mod messages;
 pub mod notifier;
+pub mod order_router;
+pub mod risk_manager;
+pub mod screener;
+pub mod signal_actor;
+pub mod signal_pool;
+pub mod slot;
 pub mod supervisor;
+pub mod token_manager;
 pub mod venue_clock;
+pub mod ws_feed;

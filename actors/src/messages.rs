@@ -145,10 +145,20 @@ pub struct OrderUpdate {
 #[derive(Debug, Clone, PartialEq)]
 pub enum OrderEvent {
     /// Journaled and accepted by the broker.
-    Working { qty: Qty, side: Side },
+    Working {
+        qty: Qty,
+        side: Side,
+    },
     Filled(FillReport),
+    /// A fill of an order from before this start, learned while reconciling: the broker's balance already
+    /// holds it, so it is not booked again; the RiskManager re-reads the balance instead.
+    FilledBeforeStart(FillReport),
     /// Nothing more will happen to the order: fully filled, cancelled, rejected or never sent.
-    Closed { side: Side, filled: Qty, reason: CloseReason },
+    Closed {
+        side: Side,
+        filled: Qty,
+        reason: CloseReason,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,7 +166,10 @@ pub enum CloseReason {
     Filled,
     Cancelled,
     /// The broker refused it (`msg_cd`, message).
-    Rejected { code: String, message: String },
+    Rejected {
+        code: String,
+        message: String,
+    },
     /// Journaling or sending failed before it reached the broker.
     NotSent(String),
     /// The send failed in a way that leaves the broker's state unknown; reconciliation will tell.

@@ -7,4 +7,5 @@ pub mod decode;
 pub mod indicators;
 pub mod optimize;
 pub mod record;
+pub mod run;
 pub mod sim;

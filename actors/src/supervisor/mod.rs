@@ -22,6 +22,10 @@ pub use health::{ActorHealth, ActorState, Fault, HealthLine, Heartbeat, Heartbea
 /// restart; it must start a fresh actor every time.
 pub type Factory = Box<dyn Fn() -> Recipient<Shutdown> + Send>;
 
+/// A factory that may capture `!Send` state (the awc-based REST service, the token cache): registered with
+/// [`Supervisor::add_child`] on the supervisor's own arbiter, before or while it is created, never sent.
+pub type LocalFactory = Box<dyn Fn() -> Recipient<Shutdown>>;
+
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum SupervisorError {
     #[error("an actor named {0:?} is already registered")]
@@ -86,6 +90,20 @@ pub struct Register {
     pub factory: Factory,
 }
 
+/// Stops a child for good (a symbol left the watchlist): it is sent `Shutdown` and forgotten, so its exit is
+/// not taken for a crash. Answers whether the name was registered.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "bool")]
+pub struct Unregister {
+    pub name: String,
+}
+
+/// Stops the supervisor and, through its `stopped`, every child (each gets [`Shutdown`]). Nothing is restarted
+/// after this.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+pub struct StopAll;
+
 /// Snapshot of every child's health, sorted by name.
 #[derive(Debug, Clone, Copy, Message)]
 #[rtype(result = "Vec<(String, ActorHealth)>")]
@@ -101,7 +119,7 @@ pub struct Escalation {
 }
 
 struct Child {
-    factory: Factory,
+    factory: LocalFactory,
     handle: Recipient<Shutdown>,
     health: ActorHealth,
     backoff: Backoff,
@@ -136,6 +154,23 @@ impl Supervisor {
     pub fn new(config: SupervisorConfig) -> Result<Supervisor, SupervisorError> {
         config.validate()?;
         Ok(Supervisor { config, children: BTreeMap::new(), escalation: None, registered: 0 })
+    }
+
+    /// Starts a child through `factory` and supervises it from then on: [`Register`] for factories that
+    /// capture `!Send` state. Call it inside `Supervisor::create` so the factory can hand children the
+    /// supervisor's address for their heartbeats.
+    pub fn add_child(&mut self, name: impl Into<String>, factory: LocalFactory) -> Result<(), SupervisorError> {
+        let name = name.into();
+        if self.children.contains_key(&name) {
+            return Err(SupervisorError::DuplicateName(name));
+        }
+        let backoff = Backoff::new(self.config.backoff, self.config.seed.wrapping_add(self.registered))?;
+        self.registered = self.registered.wrapping_add(1);
+        let handle = factory();
+        info!("actor={name} state=running registered");
+        let child = Child { factory, handle, health: ActorHealth::fresh(Instant::now()), backoff };
+        self.children.insert(name, child);
+        Ok(())
     }
 
     /// Where [`Escalation`]s go (the component that halts trading and notifies).
@@ -227,16 +262,7 @@ impl Handler<Register> for Supervisor {
     type Result = Result<(), SupervisorError>;
 
     fn handle(&mut self, msg: Register, _: &mut Self::Context) -> Self::Result {
-        if self.children.contains_key(&msg.name) {
-            return Err(SupervisorError::DuplicateName(msg.name));
-        }
-        let backoff = Backoff::new(self.config.backoff, self.config.seed.wrapping_add(self.registered))?;
-        self.registered = self.registered.wrapping_add(1);
-        let handle = (msg.factory)();
-        info!("actor={} state=running registered", msg.name);
-        let child = Child { factory: msg.factory, handle, health: ActorHealth::fresh(Instant::now()), backoff };
-        self.children.insert(msg.name, child);
-        Ok(())
+        self.add_child(msg.name, msg.factory)
     }
 }
 
@@ -254,6 +280,30 @@ impl Handler<Heartbeat> for Supervisor {
             child.health.mailbox_len = msg.mailbox_len;
             child.health.last_msg_at = msg.last_msg_at;
         }
+    }
+}
+
+impl Handler<Unregister> for Supervisor {
+    type Result = bool;
+
+    fn handle(&mut self, msg: Unregister, _: &mut Self::Context) -> bool {
+        match self.children.remove(&msg.name) {
+            Some(child) => {
+                child.handle.do_send(Shutdown);
+                info!("actor={} state=stopped unregistered restarts={}", msg.name, child.health.restarts);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl Handler<StopAll> for Supervisor {
+    type Result = ();
+
+    fn handle(&mut self, _: StopAll, ctx: &mut Self::Context) {
+        info!("supervisor stopping {} actors", self.children.len());
+        ctx.stop();
     }
 }
 

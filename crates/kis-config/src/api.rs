@@ -25,6 +25,17 @@ pub struct ApiConfig {
     pub ws_url: Option<String>,
     /// Calls a second for this app key; unset means KIS's limit for the environment.
     pub requests_per_second: Option<u32>,
+    /// More app keys of the same account, each one more WebSocket session (41 registrations each) for
+    /// market data; orders and notices use the main key.
+    pub extra_keys: Vec<KeyPair>,
+}
+
+/// One more app key and its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyPair {
+    pub app_key: Secret,
+    pub app_secret: Secret,
 }
 
 impl ApiConfig {

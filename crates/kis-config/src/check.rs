@@ -98,6 +98,28 @@ pub fn check(config: &DaemonConfig) -> Vec<Finding> {
         out.error(&format!("risk.{}", e.field.trim_start_matches("risk.")), e.problem);
     }
 
+    if let Err(e) = config.exits.validate() {
+        out.error(&e.field, e.problem);
+    }
+    if config.feed.silence_timeout_ms < 500 {
+        out.error("feed.silence_timeout_ms", "must be at least 500 (ms)".into());
+    }
+    if !(1..=8).contains(&config.feed.sim_sessions) {
+        out.error("feed.sim_sessions", "must be between 1 and 8".into());
+    }
+    if config.router.cancel_unfilled_after_secs == 0 {
+        out.error("router.cancel_unfilled_after_secs", "must be at least 1".into());
+    }
+    if config.router.poll_interval_secs == 0 {
+        out.error("router.poll_interval_secs", "must be at least 1 (each poll spends REST budget)".into());
+    }
+    if config.daemon.health_report_secs == 0 {
+        out.error("daemon.health_report_secs", "must be at least 1".into());
+    }
+    if config.daemon.signal_threads > 64 {
+        out.error("daemon.signal_threads", "must be at most 64".into());
+    }
+
     let screener = &config.screener;
     if screener.watchlist_max == 0 {
         out.error("screener.watchlist_max", "must be at least 1".into());
@@ -135,6 +157,11 @@ fn credentials(config: &DaemonConfig, kis: Environment, out: &mut Findings) {
     ] {
         if absent {
             out.error(key, format!("required on {kis}: set it in the config file or with {var}"));
+        }
+    }
+    for (i, pair) in api.extra_keys.iter().enumerate() {
+        if pair.app_key.is_empty() || pair.app_secret.is_empty() {
+            out.error(&format!("api.extra_keys[{i}]"), "needs both app_key and app_secret".into());
         }
     }
     if missing(&api.hts_id) {

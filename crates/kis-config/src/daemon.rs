@@ -16,6 +16,10 @@ pub struct DaemonSection {
     pub state_dir: PathBuf,
     /// On shutdown, cancel orders still open at the exchange (otherwise they stay and are adopted on restart).
     pub cancel_open_orders_on_shutdown: bool,
+    /// Seconds between the supervisor's per-actor health lines.
+    pub health_report_secs: u64,
+    /// Threads (actix arbiters) the per-symbol SignalActors are spread over; 0 = one per core, at most 8.
+    pub signal_threads: usize,
 }
 
 impl Default for DaemonSection {
@@ -24,6 +28,8 @@ impl Default for DaemonSection {
             shutdown_at: Some(KstTime::hm(15, 40)),
             state_dir: PathBuf::from("state"),
             cancel_open_orders_on_shutdown: true,
+            health_report_secs: 30,
+            signal_threads: 0,
         }
     }
 }

@@ -3,14 +3,16 @@
 //! fall-back to a default.
 
 use kis_strategy::StrategyConfig;
-use kis_strategy::risk::RiskConfig;
+use kis_strategy::risk::{ExitRules, RiskConfig};
 use serde::{Deserialize, Serialize};
 
 use crate::api::ApiConfig;
 use crate::daemon::DaemonSection;
 use crate::environment::{RealTrading, TradingEnvironment};
+use crate::feed::FeedSection;
 use crate::logging::LoggingConfig;
 use crate::notifier::NotifierConfig;
+use crate::router::RouterSection;
 use crate::screener::ScreenerConfig;
 use crate::sim::SimSection;
 
@@ -25,6 +27,10 @@ pub struct DaemonConfig {
     /// `[[strategies]]` tables, each tagged `kind = "krx_scalping" | "us_rsi_macd" | "rsi_reversal"`.
     pub strategies: Vec<StrategyConfig>,
     pub risk: RiskConfig,
+    /// Exit rules the RiskManager applies to every held position on every tick, whatever strategy opened it.
+    pub exits: ExitRules,
+    pub feed: FeedSection,
+    pub router: RouterSection,
     pub notifier: NotifierConfig,
     pub logging: LoggingConfig,
     pub daemon: DaemonSection,

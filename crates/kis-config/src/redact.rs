@@ -7,6 +7,7 @@ pub const SECRET_KEYS: &[&str] =
 
 pub fn is_secret_key(key: &str) -> bool {
     SECRET_KEYS.contains(&key)
+        || (key.starts_with("api.extra_keys[") && (key.ends_with(".app_key") || key.ends_with(".app_secret")))
 }
 
 /// `***` plus the last two characters for values long enough that two characters say nothing useful (KIS app
@@ -41,6 +42,15 @@ mod tests {
         assert_eq!(redact("short-secret"), "***");
         assert_eq!(redact("PSabcdefghijklmnopqrstuvwxyz0123456789"), "***89");
         assert_eq!(redact("가나다라마바사아자차카타파하가나다"), "***나다");
+    }
+
+    #[test]
+    fn extra_key_pairs_are_secret_keys() {
+        assert!(is_secret_key("api.app_key"));
+        assert!(is_secret_key("api.extra_keys[0].app_key"));
+        assert!(is_secret_key("api.extra_keys[12].app_secret"));
+        assert!(!is_secret_key("api.extra_keys"));
+        assert!(!is_secret_key("api.rest_base"));
     }
 
     #[test]

@@ -32,4 +32,7 @@ pub enum BuildError {
     NotInTickerList(Symbol),
     #[error("ticker list: {0}")]
     Tickers(#[from] TickerListError),
+    /// No strategy is configured at all.
+    #[error("no strategy is configured for {0}")]
+    NoStrategy(Symbol),
 }

@@ -1,0 +1,494 @@
+//! Wires the daemon's actor tree and takes it down again.
+//!
+//! Everything runs inside one actix System. The I/O actors (token manager, feed, cache, screener, risk
+//! manager, order router) share the arbiter the daemon was started on, because the REST service and the
+//! WebSocket sessions are awc (`!Send`); the per-symbol SignalActors are spread over their own arbiters.
+//!
+//! Every actor is started by a factory the supervisor can call again. Actors reach a supervised peer through
+//! a [`Slot`] (refilled by the peer's factory) or through a [`Relay`] recipient in front of one, never
+//! through an `Addr` that a restart would leave dead.
+
+mod escalation;
+mod strategy_set;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+use kis_auth::{StoreKey, TokenPolicy, TokenStore};
+use kis_client::{Credentials, Endpoints, RestClient};
+use kis_config::DaemonConfig;
+use kis_model::{AccountNo, Secret};
+use kis_strategy::StrategyFactory;
+use thiserror::Error;
+
+pub use escalation::EscalationHandler;
+pub use strategy_set::StrategySet;
+
+use crate::kis_api::{AccountIdentity, KisApi};
+use crate::market_cache::{GetBars, GetLatest, MarketCache, MarketCacheConfig, UpdateBatch};
+use crate::messages::{
+    ApprovedOrder, FeedStatus, GetFeedStatus, Halt, Notice, OrderUpdate, SignalMsg, WatchlistChange,
+};
+use crate::notifier::{ChatId, NotifierConfig, NotifierHandle, NotifyEvent, TelegramConfig};
+use crate::order_router::{CancelAll, GetOpenOrders, OpenOrder, OrderRouter, RouterConfig};
+use crate::risk_manager::{GetRiskStatus, RiskManager, RiskManagerConfig, RiskStatus};
+use crate::screener::{GetWatchlist, Screener, ScreenerSettings, WatchEntry};
+use crate::signal_actor::{RegisterSignalActor, SignalWiring};
+use crate::signal_pool::{GetSignalSymbols, SignalPool};
+use crate::slot::{FeedSlots, Relay, Slot};
+use crate::supervisor::{
+    ActorHealth, GetHealth, HeartbeatReporter, StopAll, Supervisor, SupervisorConfig, SupervisorError,
+};
+use crate::token_manager::{GetTokenStatus, TokenManagerActor, TokenStatus};
+use crate::venue_clock::VenueClock;
+use crate::ws_feed::{SharedSubscriptions, WsFeed, WsFeedConfig};
+
+/// How often children report to the supervisor.
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(1);
+
+/// Everything [`Daemon::start`] needs beyond the config file: where KIS (or the simulator) is, who we are to
+/// it, and the clock orders are judged by.
+pub struct DaemonSetup {
+    pub config: DaemonConfig,
+    pub endpoints: Endpoints,
+    /// The trading key first; every further key adds one WebSocket session for market data.
+    pub keys: Vec<Credentials>,
+    pub account: AccountNo,
+    pub hts_id: Option<Secret>,
+    pub clock: VenueClock,
+    /// `None`: the strategies of `config.strategies`.
+    pub strategy: Option<Arc<dyn StrategyFactory>>,
+    pub supervisor: SupervisorConfig,
+    /// Where the token cache and the order journal live (already resolved against the config).
+    pub state_dir: PathBuf,
+    pub http_timeout: Duration,
+}
+
+#[derive(Debug, Error)]
+pub enum DaemonError {
+    #[error("no app key given")]
+    NoKeys,
+    #[error("cannot create the state directory {path}: {source}")]
+    StateDir { path: PathBuf, source: std::io::Error },
+    #[error("invalid {what} settings: {detail}")]
+    Settings { what: &'static str, detail: String },
+    #[error(transparent)]
+    Supervisor(#[from] SupervisorError),
+}
+
+/// Slots of the actors others talk to; filled by each actor's factory.
+#[derive(Clone, Default)]
+struct Slots {
+    feed: FeedSlots,
+    cache_updates: Slot<UpdateBatch>,
+    cache_bars: Slot<GetBars>,
+    cache_latest: Slot<GetLatest>,
+    risk_signals: Slot<SignalMsg>,
+    risk_updates: Slot<OrderUpdate>,
+    risk_register: Slot<RegisterSignalActor>,
+    risk_halt: Slot<Halt>,
+    risk_status: Slot<GetRiskStatus>,
+    router_orders: Slot<ApprovedOrder>,
+    router_notices: Slot<Notice>,
+    router_cancel: Slot<CancelAll>,
+    router_open: Slot<GetOpenOrders>,
+    screener_list: Slot<GetWatchlist>,
+    watchlist: Slot<WatchlistChange>,
+    token_status: Slot<GetTokenStatus>,
+}
+
+/// A running daemon: handles for the wiring, the CLI's status lines and the tests.
+pub struct Daemon {
+    supervisor: Addr<Supervisor>,
+    pool: Addr<SignalPool>,
+    slots: Slots,
+    arbiters: Vec<Arbiter>,
+    notifier: NotifierHandle,
+    pub clock: VenueClock,
+}
+
+/// Summary of a graceful stop.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// Orders cancelled because `cancel_open` was asked.
+    pub cancelled: usize,
+    /// Orders still open at the exchange when the daemon stopped (adopted on the next start).
+    pub left_open: usize,
+}
+
+fn notifier_config(config: &DaemonConfig) -> Result<NotifierConfig, DaemonError> {
+    let settings = |detail: String| DaemonError::Settings { what: "notifier", detail };
+    let t = &config.notifier.telegram;
+    let telegram = match (&t.bot_token, &t.chat_id) {
+        (Some(token), Some(chat)) if t.is_enabled() => {
+            let chat = ChatId::parse(chat).map_err(|e| settings(e.to_string()))?;
+            let base = t.api_base.as_deref().unwrap_or(crate::notifier::TELEGRAM_API_BASE);
+            Some(TelegramConfig::new(base, token.clone(), chat).map_err(|e| settings(e.to_string()))?)
+        }
+        _ => None,
+    };
+    NotifierConfig::new(config.notifier.queue_size, telegram).map_err(|e| settings(e.to_string()))
+}
+
+fn token_store(state_dir: &Path, index: usize) -> TokenStore {
+    // One file per key: entries of different keys never race one another's atomic rewrite.
+    TokenStore::new(state_dir.join(format!("tokens-{index}.json")))
+}
+
+impl Daemon {
+    /// Starts the tree on the current arbiter (inside an actix System). Returns once every actor has been
+    /// started; the RiskManager and OrderRouter then sync with the broker before they act.
+    pub fn start(setup: DaemonSetup) -> Result<Daemon, DaemonError> {
+        let DaemonSetup {
+            config,
+            endpoints,
+            keys,
+            account,
+            hts_id,
+            clock,
+            strategy,
+            supervisor: supervisor_config,
+            state_dir,
+            http_timeout,
+        } = setup;
+        if keys.is_empty() {
+            return Err(DaemonError::NoKeys);
+        }
+        std::fs::create_dir_all(&state_dir)
+            .map_err(|source| DaemonError::StateDir { path: state_dir.clone(), source })?;
+        supervisor_config.validate()?;
+        let notifier = NotifierHandle::start(notifier_config(&config)?);
+
+        let env = endpoints.env;
+        let rps = config.api.effective_requests_per_second(config.environment, config.sim.emulate);
+        let auths: Vec<kis_auth::TokenManager> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| {
+                let client = RestClient::new(endpoints.clone(), key.clone(), rps, http_timeout);
+                let store_key = StoreKey::new(env.as_str(), &key.app_key);
+                kis_auth::TokenManager::new(client, token_store(&state_dir, i), store_key, TokenPolicy::default())
+            })
+            .collect();
+        let api = KisApi::new(auths[0].clone(), AccountIdentity { account, hts_id: hts_id.clone(), env });
+
+        let strategy: Arc<dyn StrategyFactory> =
+            strategy.unwrap_or_else(|| Arc::new(StrategySet(config.strategies.clone())));
+        let books = config.strategies.iter().any(|s| matches!(s, kis_strategy::StrategyConfig::KrxScalping(_)));
+
+        let risk_config = RiskManagerConfig::new(config.risk, config.exits);
+        RiskManager::new(
+            risk_config.clone(),
+            api.clone(),
+            clock.clone(),
+            FeedSlots::default(),
+            Relay::spawn(Slot::<ApprovedOrder>::new()),
+            NotifierHandle::log_only(),
+        )
+        .map_err(|e| DaemonError::Settings { what: "risk", detail: e.to_string() })?;
+
+        let mut screener_settings = ScreenerSettings::from(&config.screener);
+        let mut router_config = RouterConfig::new(state_dir.join("journal.jsonl"));
+        router_config.cancel_unfilled_after = Duration::from_secs(config.router.cancel_unfilled_after_secs);
+        router_config.poll_interval = Duration::from_secs(config.router.poll_interval_secs);
+
+        let mut feed_config = WsFeedConfig::new(endpoints.ws_url.clone(), env);
+        feed_config.hts_id = hts_id;
+        feed_config.silence_timeout = Duration::from_millis(config.feed.silence_timeout_ms);
+        feed_config.seed = supervisor_config.seed;
+        // Each symbol takes a trade registration (and a book one when the strategy reads books); session 0 also
+        // carries the notices. The watchlist never asks for more than the sessions can carry.
+        let per_symbol = if books { 2 } else { 1 };
+        let capacity =
+            (feed_config.max_registrations_per_session * auths.len()).saturating_sub(1 + per_symbol) / per_symbol;
+        if screener_settings.watchlist_max > capacity {
+            tracing::warn!(
+                watchlist_max = screener_settings.watchlist_max,
+                capacity,
+                sessions = auths.len(),
+                "watchlist capped to what the WebSocket sessions can carry (41 registrations per app key)"
+            );
+            screener_settings.watchlist_max = capacity.max(1);
+        }
+        let slots = Slots::default();
+        let table = SharedSubscriptions::new();
+        let escalation = EscalationHandler::new(slots.risk_halt.clone(), notifier.clone()).start();
+
+        let sessions = auths.len();
+        let supervisor = {
+            let slots = slots.clone();
+            let notifier = notifier.clone();
+            let api = api.clone();
+            let clock = clock.clone();
+            let escalation = escalation.recipient();
+            let failed: std::rc::Rc<std::cell::RefCell<Option<DaemonError>>> = Default::default();
+            let failed_in = failed.clone();
+            let addr = Supervisor::create(move |ctx| {
+                let heartbeat = ctx.address().recipient();
+                let beat = move |name: &str| HeartbeatReporter::new(name, heartbeat.clone());
+                let mut sup = match Supervisor::new(supervisor_config) {
+                    Ok(s) => s.with_escalation(escalation),
+                    // Validated above; kept total rather than unwrapped.
+                    Err(e) => {
+                        *failed_in.borrow_mut() = Some(e.into());
+                        return Supervisor::new(SupervisorConfig::default())
+                            .unwrap_or_else(|_| unreachable!("the default supervisor config is valid"));
+                    }
+                };
+                let mut add = |name: &str, factory: crate::supervisor::LocalFactory| {
+                    if let Err(e) = sup.add_child(name, factory) {
+                        *failed_in.borrow_mut() = Some(e.into());
+                    }
+                };
+
+                // Relays in front of actors that others hand a plain recipient to.
+                let notices_out = Relay::spawn(slots.router_notices.clone());
+                let updates_out = Relay::spawn(slots.risk_updates.clone());
+                let orders_out = Relay::spawn(slots.router_orders.clone());
+                let cache_out = Relay::spawn(slots.cache_updates.clone());
+                let watchlist_out = Relay::spawn(slots.watchlist.clone());
+
+                {
+                    let auth = auths[0].clone();
+                    let beat = beat.clone();
+                    let slots = slots.clone();
+                    add(
+                        "token_manager",
+                        Box::new(move || {
+                            let addr = TokenManagerActor::new(auth.clone())
+                                .with_heartbeat(beat("token_manager"), HEARTBEAT_EVERY)
+                                .start();
+                            slots.token_status.set(addr.clone().recipient());
+                            addr.recipient()
+                        }),
+                    );
+                }
+                {
+                    let beat = beat.clone();
+                    let slots = slots.clone();
+                    add(
+                        "market_cache",
+                        Box::new(move || {
+                            let addr = MarketCache::new(MarketCacheConfig::default())
+                                .with_heartbeat(beat("market_cache"), HEARTBEAT_EVERY)
+                                .start();
+                            slots.cache_updates.set(addr.clone().recipient());
+                            slots.cache_bars.set(addr.clone().recipient());
+                            slots.cache_latest.set(addr.clone().recipient());
+                            addr.recipient()
+                        }),
+                    );
+                }
+                {
+                    let beat = beat.clone();
+                    let slots = slots.clone();
+                    let api = api.clone();
+                    let clock = clock.clone();
+                    add(
+                        "order_router",
+                        Box::new(move || {
+                            let addr = OrderRouter::new(
+                                router_config.clone(),
+                                api.clone(),
+                                clock.clone(),
+                                updates_out.clone(),
+                            )
+                            .with_heartbeat(beat("order_router"), HEARTBEAT_EVERY)
+                            .start();
+                            slots.router_orders.set(addr.clone().recipient());
+                            slots.router_notices.set(addr.clone().recipient());
+                            slots.router_cancel.set(addr.clone().recipient());
+                            slots.router_open.set(addr.clone().recipient());
+                            addr.recipient()
+                        }),
+                    );
+                }
+                {
+                    let beat = beat.clone();
+                    let slots = slots.clone();
+                    let api = api.clone();
+                    let clock = clock.clone();
+                    let notifier = notifier.clone();
+                    add(
+                        "risk_manager",
+                        Box::new(move || {
+                            let actor = RiskManager::new(
+                                risk_config.clone(),
+                                api.clone(),
+                                clock.clone(),
+                                slots.feed.clone(),
+                                orders_out.clone(),
+                                notifier.clone(),
+                            );
+                            let addr = match actor {
+                                Ok(a) => a.with_heartbeat(beat("risk_manager"), HEARTBEAT_EVERY).start(),
+                                Err(e) => unreachable!("risk config validated before start: {e}"),
+                            };
+                            slots.risk_signals.set(addr.clone().recipient());
+                            slots.risk_updates.set(addr.clone().recipient());
+                            slots.risk_register.set(addr.clone().recipient());
+                            slots.risk_halt.set(addr.clone().recipient());
+                            slots.risk_status.set(addr.clone().recipient());
+                            addr.recipient()
+                        }),
+                    );
+                }
+                {
+                    let beat = beat.clone();
+                    let slots = slots.clone();
+                    let clock = clock.clone();
+                    let auths = auths.clone();
+                    let table = table.clone();
+                    add(
+                        "ws_feed",
+                        Box::new(move || {
+                            let feed = WsFeed::new(
+                                feed_config.clone(),
+                                auths.clone(),
+                                table.clone(),
+                                cache_out.clone(),
+                                notices_out.clone(),
+                                clock.clone(),
+                            );
+                            let addr = match feed {
+                                Ok(f) => f.with_heartbeat(beat("ws_feed"), HEARTBEAT_EVERY).start(),
+                                Err(e) => unreachable!("feed config validated before start: {e}"),
+                            };
+                            slots.feed.subscribe.set(addr.clone().recipient());
+                            slots.feed.unsubscribe.set(addr.clone().recipient());
+                            slots.feed.status.set(addr.clone().recipient());
+                            addr.recipient()
+                        }),
+                    );
+                }
+                {
+                    let beat = beat.clone();
+                    let slots = slots.clone();
+                    let api = api.clone();
+                    add(
+                        "screener",
+                        Box::new(move || {
+                            let screener = Screener::new(
+                                screener_settings.clone(),
+                                api.clone(),
+                                Some(slots.cache_latest.clone()),
+                                watchlist_out.clone(),
+                            );
+                            let addr = match screener {
+                                Ok(s) => s.with_heartbeat(beat("screener"), HEARTBEAT_EVERY).start(),
+                                Err(e) => unreachable!("screener settings validated before start: {e}"),
+                            };
+                            slots.screener_list.set(addr.clone().recipient());
+                            addr.recipient()
+                        }),
+                    );
+                }
+                sup
+            });
+            if let Some(e) = failed.borrow_mut().take() {
+                return Err(e);
+            }
+            addr
+        };
+
+        let threads = match config.daemon.signal_threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()).min(8),
+            n => n,
+        };
+        let arbiters: Vec<Arbiter> = (0..threads).map(|_| Arbiter::new()).collect();
+        let wiring = SignalWiring {
+            factory: strategy,
+            feed: slots.feed.clone(),
+            cache: slots.cache_bars.clone(),
+            risk: Relay::spawn(slots.risk_signals.clone()),
+            register: Relay::spawn(slots.risk_register.clone()),
+            supervisor: supervisor.clone().recipient(),
+            heartbeat_every: HEARTBEAT_EVERY,
+            books,
+        };
+        let pool = SignalPool::new(supervisor.clone(), wiring, arbiters.iter().map(Arbiter::handle).collect()).start();
+        slots.watchlist.set(pool.clone().recipient());
+        tracing::info!(
+            environment = %config.environment,
+            kis = %env,
+            sessions,
+            signal_threads = threads,
+            "daemon started"
+        );
+        Ok(Daemon { supervisor, pool, slots, arbiters, notifier, clock })
+    }
+
+    pub async fn health(&self) -> Vec<(String, ActorHealth)> {
+        self.supervisor.send(GetHealth).await.unwrap_or_default()
+    }
+
+    pub async fn risk_status(&self) -> Option<RiskStatus> {
+        self.slots.risk_status.send(GetRiskStatus).await.ok()
+    }
+
+    pub async fn feed_status(&self) -> Option<FeedStatus> {
+        self.slots.feed.status.send(GetFeedStatus).await.ok()
+    }
+
+    pub async fn token_status(&self) -> Option<TokenStatus> {
+        self.slots.token_status.send(GetTokenStatus).await.ok()
+    }
+
+    pub async fn watchlist(&self) -> Vec<WatchEntry> {
+        self.slots.screener_list.send(GetWatchlist).await.unwrap_or_default()
+    }
+
+    pub async fn signal_symbols(&self) -> Vec<kis_model::Symbol> {
+        self.pool.send(GetSignalSymbols).await.unwrap_or_default()
+    }
+
+    pub async fn open_orders(&self) -> Vec<OpenOrder> {
+        self.slots.router_open.send(GetOpenOrders).await.unwrap_or_default()
+    }
+
+    /// Stops trading at once (no new orders, exits included), cancels open orders when asked, lets the
+    /// RiskManager send the day's summary, then stops every actor. The journal needs no flush: every line
+    /// was synced when written.
+    pub async fn shutdown(self, cancel_open: bool) -> ShutdownReport {
+        tracing::info!(cancel_open, "daemon shutting down: no new orders");
+        self.slots.risk_halt.do_send(Halt { reason: "shutdown".into(), reduce_only: false });
+        let mut report = ShutdownReport::default();
+        if cancel_open {
+            match actix_rt::time::timeout(Duration::from_secs(15), self.slots.router_cancel.send(CancelAll)).await {
+                Ok(Ok(outcome)) => {
+                    report.cancelled = outcome.cancelled;
+                    report.left_open = outcome.left_open;
+                }
+                Ok(Err(_)) => tracing::warn!("order router not running: open orders are left to the next start"),
+                Err(_) => tracing::warn!("cancelling open orders took longer than 15 s; they are left open"),
+            }
+        } else {
+            report.left_open = self.open_orders().await.len();
+        }
+        self.supervisor.do_send(StopAll);
+        // Let the children handle their Shutdown (the RiskManager's daily summary) before the arbiters go.
+        actix_rt::time::sleep(Duration::from_millis(200)).await;
+        for arbiter in &self.arbiters {
+            arbiter.stop();
+        }
+        let counts = self.notifier.counts();
+        tracing::info!(
+            cancelled = report.cancelled,
+            left_open = report.left_open,
+            notifications = ?counts,
+            "daemon stopped"
+        );
+        report
+    }
+
+    pub fn notifier(&self) -> &NotifierHandle {
+        &self.notifier
+    }
+
+    /// Notifies an error from outside the tree (e.g. the CLI's own checks).
+    pub fn notify(&self, event: NotifyEvent) {
+        self.notifier.notify(event);
+    }
+}

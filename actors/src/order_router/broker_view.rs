@@ -1,0 +1,110 @@
+//! The broker's side of reconciliation: every page of today's `inquire-daily-ccld` (and, at start, of
+//! `inquire-balance`), reduced to a [`BrokerView`]. A page that fails fails the whole view: deciding "never
+//! sent" from a list with a hole in it could lose an order.
+
+use chrono::NaiveDate;
+use kis_client::Priority;
+use kis_journal::{BrokerRowError, BrokerView};
+use kis_model::AccountNo;
+use kis_protocol::rest::PagedRequest;
+use kis_protocol::rest::domestic_account::{BalanceRequest, CcldWindow, DailyCcld, DailyCcldQuery};
+use thiserror::Error;
+
+use super::send::scrub;
+use crate::kis_api::KisApi;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ViewError {
+    /// The inquiry failed; `detail` has the account number scrubbed.
+    #[error("{what} failed: {detail}")]
+    Call { what: &'static str, detail: String },
+    #[error(transparent)]
+    Rows(#[from] BrokerRowError),
+}
+
+/// All of `day`'s domestic orders, oldest first, with fills so far.
+pub fn daily_ccld_request(account: &AccountNo, day: NaiveDate) -> DailyCcld {
+    let ymd = day.format("%Y%m%d").to_string();
+    DailyCcld {
+        window: CcldWindow::Recent,
+        query: DailyCcldQuery {
+            cano: account.cano().to_string(),
+            acnt_prdt_cd: account.product().to_string(),
+            inqr_strt_dt: ymd.clone(),
+            inqr_end_dt: ymd,
+            // All sides, oldest first, filled and unfilled alike.
+            sll_buy_dvsn_cd: "00".into(),
+            inqr_dvsn: "01".into(),
+            ccld_dvsn: "00".into(),
+            inqr_dvsn_3: "00".into(),
+            ..DailyCcldQuery::default()
+        },
+    }
+}
+
+/// Holdings by symbol, today's trades included.
+pub fn balance_request(account: &AccountNo) -> BalanceRequest {
+    BalanceRequest {
+        cano: account.cano().to_string(),
+        acnt_prdt_cd: account.product().to_string(),
+        afhr_flpr_yn: "N".into(),
+        ofl_yn: String::new(),
+        inqr_dvsn: "02".into(),
+        unpr_dvsn: "01".into(),
+        fund_sttl_icld_yn: "N".into(),
+        fncg_amt_auto_rdpt_yn: "N".into(),
+        prcs_dvsn: "00".into(),
+        ctx_area_fk100: String::new(),
+        ctx_area_nk100: String::new(),
+    }
+}
+
+/// Today's orders (`day` is the venue's KST date) and, when `holdings`, the positions.
+pub async fn fetch(api: &KisApi, day: NaiveDate, holdings: bool) -> Result<BrokerView, ViewError> {
+    let account = api.account().clone();
+    let failed = |what: &'static str| {
+        let account = account.clone();
+        move |e: crate::kis_api::ApiCallError| ViewError::Call { what, detail: scrub(&e.to_string(), &account) }
+    };
+    let pages = api
+        .call_paged(daily_ccld_request(&account, day), Priority::Account, "inquire-daily-ccld", |r, c| {
+            r.query.set_continuation(c)
+        })
+        .await
+        .map_err(failed("inquire-daily-ccld"))?;
+    let rows: Vec<_> = pages.into_iter().flat_map(|p| p.output1).collect();
+    let positions: Vec<_> = if holdings {
+        api.call_paged(balance_request(&account), Priority::Account, "inquire-balance", |r, c| r.set_continuation(c))
+            .await
+            .map_err(failed("inquire-balance"))?
+            .into_iter()
+            .flat_map(|p| p.output1)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(BrokerView::from_rows(day, &rows, &positions)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_cover_the_whole_day_and_every_holding() {
+        let account = AccountNo::from_parts("50012345", "01").unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 3, 4).unwrap();
+        let ccld = daily_ccld_request(&account, day);
+        let pairs = ccld.query.pairs();
+        let get = |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone());
+        assert_eq!(get("INQR_STRT_DT").as_deref(), Some("20260304"));
+        assert_eq!(get("INQR_END_DT").as_deref(), Some("20260304"));
+        assert_eq!(get("CCLD_DVSN").as_deref(), Some("00"));
+        assert_eq!(get("SLL_BUY_DVSN_CD").as_deref(), Some("00"));
+        assert_eq!(get("PDNO").as_deref(), Some(""), "every symbol");
+        assert_eq!(ccld.window, CcldWindow::Recent);
+        let balance = balance_request(&account).pairs();
+        assert!(balance.iter().any(|(k, v)| *k == "INQR_DVSN" && v == "02"));
+        assert!(balance.iter().any(|(k, v)| *k == "CANO" && v == "50012345"));
+    }
+}

@@ -1,0 +1,1154 @@
+//! The OrderRouter: the only actor that places, cancels and settles the daemon's orders.
+//!
+//! Its one rule, inherited from the journal: **no intent is ever sent twice.** So every intent is journaled
+//! (fsynced) before the POST, then `Sent`, then the answer; a POST whose fate is unknown is never repeated but
+//! looked up in the broker's order list before anything else is sent; and after a restart the journal is
+//! reconciled with the broker before the first new order ([`kis_journal::reconcile`]).
+//!
+//! # The REST lane
+//! Everything the router asks KIS (start-up view, orders, cancels, catch-ups, the look-up after an uncertain
+//! send) runs on one lane, one request chain at a time, without blocking the mailbox: notices, queries and
+//! new approvals are handled while a POST is in flight. One send at a time is what reconciliation's matching
+//! assumes (order numbers follow creation order). Priority on the lane: start-up, an unresolved uncertain
+//! send, due cancels, queued orders, catch-up.
+//!
+//! # Fills
+//! Notices are matched by order number; fills counted once per the rule in [`tracker`]. Every `poll_interval`
+//! a catch-up reads today's orders when an open intent takes its fills from the broker or has not been heard
+//! of for `notice_quiet`, and journals only what reconciliation says is missing (fills, cancellations).
+//! Orders placed outside the daemon are adopted at the next start, not by a catch-up.
+//!
+//! Only KRX orders can be reconciled (`inquire-daily-ccld` lists domestic orders): a US send whose fate is
+//! unknown pauses its symbol for a person to look at, and US fills come from notices only.
+
+pub mod broker_view;
+pub mod send;
+pub mod tracker;
+
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use chrono::{DateTime, TimeDelta, Utc};
+use kis_client::Priority;
+use kis_journal::{
+    Action, Conflict, ConflictKind, DoneReason, Event, FillRecord, IntentState, IntentView, Journal, JournalError,
+    MatchRules, Recorded, kst_day, reconcile,
+};
+use kis_model::{ClientOrderId, KrxCode, OrderId, OrderIdError, Price, Qty, Side, Symbol};
+use kis_strategy::FillReport;
+use tokio::sync::oneshot;
+use tracing::{debug, error, info, warn};
+
+use crate::kis_api::{ApiCallError, KisApi};
+use crate::messages::{ApprovedOrder, CloseReason, ExecutionNotice, Notice, OrderEvent, OrderUpdate};
+use crate::supervisor::{HeartbeatReporter, Shutdown};
+use crate::venue_clock::VenueClock;
+
+use broker_view::ViewError;
+use send::{CancelRequest, OrderRequest, SendFailure, classify_failure};
+use tracker::{NoticeVerdict, Tracker};
+
+/// `CloseReason::Rejected` code of a refusal learned from an execution notice (which carries no `msg_cd`,
+/// only its `RFUS_YN` flag).
+pub const NOTICE_REFUSAL_CODE: &str = "RFUS_YN";
+/// Notices kept while the router is not ready yet; beyond this the oldest go (the start-up catch-up
+/// covers them: every intent open at start takes its fills from the broker).
+const MAX_EARLY_NOTICES: usize = 10_000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouterConfig {
+    /// The journal file; its directory is created when missing.
+    pub journal_path: PathBuf,
+    /// Venue time after the ack at which the unfilled rest of an order is cancelled.
+    pub cancel_unfilled_after: Duration,
+    /// Real time between REST catch-ups, and between retries of a failed start-up or look-up.
+    pub poll_interval: Duration,
+    /// Real time without a word about an open order after which its notices may be lost (catch-up).
+    pub notice_quiet: Duration,
+    /// How often cancel deadlines and catch-up conditions are checked (real time).
+    pub tick: Duration,
+    /// Real time to wait after an uncertain send before asking the order list (a request cut off on the
+    /// way may still be executing).
+    pub uncertain_settle: Duration,
+    /// Venue time an approved order may wait in the queue; older ones are not sent (the decision is stale).
+    pub max_queue_wait: Duration,
+    pub match_rules: MatchRules,
+    /// ETF codes (ETNs are known by their code): their prices use the fund tick grid.
+    pub fund_codes: BTreeSet<KrxCode>,
+}
+
+impl RouterConfig {
+    /// Defaults: cancel after 60 s, catch-up every 5 s when quiet for 3 s, tick 250 ms, settle 1 s, queue
+    /// wait 10 s, [`MatchRules::default`], no fund codes.
+    pub fn new(journal_path: impl Into<PathBuf>) -> RouterConfig {
+        RouterConfig {
+            journal_path: journal_path.into(),
+            cancel_unfilled_after: Duration::from_secs(60),
+            poll_interval: Duration::from_secs(5),
+            notice_quiet: Duration::from_secs(3),
+            tick: Duration::from_millis(250),
+            uncertain_settle: Duration::from_secs(1),
+            max_queue_wait: Duration::from_secs(10),
+            match_rules: MatchRules::default(),
+            fund_codes: BTreeSet::new(),
+        }
+    }
+}
+
+/// Cancels every open order, drops the queue, and answers once the broker's order list was read after the
+/// last cancel (graceful shutdown). New approvals are still accepted afterwards: stop the RiskManager first.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "CancelAllReport")]
+pub struct CancelAll;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CancelAllReport {
+    /// Cancel requests made for it.
+    pub cancelled: usize,
+    /// Approved orders dropped from the queue unsent.
+    pub dropped: usize,
+    /// Intents still open when it answered (a cancel refused or unconfirmed, a US order awaiting its notice).
+    pub left_open: usize,
+    pub left_open_ids: Vec<ClientOrderId>,
+}
+
+impl CancelAllReport {
+    fn new(cancelled: usize, dropped: usize, left_open_ids: Vec<ClientOrderId>) -> CancelAllReport {
+        CancelAllReport { cancelled, dropped, left_open: left_open_ids.len(), left_open_ids }
+    }
+}
+
+/// The journal's open intents.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "Vec<OpenOrder>")]
+pub struct GetOpenOrders;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenOrder {
+    pub id: ClientOrderId,
+    pub symbol: Symbol,
+    pub side: Side,
+    pub qty: Qty,
+    pub price: Option<Price>,
+    pub filled: Qty,
+    pub order_id: Option<OrderId>,
+    pub state: IntentState,
+    pub cancel_requested: bool,
+}
+
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "RouterStatus")]
+pub struct GetRouterStatus;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RouterStatus {
+    pub ready: bool,
+    pub open: usize,
+    pub queued: usize,
+    /// Symbols refused until a person resolves a conflict, with the reason.
+    pub paused: Vec<(Symbol, String)>,
+    /// Set when the journal cannot be opened or written: no order is sent until a restart.
+    pub journal_error: Option<String>,
+    /// An uncertain send the broker's order list has not explained yet.
+    pub unresolved: Option<ClientOrderId>,
+    /// Order POSTs made in this run.
+    pub orders_sent: u64,
+    pub catch_ups: u64,
+}
+
+#[derive(Default)]
+struct CancelAllState {
+    waiters: Vec<oneshot::Sender<CancelAllReport>>,
+    requested: usize,
+    dropped: usize,
+    /// A catch-up started after the last cancel left the lane.
+    catch_up_started: bool,
+    caught_up: bool,
+}
+
+/// Why the lane is reading the broker's order list outside start-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    CatchUp,
+    Resolve(ClientOrderId),
+}
+
+type SendResult = Result<Result<OrderId, OrderIdError>, ApiCallError>;
+
+pub struct OrderRouter {
+    config: RouterConfig,
+    api: KisApi,
+    clock: VenueClock,
+    updates: Recipient<OrderUpdate>,
+    heartbeat: Option<(HeartbeatReporter, Duration)>,
+    journal: Option<Journal>,
+    ready: bool,
+    busy: bool,
+    in_flight: Option<ClientOrderId>,
+    tracker: Tracker,
+    paused: BTreeMap<Symbol, String>,
+    queue: VecDeque<ApprovedOrder>,
+    cancels: VecDeque<ClientOrderId>,
+    catch_up_wanted: bool,
+    last_catch_up: Option<Instant>,
+    early: VecDeque<ExecutionNotice>,
+    held: Vec<ExecutionNotice>,
+    unresolved: Option<ClientOrderId>,
+    retry_at: Option<Instant>,
+    journal_error: Option<String>,
+    reported: HashSet<(ConflictKind, Symbol, Vec<ClientOrderId>)>,
+    cancel_all: Option<CancelAllState>,
+    orders_sent: u64,
+    catch_ups: u64,
+}
+
+impl OrderRouter {
+    pub fn new(config: RouterConfig, api: KisApi, clock: VenueClock, updates: Recipient<OrderUpdate>) -> OrderRouter {
+        OrderRouter {
+            config,
+            api,
+            clock,
+            updates,
+            heartbeat: None,
+            journal: None,
+            ready: false,
+            busy: false,
+            in_flight: None,
+            tracker: Tracker::new(),
+            paused: BTreeMap::new(),
+            queue: VecDeque::new(),
+            cancels: VecDeque::new(),
+            catch_up_wanted: false,
+            last_catch_up: None,
+            early: VecDeque::new(),
+            held: Vec::new(),
+            unresolved: None,
+            retry_at: None,
+            journal_error: None,
+            reported: HashSet::new(),
+            cancel_all: None,
+            orders_sent: 0,
+            catch_ups: 0,
+        }
+    }
+
+    /// Reports to the supervisor every `interval` (mailbox figure: approved orders waiting to be sent).
+    pub fn with_heartbeat(mut self, reporter: HeartbeatReporter, interval: Duration) -> OrderRouter {
+        self.heartbeat = Some((reporter, interval));
+        self
+    }
+
+    fn cancel_after(&self) -> TimeDelta {
+        TimeDelta::from_std(self.config.cancel_unfilled_after).unwrap_or(TimeDelta::MAX)
+    }
+
+    fn touch(&mut self) {
+        if let Some((reporter, _)) = &mut self.heartbeat {
+            reporter.touch();
+        }
+    }
+
+    fn emit(&self, symbol: Symbol, event: OrderEvent) {
+        self.updates.do_send(OrderUpdate { symbol, event });
+    }
+
+    fn close(&self, symbol: Symbol, side: Side, filled: Qty, reason: CloseReason) {
+        self.emit(symbol, OrderEvent::Closed { side, filled, reason });
+    }
+
+    fn view(&self, id: ClientOrderId) -> Option<&IntentView> {
+        self.journal.as_ref().and_then(|j| j.book().get(id))
+    }
+
+    fn journal_failed(&mut self, what: &str, e: &JournalError) {
+        error!(target: "order_router", "journal write failed ({what}): {e}; no further orders are sent");
+        self.journal_error = Some(e.to_string());
+    }
+
+    /// Writes one event; `None` when it could not be written (logged, and sending stops).
+    fn record(&mut self, id: ClientOrderId, event: Event) -> Option<Recorded> {
+        let now = self.clock.now();
+        let journal = self.journal.as_mut()?;
+        match journal.record_event(now, id, event) {
+            Ok(recorded) => Some(recorded),
+            Err(e) => {
+                self.journal_failed(&format!("intent {id}"), &e);
+                None
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ the lane
+
+    fn pump(&mut self, ctx: &mut Context<Self>) {
+        loop {
+            if self.busy {
+                break;
+            }
+            let now = Instant::now();
+            if !self.ready {
+                if self.retry_at.is_none_or(|t| now >= t) {
+                    self.start_up(ctx);
+                }
+                break;
+            }
+            if let Some(id) = self.unresolved {
+                if self.retry_at.is_none_or(|t| now >= t) {
+                    self.resolve(id, Duration::ZERO, ctx);
+                }
+                break;
+            }
+            if let Some(id) = self.cancels.pop_front() {
+                self.cancel(id, ctx);
+                continue;
+            }
+            if let Some(order) = self.queue.pop_front() {
+                self.send(order, ctx);
+                continue;
+            }
+            if self.catch_up_wanted {
+                self.catch_up(ctx);
+            }
+            break;
+        }
+        self.check_cancel_all();
+    }
+
+    fn tick(&mut self, ctx: &mut Context<Self>) {
+        if self.ready
+            && let Some(journal) = &self.journal
+        {
+            let due = self.tracker.take_due_cancels(journal.book(), self.clock.now());
+            for id in due {
+                info!(target: "order_router", intent = %id, "unfilled after {:?}: cancelling", self.config.cancel_unfilled_after);
+                self.cancels.push_back(id);
+            }
+            let now = Instant::now();
+            let spaced =
+                self.last_catch_up.is_none_or(|t| now.saturating_duration_since(t) >= self.config.poll_interval);
+            if spaced && self.tracker.catch_up_due(journal.book(), now, self.config.notice_quiet) {
+                self.catch_up_wanted = true;
+            }
+        }
+        self.pump(ctx);
+    }
+
+    // ------------------------------------------------------------------------------------------ start-up
+
+    fn start_up(&mut self, ctx: &mut Context<Self>) {
+        if self.journal.is_none() {
+            match open_journal(&self.config.journal_path) {
+                Ok(journal) => {
+                    self.journal = Some(journal);
+                    self.journal_error = None;
+                }
+                Err(e) => {
+                    error!(target: "order_router", "cannot open the order journal: {e}; retrying");
+                    self.journal_error = Some(e);
+                    self.retry_at = Some(Instant::now() + self.config.poll_interval);
+                    return;
+                }
+            }
+        }
+        self.busy = true;
+        let api = self.api.clone();
+        let day = kst_day(self.clock.now());
+        ctx.spawn(async move { broker_view::fetch(&api, day, true).await }.into_actor(self).map(|result, act, ctx| {
+            act.busy = false;
+            match result {
+                Ok(view) => act.finish_start_up(&view),
+                Err(e) => {
+                    error!(target: "order_router", "cannot read the broker's orders to reconcile: {e}; retrying");
+                    act.retry_at = Some(Instant::now() + act.config.poll_interval);
+                }
+            }
+            act.pump(ctx);
+        }));
+    }
+
+    fn finish_start_up(&mut self, broker: &kis_journal::BrokerView) {
+        let Some(journal) = self.journal.as_mut() else { return };
+        let actions = reconcile(journal.book(), broker, &self.config.match_rules);
+        let now = self.clock.now();
+        let (mut adopted, mut never_sent) = (0usize, 0usize);
+        let mut fills: Vec<(ClientOrderId, Qty, Price)> = Vec::new();
+        let mut forgotten: Vec<ClientOrderId> = Vec::new();
+        let mut conflicts: Vec<Conflict> = Vec::new();
+        let mut failure: Option<JournalError> = None;
+        for action in &actions {
+            match action {
+                Action::Conflict(c) => conflicts.push(c.clone()),
+                Action::SyncHolding(h) => {
+                    info!(target: "order_router", symbol = %h.symbol, qty = %h.qty, "broker holding")
+                }
+                _ if failure.is_some() => {}
+                _ => match journal.apply_action(now, action) {
+                    Ok(_) => match action {
+                        Action::Adopt(order) => {
+                            adopted += 1;
+                            warn!(
+                                target: "order_router",
+                                symbol = %order.symbol,
+                                order_no = %order.order_id.order_no,
+                                "adopted an order placed outside the daemon"
+                            );
+                        }
+                        Action::MarkNeverSent { intent } => {
+                            never_sent += 1;
+                            forgotten.push(*intent);
+                        }
+                        Action::ApplyFills { intent, qty, price, .. } => fills.push((*intent, *qty, *price)),
+                        _ => {}
+                    },
+                    Err(e) => failure = Some(e),
+                },
+            }
+        }
+        // US intents are not in the domestic order list: what never left is forgotten; what may have left is
+        // for a person.
+        let us_open: Vec<(ClientOrderId, Symbol, IntentState, bool)> = journal
+            .book()
+            .iter()
+            .filter(|v| v.is_open() && matches!(v.record.symbol, Symbol::Us(..)))
+            .map(|v| (v.id, v.record.symbol, v.state, v.order_id.is_some()))
+            .collect();
+        for (id, symbol, state, acked) in us_open {
+            if state == IntentState::PendingSend && failure.is_none() {
+                match journal.record_event(now, id, Event::Done { reason: DoneReason::NeverSent }) {
+                    Ok(_) => {
+                        never_sent += 1;
+                        forgotten.push(id);
+                    }
+                    Err(e) => failure = Some(e),
+                }
+            } else if !acked {
+                conflicts.push(Conflict {
+                    kind: ConflictKind::MissingAtBroker,
+                    symbol,
+                    intents: vec![id],
+                    orders: vec![],
+                });
+            }
+        }
+        if let Some(e) = failure {
+            self.journal_failed("reconciliation at start", &e);
+        }
+        for c in &conflicts {
+            self.report_conflict(c, "reconciliation at start");
+        }
+        for id in forgotten {
+            if let Some(v) = self.view(id) {
+                let (symbol, side, filled) = (v.record.symbol, v.record.side, v.filled);
+                info!(target: "order_router", intent = %id, %symbol, "never reached the broker: forgotten, not resent");
+                self.close(
+                    symbol,
+                    side,
+                    filled,
+                    CloseReason::NotSent("never reached the broker (found at restart)".into()),
+                );
+            }
+        }
+        let cancel_after = self.cancel_after();
+        let open: Vec<IntentView> = self.open_views();
+        for v in &open {
+            self.tracker.track_restored(v, cancel_after);
+        }
+        for (id, qty, price) in fills {
+            self.report_fill(id, qty, price, now, true);
+        }
+        for v in &open {
+            self.settle(v.id);
+        }
+        let mut still_open = 0usize;
+        for v in self.open_views() {
+            still_open += 1;
+            let remaining = v.record.qty.saturating_sub(v.filled);
+            self.emit(v.record.symbol, OrderEvent::Working { qty: remaining, side: v.record.side });
+        }
+        self.ready = true;
+        self.retry_at = None;
+        self.last_catch_up = Some(Instant::now());
+        info!(target: "order_router", "order_router ready open={still_open} adopted={adopted} never_sent={never_sent}");
+        let early: Vec<ExecutionNotice> = self.early.drain(..).collect();
+        for n in early {
+            self.on_notice(n);
+        }
+    }
+
+    fn open_views(&self) -> Vec<IntentView> {
+        self.journal.as_ref().map(|j| j.book().iter().filter(|v| v.is_open()).cloned().collect()).unwrap_or_default()
+    }
+
+    /// Logs a conflict once, at error level, and pauses its symbol.
+    fn report_conflict(&mut self, c: &Conflict, during: &str) {
+        let key = (c.kind, c.symbol, c.intents.clone());
+        if self.reported.insert(key) {
+            error!(target: "order_router", "reconciliation conflict ({during}): {c}; {} paused until resolved by hand", c.symbol);
+        }
+        self.paused.entry(c.symbol).or_insert_with(|| format!("{:?} conflict", c.kind));
+    }
+
+    // ------------------------------------------------------------------------------------------ sending
+
+    fn refusal(&self, symbol: &Symbol) -> Option<String> {
+        if !self.ready {
+            return Some("router not reconciled yet".into());
+        }
+        if let Some(e) = &self.journal_error {
+            return Some(format!("journal unavailable: {e}"));
+        }
+        if let Some(id) = self.unresolved {
+            return Some(format!("the outcome of intent {id} is unknown; waiting for the broker's order list"));
+        }
+        self.paused.get(symbol).map(|why| format!("{symbol} is paused: {why}"))
+    }
+
+    fn refuse(&self, order: &ApprovedOrder, why: String) {
+        let intent = &order.intent;
+        warn!(target: "order_router", symbol = %intent.symbol, side = %intent.side, qty = %intent.qty, "order not sent: {why}");
+        self.close(intent.symbol, intent.side, Qty::ZERO, CloseReason::NotSent(why));
+    }
+
+    /// Journals and sends one order; returns whether the lane is now busy with it.
+    fn send(&mut self, order: ApprovedOrder, ctx: &mut Context<Self>) -> bool {
+        let now = self.clock.now();
+        if let Some(why) = self.refusal(&order.intent.symbol) {
+            self.refuse(&order, why);
+            return false;
+        }
+        let waited = now.signed_duration_since(order.decided_at);
+        if waited > TimeDelta::from_std(self.config.max_queue_wait).unwrap_or(TimeDelta::MAX) {
+            let why = format!("stale: decided {:.1} s ago", waited.as_seconds_f64());
+            self.refuse(&order, why);
+            return false;
+        }
+        let prepared = match send::prepare(&order.intent, self.api.account(), &self.config.fund_codes) {
+            Ok(p) => p,
+            Err(e) => {
+                self.refuse(&order, e.to_string());
+                return false;
+            }
+        };
+        let Some(journal) = self.journal.as_mut() else { return false };
+        let id = match journal.record_intent(now, prepared.record.clone()) {
+            Ok(id) => id,
+            Err(e) => {
+                self.journal_failed("new intent", &e);
+                self.refuse(&order, format!("journal write failed: {e}"));
+                return false;
+            }
+        };
+        if let Err(e) = journal.record_event(now, id, Event::Sent) {
+            // Best effort: without `Sent` the next start forgets it anyway.
+            let _ = journal.record_event(now, id, Event::Done { reason: DoneReason::NeverSent });
+            self.journal_failed("sent", &e);
+            self.refuse(&order, format!("journal write failed: {e}"));
+            return false;
+        }
+        let r = &prepared.record;
+        info!(
+            target: "order_router",
+            intent = %id,
+            symbol = %r.symbol,
+            side = %r.side,
+            qty = %r.qty,
+            price = %r.price.map_or_else(|| "market".to_string(), |p| p.to_string()),
+            strategy = %r.strategy,
+            "sending order"
+        );
+        self.busy = true;
+        self.in_flight = Some(id);
+        self.orders_sent += 1;
+        let api = self.api.clone();
+        let fut = async move {
+            let reply = match &prepared.request {
+                OrderRequest::Krx(req) => api.call(req, Priority::Order).await?.reply.body,
+                OrderRequest::Us(req) => api.call(req, Priority::Order).await?.reply.body,
+            };
+            Ok(reply.output.order_id())
+        };
+        ctx.spawn(fut.into_actor(self).map(move |result: SendResult, act, ctx| {
+            act.busy = false;
+            act.touch();
+            act.on_sent(id, result, ctx);
+            if !act.busy {
+                act.in_flight = None;
+                act.release_held();
+            }
+            act.pump(ctx);
+        }));
+        true
+    }
+
+    fn on_sent(&mut self, id: ClientOrderId, result: SendResult, ctx: &mut Context<Self>) {
+        let Some(v) = self.view(id) else { return };
+        let (symbol, side, qty) = (v.record.symbol, v.record.side, v.record.qty);
+        match result {
+            Ok(Ok(order_id)) => {
+                self.record(id, Event::Acked { order_id });
+                if let Some(v) = self.view(id).cloned() {
+                    self.tracker.track_sent(&v, self.clock.now(), self.cancel_after(), Instant::now());
+                }
+                info!(target: "order_router", intent = %id, %symbol, order_no = %order_id.order_no, "order working");
+                self.emit(symbol, OrderEvent::Working { qty, side });
+                if self.cancel_all.is_some()
+                    && let Some(journal) = &self.journal
+                {
+                    let due = self.tracker.cancel_everything(journal.book());
+                    self.cancels.extend(due);
+                }
+            }
+            Ok(Err(e)) => self.on_uncertain(id, format!("ack without a readable order number: {e}"), ctx),
+            Err(e) => match classify_failure(&e, self.api.account()) {
+                SendFailure::Refused { code, message } => {
+                    self.record(id, Event::Rejected { msg_cd: code.clone(), msg: message.clone() });
+                    self.record(id, Event::Done { reason: DoneReason::Closed });
+                    warn!(target: "order_router", intent = %id, %symbol, %code, %message, "order refused by KIS");
+                    self.close(symbol, side, Qty::ZERO, CloseReason::Rejected { code, message });
+                }
+                SendFailure::NotExecuted(detail) => {
+                    self.record(id, Event::Done { reason: DoneReason::NeverSent });
+                    warn!(target: "order_router", intent = %id, %symbol, "order not sent: {detail}");
+                    self.close(symbol, side, Qty::ZERO, CloseReason::NotSent(detail));
+                }
+                SendFailure::Uncertain(detail) => self.on_uncertain(id, detail, ctx),
+            },
+        }
+    }
+
+    fn on_uncertain(&mut self, id: ClientOrderId, detail: String, ctx: &mut Context<Self>) {
+        self.record(id, Event::Uncertain { detail: detail.clone() });
+        let Some(v) = self.view(id) else { return };
+        let (symbol, side) = (v.record.symbol, v.record.side);
+        error!(
+            target: "order_router",
+            intent = %id,
+            %symbol,
+            "order outcome unknown ({detail}); asking the broker's order list before anything else is sent"
+        );
+        if let Symbol::Us(..) = symbol {
+            let c = Conflict { kind: ConflictKind::MissingAtBroker, symbol, intents: vec![id], orders: vec![] };
+            self.report_conflict(&c, "uncertain US order, no overseas order list to ask");
+            self.close(symbol, side, Qty::ZERO, CloseReason::Uncertain);
+            return;
+        }
+        self.unresolved = Some(id);
+        let settle = self.config.uncertain_settle;
+        self.resolve(id, settle, ctx);
+    }
+
+    /// Reads today's orders to settle the uncertain intent `id`; keeps the lane (and `in_flight`) until it is
+    /// settled or the read failed.
+    fn resolve(&mut self, id: ClientOrderId, after: Duration, ctx: &mut Context<Self>) {
+        self.busy = true;
+        self.in_flight = Some(id);
+        let api = self.api.clone();
+        let day = kst_day(self.clock.now());
+        let fut = async move {
+            if !after.is_zero() {
+                actix_rt::time::sleep(after).await;
+            }
+            broker_view::fetch(&api, day, false).await
+        };
+        ctx.spawn(fut.into_actor(self).map(move |result: Result<_, ViewError>, act, ctx| {
+            act.busy = false;
+            match result {
+                Ok(view) => {
+                    let actions = match &act.journal {
+                        Some(j) => reconcile(j.book(), &view, &act.config.match_rules),
+                        None => Vec::new(),
+                    };
+                    act.apply_followup(actions, Purpose::Resolve(id));
+                    act.retry_at = None;
+                }
+                Err(e) => {
+                    error!(target: "order_router", intent = %id, "cannot read the order list to settle an uncertain send: {e}; retrying");
+                    act.retry_at = Some(Instant::now() + act.config.poll_interval);
+                    let queued: Vec<ApprovedOrder> = act.queue.drain(..).collect();
+                    for order in queued {
+                        act.refuse(&order, format!("the outcome of intent {id} is unknown"));
+                    }
+                }
+            }
+            if act.unresolved.is_none() {
+                act.in_flight = None;
+                act.release_held();
+            }
+            act.pump(ctx);
+        }));
+    }
+
+    // ------------------------------------------------------------------------------------------ catch-up
+
+    fn catch_up(&mut self, ctx: &mut Context<Self>) {
+        self.catch_up_wanted = false;
+        self.busy = true;
+        self.last_catch_up = Some(Instant::now());
+        self.catch_ups += 1;
+        if let Some(state) = &mut self.cancel_all
+            && self.cancels.is_empty()
+        {
+            state.catch_up_started = true;
+        }
+        let api = self.api.clone();
+        let day = kst_day(self.clock.now());
+        ctx.spawn(async move { broker_view::fetch(&api, day, false).await }.into_actor(self).map(
+            |result, act, ctx| {
+                act.busy = false;
+                match result {
+                    Ok(view) => {
+                        let actions = match &act.journal {
+                            Some(j) => reconcile(j.book(), &view, &act.config.match_rules),
+                            None => Vec::new(),
+                        };
+                        act.apply_followup(actions, Purpose::CatchUp);
+                        if let Some(state) = &mut act.cancel_all
+                            && state.catch_up_started
+                        {
+                            state.caught_up = true;
+                        }
+                    }
+                    Err(e) => {
+                        warn!(target: "order_router", "catch-up failed: {e}");
+                        if act.cancel_all.is_some() {
+                            act.catch_up_wanted = true;
+                        }
+                    }
+                }
+                act.pump(ctx);
+            },
+        ));
+    }
+
+    /// Applies what a catch-up (or the look-up after an uncertain send) learned: missing fills and
+    /// cancellations for every intent; ack or "never sent" only for the intent being resolved. Adoptions
+    /// wait for the next start.
+    fn apply_followup(&mut self, actions: Vec<Action>, purpose: Purpose) {
+        let now = self.clock.now();
+        let mut touched: Vec<ClientOrderId> = Vec::new();
+        let mut resolved = false;
+        for action in &actions {
+            match action {
+                Action::MarkAcked { intent, order_id } if purpose == Purpose::Resolve(*intent) => {
+                    resolved = true;
+                    if !self.apply(now, action) {
+                        continue;
+                    }
+                    if let Some(v) = self.view(*intent).cloned() {
+                        self.tracker.track_sent(&v, now, self.cancel_after(), Instant::now());
+                        info!(
+                            target: "order_router",
+                            intent = %intent,
+                            symbol = %v.record.symbol,
+                            order_no = %order_id.order_no,
+                            "uncertain send found at the broker: order working"
+                        );
+                        self.emit(v.record.symbol, OrderEvent::Working { qty: v.record.qty, side: v.record.side });
+                    }
+                }
+                Action::MarkNeverSent { intent } if purpose == Purpose::Resolve(*intent) => {
+                    resolved = true;
+                    if self.apply(now, action)
+                        && let Some(v) = self.view(*intent)
+                    {
+                        let (symbol, side) = (v.record.symbol, v.record.side);
+                        info!(target: "order_router", intent = %intent, %symbol, "uncertain send never reached the broker: not resent");
+                        self.close(symbol, side, Qty::ZERO, CloseReason::NotSent("never reached the broker".into()));
+                    }
+                }
+                Action::ApplyFills { intent, qty, price, .. } => {
+                    // Journaled first: a fill that is not on disk is not reported.
+                    let applied = self.apply(now, action);
+                    if applied {
+                        self.tracker.take_fills_from_broker(*intent);
+                        self.report_fill(*intent, *qty, *price, now, false);
+                        touched.push(*intent);
+                    }
+                }
+                Action::MarkCancelled { intent, qty } => {
+                    let applied = self.apply(now, action);
+                    if applied {
+                        info!(target: "order_router", intent = %intent, %qty, "cancellation confirmed by the order list");
+                        touched.push(*intent);
+                    }
+                }
+                Action::Conflict(c) => match purpose {
+                    Purpose::Resolve(id) if c.intents.contains(&id) => {
+                        resolved = true;
+                        self.report_conflict(c, "settling an uncertain send");
+                        if let Some(v) = self.view(id) {
+                            let (symbol, side, filled) = (v.record.symbol, v.record.side, v.filled);
+                            self.close(symbol, side, filled, CloseReason::Uncertain);
+                        }
+                    }
+                    // The order list may lag the notices by a moment: not evidence of anything yet.
+                    _ if matches!(c.kind, ConflictKind::OverFilled | ConflictKind::MissingAtBroker) => {
+                        debug!(target: "order_router", "catch-up: {c} (order list behind the notices?)");
+                    }
+                    _ => self.report_conflict(c, "catch-up"),
+                },
+                _ => {}
+            }
+        }
+        for id in touched {
+            self.settle(id);
+        }
+        if let Purpose::Resolve(id) = purpose {
+            if !resolved && let Some(v) = self.view(id) {
+                let (symbol, side, filled) = (v.record.symbol, v.record.side, v.filled);
+                let c = Conflict { kind: ConflictKind::MissingAtBroker, symbol, intents: vec![id], orders: vec![] };
+                self.report_conflict(&c, "settling an uncertain send");
+                self.close(symbol, side, filled, CloseReason::Uncertain);
+            }
+            self.unresolved = None;
+        }
+    }
+
+    fn apply(&mut self, now: DateTime<Utc>, action: &Action) -> bool {
+        let Some(journal) = self.journal.as_mut() else { return false };
+        match journal.apply_action(now, action) {
+            Ok(_) => true,
+            Err(e) => {
+                self.journal_failed("reconciliation action", &e);
+                false
+            }
+        }
+    }
+
+    /// `before_start`: learned while reconciling at start, for an order of an earlier run.
+    fn report_fill(&self, id: ClientOrderId, qty: Qty, price: Price, ts: DateTime<Utc>, before_start: bool) {
+        let Some(v) = self.view(id) else { return };
+        let strategy_id = match self.tracker.get(id) {
+            Some(t) => t.strategy.clone(),
+            None => match v.record.origin {
+                kis_journal::Origin::Daemon => Some(kis_strategy::StrategyId::new(&v.record.strategy.0)),
+                kis_journal::Origin::Adopted => None,
+            },
+        };
+        let (symbol, side) = (v.record.symbol, v.record.side);
+        info!(target: "order_router", intent = %id, %symbol, %side, %qty, %price, "fill");
+        let fill = FillReport { symbol, side, qty, price, ts, strategy_id };
+        self.emit(symbol, if before_start { OrderEvent::FilledBeforeStart(fill) } else { OrderEvent::Filled(fill) });
+    }
+
+    /// Closes an intent that is fully filled or cancelled: `Done` in the journal, `Closed` to the listeners.
+    fn settle(&mut self, id: ClientOrderId) {
+        let Some(v) = self.view(id) else { return };
+        if v.done.is_some() {
+            return;
+        }
+        let reason = if v.filled >= v.record.qty {
+            CloseReason::Filled
+        } else if v.state == IntentState::Cancelled {
+            CloseReason::Cancelled
+        } else {
+            return;
+        };
+        let (symbol, side, filled) = (v.record.symbol, v.record.side, v.filled);
+        self.record(id, Event::Done { reason: DoneReason::Closed });
+        info!(target: "order_router", intent = %id, %symbol, %filled, "order closed: {reason:?}");
+        self.close(symbol, side, filled, reason);
+    }
+
+    // ------------------------------------------------------------------------------------------ cancels
+
+    fn cancel(&mut self, id: ClientOrderId, ctx: &mut Context<Self>) -> bool {
+        let Some(v) = self.view(id) else { return false };
+        if !v.is_open() {
+            return false;
+        }
+        let (order_id, request) = match send::cancel_request(v, self.api.account()) {
+            Ok(r) => r,
+            Err(e) => {
+                warn!(target: "order_router", intent = %id, "cannot cancel: {e}");
+                return false;
+            }
+        };
+        if self.record(id, Event::CancelRequested).is_none() {
+            return false;
+        }
+        if let Some(state) = &mut self.cancel_all {
+            state.requested += 1;
+        }
+        self.busy = true;
+        let api = self.api.clone();
+        let fut = async move {
+            match &request {
+                CancelRequest::Krx(req) => api.call(req, Priority::Order).await.map(|_| ()),
+                CancelRequest::Us(req) => api.call(req, Priority::Order).await.map(|_| ()),
+            }
+        };
+        ctx.spawn(fut.into_actor(self).map(move |result, act, ctx| {
+            act.busy = false;
+            match result {
+                Ok(()) => {
+                    info!(target: "order_router", intent = %id, order_no = %order_id.order_no, "cancel acknowledged");
+                    act.tracker.cancel_requested(id, Instant::now());
+                }
+                Err(e) => {
+                    let retry_at = act.clock.now() + act.cancel_after();
+                    match classify_failure(&e, act.api.account()) {
+                        SendFailure::Refused { code, message } => warn!(
+                            target: "order_router",
+                            intent = %id,
+                            %code,
+                            %message,
+                            "cancel refused (already filled or cancelled?); checking the order list"
+                        ),
+                        SendFailure::NotExecuted(d) | SendFailure::Uncertain(d) => {
+                            warn!(target: "order_router", intent = %id, "cancel failed: {d}; checking the order list")
+                        }
+                    }
+                    act.tracker.cancel_failed(id, retry_at);
+                    act.catch_up_wanted = true;
+                }
+            }
+            act.pump(ctx);
+        }));
+        true
+    }
+
+    fn check_cancel_all(&mut self) {
+        let Some(state) = &self.cancel_all else { return };
+        if self.busy || !self.cancels.is_empty() || self.in_flight.is_some() {
+            return;
+        }
+        let open: Vec<ClientOrderId> = self.open_views().iter().map(|v| v.id).collect();
+        if !open.is_empty() && !state.caught_up {
+            return;
+        }
+        if let Some(state) = self.cancel_all.take() {
+            let report = CancelAllReport::new(state.requested, state.dropped, open);
+            info!(target: "order_router", cancelled = report.cancelled, left_open = report.left_open, "cancel-all done");
+            for waiter in state.waiters {
+                let _ = waiter.send(report.clone());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ notices
+
+    fn on_notice(&mut self, n: ExecutionNotice) {
+        let Some(journal) = &self.journal else { return };
+        let verdict = self.tracker.judge(journal.book(), &n);
+        let heard = Instant::now();
+        match verdict {
+            NoticeVerdict::Fill { intent, fill } => {
+                self.tracker.heard(intent, heard);
+                let FillRecord { qty, price, at, .. } = fill.clone();
+                match self.record(intent, Event::Fill(fill)) {
+                    Some(Recorded::Written) => {
+                        self.report_fill(intent, qty, price, at, false);
+                        self.settle(intent);
+                    }
+                    Some(Recorded::Duplicate) => {
+                        debug!(target: "order_router", intent = %intent, "repeated fill notice")
+                    }
+                    None => {}
+                }
+            }
+            NoticeVerdict::AlreadyCounted { intent } => {
+                debug!(target: "order_router", intent = %intent, order_no = %n.order_no, "notice of a fill already counted")
+            }
+            NoticeVerdict::CancelConfirmed { intent, qty } => {
+                self.tracker.heard(intent, heard);
+                if self.record(intent, Event::Cancelled { qty }).is_some() {
+                    info!(target: "order_router", intent = %intent, %qty, "cancellation confirmed by notice");
+                    self.settle(intent);
+                }
+            }
+            NoticeVerdict::Refused { intent } => {
+                self.tracker.heard(intent, heard);
+                let message = "refused by the broker (execution notice)".to_string();
+                self.record(intent, Event::Rejected { msg_cd: NOTICE_REFUSAL_CODE.into(), msg: message.clone() });
+                self.record(intent, Event::Done { reason: DoneReason::Closed });
+                if let Some(v) = self.view(intent) {
+                    let (symbol, side, filled) = (v.record.symbol, v.record.side, v.filled);
+                    warn!(target: "order_router", intent = %intent, %symbol, "order refused (notice)");
+                    let reason = CloseReason::Rejected { code: NOTICE_REFUSAL_CODE.into(), message };
+                    self.close(symbol, side, filled, reason);
+                }
+            }
+            NoticeVerdict::AskBroker { intent, why } => {
+                self.tracker.heard(intent, heard);
+                debug!(target: "order_router", intent = %intent, order_no = %n.order_no, "notice: {why}; catching up");
+                self.catch_up_wanted = true;
+            }
+            NoticeVerdict::Receipt { intent } => self.tracker.heard(intent, heard),
+            NoticeVerdict::Unknown if self.in_flight.is_some() => self.held.push(n),
+            NoticeVerdict::Unknown => info!(
+                target: "order_router",
+                symbol = %n.symbol,
+                order_no = %n.order_no,
+                kind = ?n.kind,
+                "notice for an order not in the journal (placed outside the daemon?); left for the next reconciliation"
+            ),
+        }
+    }
+
+    /// Notices that arrived for an unknown order while a send was in flight (a notice can beat the ack).
+    fn release_held(&mut self) {
+        let held = std::mem::take(&mut self.held);
+        for n in held {
+            self.on_notice(n);
+        }
+    }
+}
+
+fn open_journal(path: &std::path::Path) -> Result<Journal, String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let (journal, report) = Journal::open(path).map_err(|e| e.to_string())?;
+    info!(
+        target: "order_router",
+        journal = %path.display(),
+        entries = report.entries,
+        created = report.created,
+        torn = report.torn.is_some(),
+        "order journal open"
+    );
+    Ok(journal)
+}
+
+impl Actor for OrderRouter {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.run_interval(self.config.tick, |act, ctx| act.tick(ctx));
+        if let Some((_, interval)) = &self.heartbeat {
+            ctx.run_interval(*interval, |act, _| {
+                if let Some((reporter, _)) = &act.heartbeat {
+                    reporter.beat(act.queue.len());
+                }
+            });
+        }
+        self.pump(ctx);
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        if let Some(state) = self.cancel_all.take() {
+            let report =
+                CancelAllReport::new(state.requested, state.dropped, self.open_views().iter().map(|v| v.id).collect());
+            for waiter in state.waiters {
+                let _ = waiter.send(report.clone());
+            }
+        }
+    }
+}
+
+impl Handler<ApprovedOrder> for OrderRouter {
+    type Result = ();
+
+    fn handle(&mut self, msg: ApprovedOrder, ctx: &mut Self::Context) {
+        self.touch();
+        if let Some(why) = self.refusal(&msg.intent.symbol) {
+            self.refuse(&msg, why);
+            return;
+        }
+        self.queue.push_back(msg);
+        self.pump(ctx);
+    }
+}
+
+impl Handler<Notice> for OrderRouter {
+    type Result = ();
+
+    fn handle(&mut self, msg: Notice, ctx: &mut Self::Context) {
+        self.touch();
+        if !self.ready {
+            if self.early.len() >= MAX_EARLY_NOTICES {
+                self.early.pop_front();
+                warn!(target: "order_router", "too many notices before reconciliation; dropping the oldest");
+            }
+            self.early.push_back(msg.0);
+            return;
+        }
+        self.on_notice(msg.0);
+        self.pump(ctx);
+    }
+}
+
+impl Handler<CancelAll> for OrderRouter {
+    type Result = ResponseFuture<CancelAllReport>;
+
+    fn handle(&mut self, _: CancelAll, ctx: &mut Self::Context) -> Self::Result {
+        self.touch();
+        let (tx, rx) = oneshot::channel();
+        let queued: Vec<ApprovedOrder> = self.queue.drain(..).collect();
+        for order in &queued {
+            self.refuse(order, "cancel-all: dropped before sending".into());
+        }
+        let state = self.cancel_all.get_or_insert_with(CancelAllState::default);
+        state.dropped += queued.len();
+        state.waiters.push(tx);
+        state.catch_up_started = false;
+        state.caught_up = false;
+        if self.ready
+            && let Some(journal) = &self.journal
+        {
+            let due = self.tracker.cancel_everything(journal.book());
+            info!(target: "order_router", orders = due.len(), "cancel-all");
+            self.cancels.extend(due);
+            self.catch_up_wanted = true;
+            self.pump(ctx);
+        } else if let Some(state) = self.cancel_all.take() {
+            // Nothing can be cancelled before the broker's view is known; say what is open.
+            let report = CancelAllReport::new(0, state.dropped, self.open_views().iter().map(|v| v.id).collect());
+            for waiter in state.waiters {
+                let _ = waiter.send(report.clone());
+            }
+        }
+        Box::pin(async move { rx.await.unwrap_or_default() })
+    }
+}
+
+impl Handler<GetOpenOrders> for OrderRouter {
+    type Result = MessageResult<GetOpenOrders>;
+
+    fn handle(&mut self, _: GetOpenOrders, _: &mut Self::Context) -> Self::Result {
+        MessageResult(
+            self.open_views()
+                .into_iter()
+                .map(|v| OpenOrder {
+                    id: v.id,
+                    symbol: v.record.symbol,
+                    side: v.record.side,
+                    qty: v.record.qty,
+                    price: v.record.price,
+                    filled: v.filled,
+                    order_id: v.order_id,
+                    state: v.state,
+                    cancel_requested: v.cancel_requested,
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Handler<GetRouterStatus> for OrderRouter {
+    type Result = MessageResult<GetRouterStatus>;
+
+    fn handle(&mut self, _: GetRouterStatus, _: &mut Self::Context) -> Self::Result {
+        MessageResult(RouterStatus {
+            ready: self.ready,
+            open: self.open_views().len(),
+            queued: self.queue.len(),
+            paused: self.paused.iter().map(|(s, why)| (*s, why.clone())).collect(),
+            journal_error: self.journal_error.clone(),
+            unresolved: self.unresolved,
+            orders_sent: self.orders_sent,
+            catch_ups: self.catch_ups,
+        })
+    }
+}
+
+impl Handler<Shutdown> for OrderRouter {
+    type Result = ();
+
+    fn handle(&mut self, _: Shutdown, ctx: &mut Self::Context) {
+        ctx.stop();
+    }
+}

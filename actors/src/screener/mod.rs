@@ -1,0 +1,567 @@
+//! The Screener: every `poll_interval` it asks KIS which domestic names are moving, filters and scores them,
+//! and keeps a watchlist of at most `watchlist_max` symbols (with hysteresis), announcing each change as a
+//! [`WatchlistChange`].
+//!
+//! Sources: on the real domain the volume and rise rank lists name the codes (plus the current members, so
+//! that a member falling out of the lists is still judged on fresh data); where KIS does not offer rank
+//! endpoints (paper) the configured `universe` does. Either way each code's figures come from
+//! `inquire-price`, at most `quotes_per_poll` a poll (never-quoted and stalest first), all at
+//! [`Priority::Screener`] so that orders and reconciliation go first.
+//!
+//! A poll that fails (rate limit after the client's retries, transport, HTTP 5xx) changes nothing: the
+//! watchlist is kept, never emptied because KIS had a bad second. Each kind of failure is logged once until
+//! a poll succeeds again. Symbols the RiskManager must keep while held are its own business (it holds its
+//! own subscription), not the Screener's.
+
+pub mod scoring;
+pub mod source;
+pub mod watchlist;
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use actix::prelude::*;
+use kis_auth::AuthError;
+use kis_client::{ClientError, Priority};
+use kis_config::ScreenerConfig;
+use kis_model::{KrxCode, Symbol};
+use kis_protocol::error_class::ErrorClass;
+use rust_decimal::Decimal;
+use tracing::{debug, info, warn};
+
+use crate::kis_api::{ApiCallError, KisApi};
+use crate::market_cache::GetLatest;
+use crate::messages::WatchlistChange;
+use crate::slot::Slot;
+use crate::supervisor::{HeartbeatReporter, Shutdown};
+use scoring::{Filters, evaluate};
+use source::{Quote, Ranked};
+use watchlist::{Hysteresis, Watchlist};
+
+pub use watchlist::WatchEntry;
+
+/// Everything the Screener is told. `From<&ScreenerConfig>` takes the `[screener]` section and fills the rest
+/// with the defaults documented on each field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScreenerSettings {
+    pub filters: Filters,
+    /// Includes the pinned symbols.
+    pub watchlist_max: usize,
+    /// Real time between the end of one poll and the start of the next.
+    pub poll_interval: Duration,
+    /// Default 20: ten times the minimum volume alone, or a 6 % range at the minimum volume, scores 20.
+    pub entry_score: f64,
+    /// Default 10.
+    pub exit_margin: f64,
+    /// Default 10.
+    pub swap_margin: f64,
+    /// `inquire-price` calls a poll may make. Default 40: four seconds of the Screener's half of the real
+    /// domain's 20 calls a second.
+    pub quotes_per_poll: usize,
+    /// Codes quoted where the rank endpoints are not offered (paper). Default empty.
+    pub universe: Vec<KrxCode>,
+    /// Always in the watchlist (e.g. the US tickers of a fixed-symbol strategy). Default empty.
+    pub pinned: Vec<Symbol>,
+}
+
+impl From<&ScreenerConfig> for ScreenerSettings {
+    fn from(c: &ScreenerConfig) -> ScreenerSettings {
+        ScreenerSettings {
+            filters: Filters {
+                min_volume: c.min_volume,
+                min_range_pct: c.min_range_pct,
+                max_spread_pct: c.max_spread_pct,
+                min_market_cap_krw: c.min_market_cap_krw,
+            },
+            watchlist_max: c.watchlist_max,
+            poll_interval: Duration::from_secs(c.poll_interval_secs),
+            entry_score: 20.0,
+            exit_margin: 10.0,
+            swap_margin: 10.0,
+            quotes_per_poll: 40,
+            universe: Vec::new(),
+            pinned: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScreenerSettingsError {
+    #[error("screener watchlist_max must be at least 1")]
+    ZeroWatchlist,
+    #[error("screener: {pinned} pinned symbols do not fit in watchlist_max {max}")]
+    TooManyPinned { pinned: usize, max: usize },
+    #[error("screener poll interval must be greater than zero")]
+    ZeroPollInterval,
+    #[error("screener quotes_per_poll must be at least 1")]
+    ZeroQuoteBudget,
+    #[error("screener {what} must be within 0..=100, got {value}")]
+    BadScore { what: &'static str, value: f64 },
+    #[error("screener {what} must not be negative, got {value}")]
+    NegativeLimit { what: &'static str, value: Decimal },
+}
+
+impl ScreenerSettings {
+    pub fn validate(&self) -> Result<(), ScreenerSettingsError> {
+        if self.watchlist_max == 0 {
+            return Err(ScreenerSettingsError::ZeroWatchlist);
+        }
+        let pinned: BTreeSet<&Symbol> = self.pinned.iter().collect();
+        if pinned.len() > self.watchlist_max {
+            return Err(ScreenerSettingsError::TooManyPinned { pinned: pinned.len(), max: self.watchlist_max });
+        }
+        if self.poll_interval.is_zero() {
+            return Err(ScreenerSettingsError::ZeroPollInterval);
+        }
+        if self.quotes_per_poll == 0 {
+            return Err(ScreenerSettingsError::ZeroQuoteBudget);
+        }
+        for (what, value) in
+            [("entry_score", self.entry_score), ("exit_margin", self.exit_margin), ("swap_margin", self.swap_margin)]
+        {
+            if !(0.0..=100.0).contains(&value) {
+                return Err(ScreenerSettingsError::BadScore { what, value });
+            }
+        }
+        let f = &self.filters;
+        for (what, value) in [
+            ("min_range_pct", f.min_range_pct),
+            ("max_spread_pct", f.max_spread_pct),
+            ("min_market_cap_krw", f.min_market_cap_krw),
+        ] {
+            if value < Decimal::ZERO {
+                return Err(ScreenerSettingsError::NegativeLimit { what, value });
+            }
+        }
+        Ok(())
+    }
+
+    fn hysteresis(&self) -> Hysteresis {
+        Hysteresis { entry_score: self.entry_score, exit_margin: self.exit_margin, swap_margin: self.swap_margin }
+    }
+}
+
+/// Where the codes of a poll come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// KIS's volume and rise rank lists (real domain).
+    Rank,
+    /// The configured universe (the environment offers no rank endpoints).
+    Universe,
+}
+
+/// The current watchlist with scores: pinned first, then screened members best first.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "Vec<WatchEntry>")]
+pub struct GetWatchlist;
+
+/// How the Screener is doing, for the health line and tests.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "ScreenerStatus")]
+pub struct GetScreenerStatus;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScreenerStatus {
+    /// `None` before the first poll decided it.
+    pub source: Option<SourceKind>,
+    /// Polls whose result was applied.
+    pub polls_ok: u64,
+    /// Polls that failed and left the watchlist as it was.
+    pub polls_failed: u64,
+    /// Members, pinned included.
+    pub watchlist_len: usize,
+}
+
+/// What went wrong in a poll, at the granularity the log-once rule uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PollErrorKind {
+    /// `EGW00201` still, after the client's retries.
+    RateLimited,
+    /// No usable answer: connection failure, HTTP 5xx, a body cut short.
+    Transport,
+    /// A complete reply of the wrong shape (a bad row is skipped; the poll goes on).
+    Malformed,
+    /// KIS said no (token, business error, wrong domain).
+    Refused,
+}
+
+fn kind_of(e: &ApiCallError) -> PollErrorKind {
+    match e {
+        ApiCallError::Auth(AuthError::Client(ClientError::Transport { .. })) => PollErrorKind::Transport,
+        ApiCallError::Auth(AuthError::Client(ClientError::Api(api))) => match api.class {
+            ErrorClass::RateLimited => PollErrorKind::RateLimited,
+            ErrorClass::Transient => PollErrorKind::Transport,
+            ErrorClass::Malformed => PollErrorKind::Malformed,
+            _ => PollErrorKind::Refused,
+        },
+        ApiCallError::Paging { .. } => PollErrorKind::Malformed,
+        ApiCallError::Auth(_) => PollErrorKind::Refused,
+    }
+}
+
+fn not_offered(e: &ApiCallError) -> bool {
+    matches!(e, ApiCallError::Auth(AuthError::Client(ClientError::NotOnEnvironment { .. })))
+}
+
+/// What the I/O half of a poll brings back to the actor.
+struct Gathered {
+    source: SourceKind,
+    /// Codes judged this poll, with the rank list's name when there was one.
+    considered: Vec<Ranked>,
+    quotes: Vec<(KrxCode, Quote)>,
+    spreads: HashMap<KrxCode, Decimal>,
+    /// Failures that make the poll fail (the watchlist is kept).
+    fatal: Option<(PollErrorKind, String)>,
+    /// Failures that only cost a code or a row.
+    skipped: Vec<(PollErrorKind, String)>,
+}
+
+/// The actor's state handed to the I/O half (which cannot borrow the actor across awaits).
+struct Plan {
+    source: Option<SourceKind>,
+    universe: Vec<KrxCode>,
+    members: Vec<KrxCode>,
+    refreshed: HashMap<KrxCode, u64>,
+    budget: usize,
+    min_volume: u64,
+}
+
+async fn gather(api: KisApi, cache: Option<Slot<GetLatest>>, plan: Plan) -> Gathered {
+    let mut g = Gathered {
+        source: plan.source.unwrap_or(SourceKind::Rank),
+        considered: Vec::new(),
+        quotes: Vec::new(),
+        spreads: HashMap::new(),
+        fatal: None,
+        skipped: Vec::new(),
+    };
+    if g.source == SourceKind::Rank {
+        match rank_lists(&api, plan.min_volume).await {
+            Ok((ranked, bad_rows)) => {
+                g.considered = ranked;
+                if bad_rows > 0 {
+                    g.skipped.push((PollErrorKind::Malformed, format!("{bad_rows} rank rows without a valid code")));
+                }
+            }
+            Err(e) if not_offered(&e) => g.source = SourceKind::Universe,
+            Err(e) => {
+                g.fatal = Some((kind_of(&e), format!("rank list: {e}")));
+                return g;
+            }
+        }
+    }
+    if g.source == SourceKind::Universe {
+        g.considered = plan.universe.iter().map(|&code| Ranked { code, name: String::new() }).collect();
+    }
+    for code in plan.members {
+        if !g.considered.iter().any(|r| r.code == code) {
+            g.considered.push(Ranked { code, name: String::new() });
+        }
+    }
+
+    let codes: Vec<KrxCode> = g.considered.iter().map(|r| r.code).collect();
+    for code in source::refresh_order(&codes, &plan.refreshed, plan.budget) {
+        match api.call(&source::price_request(code), Priority::Screener).await {
+            Ok(reply) => match source::quote_of(code, &reply.reply.body.output) {
+                Ok(quote) => g.quotes.push((code, quote)),
+                Err(e) => g.skipped.push((PollErrorKind::Malformed, format!("quote of {code}: {e}"))),
+            },
+            Err(e) => {
+                g.fatal = Some((kind_of(&e), format!("quote of {code}: {e}")));
+                break;
+            }
+        }
+    }
+
+    if let Some(cache) = cache {
+        for code in codes {
+            if let Ok(Some(latest)) = cache.send(GetLatest(Symbol::Krx(code))).await
+                && let Some(spread) = latest.book.as_ref().and_then(source::spread_pct)
+            {
+                g.spreads.insert(code, spread);
+            }
+        }
+    }
+    g
+}
+
+async fn rank_lists(api: &KisApi, min_volume: u64) -> Result<(Vec<Ranked>, usize), ApiCallError> {
+    let volume = api.call(&source::volume_rank_request(min_volume), Priority::Screener).await?;
+    let rise = api.call(&source::rise_rank_request(min_volume), Priority::Screener).await?;
+    Ok(source::rank_codes(&volume.reply.body, &rise.reply.body))
+}
+
+struct Snapshot {
+    name: String,
+    quote: Quote,
+}
+
+pub struct Screener {
+    settings: ScreenerSettings,
+    rules: Hysteresis,
+    api: KisApi,
+    cache: Option<Slot<GetLatest>>,
+    out: Recipient<WatchlistChange>,
+    watchlist: Watchlist,
+    source: Option<SourceKind>,
+    snapshots: HashMap<KrxCode, Snapshot>,
+    /// Poll number of each code's last quote.
+    refreshed: HashMap<KrxCode, u64>,
+    poll_seq: u64,
+    polls_ok: u64,
+    polls_failed: u64,
+    /// Failure kinds already logged since the last clean poll.
+    logged: BTreeSet<PollErrorKind>,
+    heartbeat: Option<(HeartbeatReporter, Duration)>,
+}
+
+impl Screener {
+    pub fn new(
+        settings: ScreenerSettings,
+        api: KisApi,
+        cache: Option<Slot<GetLatest>>,
+        out: Recipient<WatchlistChange>,
+    ) -> Result<Screener, ScreenerSettingsError> {
+        settings.validate()?;
+        Ok(Screener {
+            rules: settings.hysteresis(),
+            watchlist: Watchlist::new(settings.watchlist_max, &settings.pinned),
+            settings,
+            api,
+            cache,
+            out,
+            source: None,
+            snapshots: HashMap::new(),
+            refreshed: HashMap::new(),
+            poll_seq: 0,
+            polls_ok: 0,
+            polls_failed: 0,
+            logged: BTreeSet::new(),
+            heartbeat: None,
+        })
+    }
+
+    /// Reports to the supervisor every `interval`.
+    pub fn with_heartbeat(mut self, reporter: HeartbeatReporter, interval: Duration) -> Screener {
+        self.heartbeat = Some((reporter, interval));
+        self
+    }
+
+    fn poll(&mut self, ctx: &mut Context<Self>) {
+        self.poll_seq = self.poll_seq.saturating_add(1);
+        let plan = Plan {
+            source: self.source,
+            universe: self.settings.universe.clone(),
+            members: self
+                .watchlist
+                .screened()
+                .filter_map(|s| match s {
+                    Symbol::Krx(code) => Some(code),
+                    Symbol::Us(..) => None,
+                })
+                .collect(),
+            refreshed: self.refreshed.clone(),
+            budget: self.settings.quotes_per_poll,
+            min_volume: self.settings.filters.min_volume,
+        };
+        let fut = gather(self.api.clone(), self.cache.clone(), plan);
+        ctx.spawn(fut.into_actor(self).map(|g, act, ctx| {
+            act.apply(g);
+            ctx.run_later(act.settings.poll_interval, |act, ctx| act.poll(ctx));
+        }));
+    }
+
+    fn log_failure(&mut self, kind: PollErrorKind, what: &str) {
+        if self.logged.insert(kind) {
+            warn!("screener poll problem kind={kind:?}: {what} (logged once until a clean poll)");
+        } else {
+            debug!("screener poll problem kind={kind:?}: {what}");
+        }
+    }
+
+    fn apply(&mut self, g: Gathered) {
+        if let Some((reporter, _)) = &mut self.heartbeat {
+            reporter.touch();
+        }
+        if self.source != Some(g.source) {
+            match g.source {
+                SourceKind::Rank => info!("screener source=rank (volume and rise rank lists)"),
+                SourceKind::Universe => info!(
+                    "screener source=universe ({} codes; rank lists not offered on the {} environment)",
+                    self.settings.universe.len(),
+                    self.api.env()
+                ),
+            }
+            self.source = Some(g.source);
+        }
+        let names: HashMap<KrxCode, &str> = g.considered.iter().map(|r| (r.code, r.name.as_str())).collect();
+        for (code, quote) in g.quotes {
+            let name = names.get(&code).filter(|n| !n.is_empty()).map(|n| n.to_string());
+            let name = match (name, self.snapshots.remove(&code)) {
+                (Some(n), _) => n,
+                (None, Some(old)) => old.name,
+                (None, None) => String::new(),
+            };
+            self.snapshots.insert(code, Snapshot { name, quote });
+            self.refreshed.insert(code, self.poll_seq);
+        }
+        for (kind, what) in &g.skipped {
+            self.log_failure(*kind, what);
+        }
+        if let Some((kind, what)) = g.fatal {
+            self.polls_failed = self.polls_failed.saturating_add(1);
+            self.log_failure(kind, &what);
+            return;
+        }
+        self.polls_ok = self.polls_ok.saturating_add(1);
+        if g.skipped.is_empty() && !self.logged.is_empty() {
+            info!("screener polls clean again");
+            self.logged.clear();
+        }
+
+        let candidates: Vec<_> = g
+            .considered
+            .iter()
+            .filter_map(|r| {
+                self.snapshots
+                    .get(&r.code)
+                    .map(|s| source::candidate(r.code, &s.name, &s.quote, g.spreads.get(&r.code).copied()))
+            })
+            .collect();
+        let (passed, refused) = evaluate(&candidates, &self.settings.filters);
+        let update = self.watchlist.update(&passed, &refused, &self.rules);
+        debug!(
+            "screener poll={} candidates={} passed={} watchlist={}",
+            self.poll_seq,
+            candidates.len(),
+            passed.len(),
+            self.watchlist.len()
+        );
+        if update.change.added.is_empty() && update.change.removed.is_empty() {
+            return;
+        }
+        let mut line = String::from("screener added=");
+        for (i, (symbol, score)) in update.change.added.iter().zip(&update.added_scores).enumerate() {
+            let _ = write!(line, "{}{symbol}({score:.0})", if i > 0 { "," } else { "" });
+        }
+        line.push_str(" removed=");
+        for (i, symbol) in update.change.removed.iter().enumerate() {
+            let _ = write!(line, "{}{symbol}", if i > 0 { "," } else { "" });
+        }
+        info!("{line}");
+        self.out.do_send(update.change);
+    }
+}
+
+impl Actor for Screener {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        if let Some((_, interval)) = &self.heartbeat {
+            ctx.run_interval(*interval, |act, _| {
+                if let Some((reporter, _)) = &act.heartbeat {
+                    reporter.beat(0);
+                }
+            });
+        }
+        let pinned: Vec<Symbol> = self.watchlist.entries().iter().filter(|e| e.pinned).map(|e| e.symbol).collect();
+        if !pinned.is_empty() {
+            info!("screener pinned={}", pinned.iter().map(Symbol::to_string).collect::<Vec<_>>().join(","));
+            self.out.do_send(WatchlistChange { added: pinned, removed: Vec::new() });
+        }
+        self.poll(ctx);
+    }
+}
+
+impl Handler<GetWatchlist> for Screener {
+    type Result = MessageResult<GetWatchlist>;
+
+    fn handle(&mut self, _: GetWatchlist, _: &mut Self::Context) -> Self::Result {
+        MessageResult(self.watchlist.entries())
+    }
+}
+
+impl Handler<GetScreenerStatus> for Screener {
+    type Result = MessageResult<GetScreenerStatus>;
+
+    fn handle(&mut self, _: GetScreenerStatus, _: &mut Self::Context) -> Self::Result {
+        MessageResult(ScreenerStatus {
+            source: self.source,
+            polls_ok: self.polls_ok,
+            polls_failed: self.polls_failed,
+            watchlist_len: self.watchlist.len(),
+        })
+    }
+}
+
+impl Handler<Shutdown> for Screener {
+    type Result = ();
+
+    fn handle(&mut self, _: Shutdown, ctx: &mut Self::Context) {
+        ctx.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn settings() -> ScreenerSettings {
+        ScreenerSettings::from(&ScreenerConfig::default())
+    }
+
+    #[test]
+    fn settings_from_config() {
+        let s = settings();
+        assert_eq!(
+            s.filters,
+            Filters {
+                min_volume: 100_000,
+                min_range_pct: dec!(2),
+                max_spread_pct: dec!(0.3),
+                min_market_cap_krw: dec!(100_000_000_000),
+            }
+        );
+        assert_eq!((s.watchlist_max, s.poll_interval, s.quotes_per_poll), (30, Duration::from_secs(10), 40));
+        assert_eq!(s.validate(), Ok(()));
+    }
+
+    #[test]
+    fn every_settings_refusal() {
+        let us = |t: &str| Symbol::parse(&format!("NASDAQ:{t}")).unwrap();
+        let cases = [
+            (ScreenerSettings { watchlist_max: 0, ..settings() }, ScreenerSettingsError::ZeroWatchlist),
+            (
+                ScreenerSettings { watchlist_max: 1, pinned: vec![us("AAA"), us("BBB"), us("AAA")], ..settings() },
+                ScreenerSettingsError::TooManyPinned { pinned: 2, max: 1 },
+            ),
+            (ScreenerSettings { poll_interval: Duration::ZERO, ..settings() }, ScreenerSettingsError::ZeroPollInterval),
+            (ScreenerSettings { quotes_per_poll: 0, ..settings() }, ScreenerSettingsError::ZeroQuoteBudget),
+            (
+                ScreenerSettings { entry_score: 100.5, ..settings() },
+                ScreenerSettingsError::BadScore { what: "entry_score", value: 100.5 },
+            ),
+            (
+                ScreenerSettings { exit_margin: -1.0, ..settings() },
+                ScreenerSettingsError::BadScore { what: "exit_margin", value: -1.0 },
+            ),
+            (
+                ScreenerSettings {
+                    filters: Filters { max_spread_pct: dec!(-0.1), ..settings().filters },
+                    ..settings()
+                },
+                ScreenerSettingsError::NegativeLimit { what: "max_spread_pct", value: dec!(-0.1) },
+            ),
+        ];
+        for (s, want) in cases {
+            assert_eq!(s.validate(), Err(want));
+        }
+        let nan = ScreenerSettings { swap_margin: f64::NAN, ..settings() };
+        assert!(matches!(nan.validate(), Err(ScreenerSettingsError::BadScore { what: "swap_margin", .. })));
+        // The same symbol pinned twice counts once.
+        let twice = ScreenerSettings { watchlist_max: 1, pinned: vec![us("AAA"), us("AAA")], ..settings() };
+        assert_eq!(twice.validate(), Ok(()));
+    }
+}

@@ -1,0 +1,274 @@
+//! One SignalActor per watched symbol: feeds the symbol's ticks to its strategy and forwards the strategy's
+//! signals to the RiskManager.
+//!
+//! Each symbol is its own actor so that a strategy that panics on one symbol's data takes down that symbol
+//! alone: the supervisor builds a fresh actor, which rebuilds its indicators from the MarketCache's bars
+//! ([`Strategy::warm_up`]) and re-subscribes under the same owner name, replacing the dead recipient in the
+//! feed instead of adding a second subscription.
+//!
+//! The tick path never waits: the account figures the strategy's [`Context`] needs are pushed here by the
+//! RiskManager ([`AccountView`]) whenever they change.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+use kis_model::tick_size::InstrumentKind;
+use kis_model::{MarketEvent, Symbol};
+use kis_strategy::{Context as StrategyContext, FillReport, Signal, Strategy, StrategyFactory};
+
+use crate::market_cache::{BarInterval, GetBars};
+use crate::messages::{AccountView, MarketBatch, SignalMsg, Subscribe, SubscriberId, Unsubscribe};
+use crate::slot::{FeedSlots, Slot};
+use crate::supervisor::{HeartbeatReporter, Shutdown};
+
+/// Minute bars a restarted strategy is warmed up with (MarketCache keeps 400).
+pub const WARM_UP_BARS: usize = 400;
+
+/// The RiskManager learns where to push a symbol's account view (sent again by every restarted instance).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RegisterSignalActor {
+    pub symbol: Symbol,
+    pub to: Recipient<AccountView>,
+    pub fills: Recipient<StrategyFill>,
+}
+
+/// One of the strategy's orders was (partly) filled.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct StrategyFill(pub FillReport);
+
+/// Counters, for tests and the health line.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "SignalStats")]
+pub struct GetSignalStats;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SignalStats {
+    pub events: u64,
+    pub signals: u64,
+    pub warmed_up_bars: usize,
+    pub rejected_events: u64,
+}
+
+/// What a SignalActor is wired to. Cloned into every (re)start by the factory.
+#[derive(Clone)]
+pub struct SignalWiring {
+    pub factory: Arc<dyn StrategyFactory>,
+    pub feed: FeedSlots,
+    pub cache: Slot<GetBars>,
+    pub risk: Recipient<SignalMsg>,
+    pub register: Recipient<RegisterSignalActor>,
+    pub supervisor: Recipient<crate::supervisor::Heartbeat>,
+    pub heartbeat_every: Duration,
+    /// Whether the strategy reads order books (subscribes H0STASP0 besides trades).
+    pub books: bool,
+}
+
+pub struct SignalActor {
+    symbol: Symbol,
+    kind: InstrumentKind,
+    wiring: SignalWiring,
+    strategy: Option<Box<dyn Strategy>>,
+    account: AccountView,
+    /// Set when a signal went out, cleared by the next account view: one idea never becomes two signals while
+    /// the RiskManager is deciding.
+    awaiting_decision: bool,
+    out: Vec<Signal>,
+    heartbeat: HeartbeatReporter,
+    stats: SignalStats,
+    /// Ticks that arrived while the warm-up was running, replayed after it.
+    early: Vec<MarketEvent>,
+    warming_up: bool,
+}
+
+impl SignalActor {
+    pub fn owner_name(symbol: Symbol) -> String {
+        format!("signal:{symbol}")
+    }
+
+    pub fn new(symbol: Symbol, kind: InstrumentKind, wiring: SignalWiring) -> SignalActor {
+        let heartbeat = HeartbeatReporter::new(Self::owner_name(symbol), wiring.supervisor.clone());
+        SignalActor {
+            symbol,
+            kind,
+            wiring,
+            strategy: None,
+            account: AccountView {
+                position: None,
+                available_cash: rust_decimal::Decimal::ZERO,
+                equity: rust_decimal::Decimal::ZERO,
+                order_pending: false,
+                last_buy_at: None,
+                last_sell_at: None,
+            },
+            awaiting_decision: false,
+            out: Vec::with_capacity(4),
+            heartbeat,
+            stats: SignalStats::default(),
+            early: Vec::new(),
+            warming_up: true,
+        }
+    }
+
+    fn owner(&self) -> SubscriberId {
+        SubscriberId::new(&Self::owner_name(self.symbol))
+    }
+
+    fn register(&self, ctx: &mut Context<Self>) {
+        let me = ctx.address();
+        self.wiring.register.do_send(RegisterSignalActor {
+            symbol: self.symbol,
+            to: me.clone().recipient(),
+            fills: me.recipient(),
+        });
+    }
+
+    fn on_event(&mut self, event: &MarketEvent) {
+        let Some(strategy) = self.strategy.as_mut() else { return };
+        self.stats.events += 1;
+        let ctx = StrategyContext {
+            now: event.ts(),
+            position: self.account.position,
+            available_cash: self.account.available_cash,
+            equity: self.account.equity,
+            order_pending: self.account.order_pending || self.awaiting_decision,
+            last_buy_at: self.account.last_buy_at,
+            last_sell_at: self.account.last_sell_at,
+        };
+        strategy.on_event(event, &ctx, &mut self.out);
+        for signal in self.out.drain(..) {
+            self.stats.signals += 1;
+            self.awaiting_decision = true;
+            tracing::info!(
+                target: "signal",
+                symbol = %signal.symbol,
+                side = %signal.side,
+                kind = ?signal.kind,
+                "signal: {}",
+                signal.reason
+            );
+            self.wiring.risk.do_send(SignalMsg(signal));
+        }
+    }
+}
+
+impl Actor for SignalActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        match self.wiring.factory.build(self.symbol, self.kind) {
+            Ok(strategy) => self.strategy = Some(strategy),
+            Err(e) => {
+                // A symbol the strategy cannot trade (wrong market, not in its list) is a configuration
+                // matter: log it and stay idle rather than crash-loop under the supervisor.
+                tracing::warn!(target: "signal", symbol = %self.symbol, error = %e, "no strategy for this symbol");
+            }
+        }
+        let every = self.wiring.heartbeat_every;
+        ctx.run_interval(every, |act, ctx| {
+            act.heartbeat.beat(0);
+            // Again on every beat: a restarted RiskManager learns where this symbol's views go.
+            act.register(ctx);
+        });
+
+        // Warm up from the cache before the first live tick is used.
+        let request = GetBars { symbol: self.symbol, interval: BarInterval::Minute, n: WARM_UP_BARS };
+        let cache = self.wiring.cache.clone();
+        ctx.wait(async move { cache.send(request).await }.into_actor(self).map(|bars, act, _| {
+            if bars.is_err() {
+                tracing::warn!(target: "signal", symbol = %act.symbol, "market cache not running: starting cold");
+            }
+            if let (Ok(bars), Some(strategy)) = (bars, act.strategy.as_mut())
+                && !bars.completed.is_empty()
+            {
+                strategy.warm_up(&bars.completed);
+                act.stats.warmed_up_bars = bars.completed.len();
+                tracing::info!(target: "signal", symbol = %act.symbol, bars = bars.completed.len(), "strategy warmed up from the market cache");
+            }
+            act.warming_up = false;
+            for event in std::mem::take(&mut act.early) {
+                act.on_event(&event);
+            }
+        }));
+
+        self.register(ctx);
+        let me = ctx.address();
+        let subscribe =
+            Subscribe { owner: self.owner(), symbol: self.symbol, books: self.wiring.books, to: me.recipient() };
+        let feed = self.wiring.feed.clone();
+        let symbol = self.symbol;
+        ctx.spawn(
+            async move {
+                match feed.subscribe.send(subscribe).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::warn!(target: "signal", %symbol, error = %e, "not subscribed"),
+                    Err(e) => tracing::warn!(target: "signal", %symbol, error = %e, "not subscribed"),
+                }
+            }
+            .into_actor(self),
+        );
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        // Reached on a requested stop (watchlist removal, shutdown); a panic skips it and the replacement
+        // re-subscribes under the same owner.
+        self.wiring.feed.unsubscribe.do_send(Unsubscribe { owner: self.owner(), symbol: self.symbol });
+    }
+}
+
+impl Handler<MarketBatch> for SignalActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: MarketBatch, _: &mut Self::Context) {
+        self.heartbeat.touch();
+        if self.warming_up {
+            self.early.extend(msg.0.iter().filter(|e| e.symbol() == self.symbol).copied());
+            return;
+        }
+        for event in msg.0.iter() {
+            if event.symbol() == self.symbol {
+                self.on_event(event);
+            }
+        }
+        if let Some(strategy) = &self.strategy {
+            self.stats.rejected_events = strategy.rejected_events();
+        }
+    }
+}
+
+impl Handler<AccountView> for SignalActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: AccountView, _: &mut Self::Context) {
+        self.account = msg;
+        self.awaiting_decision = false;
+    }
+}
+
+impl Handler<StrategyFill> for SignalActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: StrategyFill, _: &mut Self::Context) {
+        if let Some(strategy) = self.strategy.as_mut() {
+            strategy.on_fill(&msg.0);
+        }
+    }
+}
+
+impl Handler<GetSignalStats> for SignalActor {
+    type Result = MessageResult<GetSignalStats>;
+
+    fn handle(&mut self, _: GetSignalStats, _: &mut Self::Context) -> Self::Result {
+        MessageResult(self.stats)
+    }
+}
+
+impl Handler<Shutdown> for SignalActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Shutdown, ctx: &mut Self::Context) {
+        ctx.stop();
+    }
+}

@@ -1,0 +1,20 @@
+//! `[feed]`: the WebSocket feed's timing.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeedSection {
+    /// A session that receives nothing at all (no data, no PINGPONG) for this long is taken for dead and
+    /// reconnected. KIS sends PINGPONG about every 110 s on a quiet connection.
+    pub silence_timeout_ms: u64,
+    /// Simulator only: how many app keys (and so WebSocket sessions) to use, to spread subscriptions past
+    /// KIS's 41 registrations per key. With KIS, each key in `[[api.extra_keys]]` adds a session.
+    pub sim_sessions: usize,
+}
+
+impl Default for FeedSection {
+    fn default() -> Self {
+        FeedSection { silence_timeout_ms: 150_000, sim_sessions: 2 }
+    }
+}

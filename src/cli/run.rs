@@ -1,0 +1,295 @@
+//! `kis-trader run [--config FILE]`: the supervised trading daemon.
+//!
+//! With `environment = "sim"` (the default) it first starts the embedded KIS-compatible simulator on loopback
+//! and trades against it with demo keys: no credentials, no internet. With "paper" or "real" it talks to KIS
+//! with the configured keys; real money also needs `[real_trading] confirm = true` and
+//! `--i-understand-real-money`.
+//!
+//! It stops on SIGINT/SIGTERM, at `[daemon] shutdown_at` (KST, venue clock), or after `--run-secs`:
+//! new orders stop at once, open orders are cancelled when configured, the RiskManager sends the day's
+//! summary, then every actor stops.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
+use clap::Args;
+use kis_actors::daemon::{Daemon, DaemonSetup};
+use kis_actors::supervisor::SupervisorConfig;
+use kis_actors::venue_clock::VenueClock;
+use kis_client::{Credentials, Endpoints};
+use kis_config::{DaemonConfig, Severity, TradingEnvironment, check, check_real_money, load_process};
+use kis_model::{AccountNo, Environment, Secret};
+use kis_sim::{AccountConfig, SimConfig, Simulator};
+use kis_strategy::KstTime;
+
+use crate::logging;
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A TOML file layered over the shipped config/default.toml (environment variables override both).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Required, with `environment = "real"` and `[real_trading] confirm = true`, to trade real money.
+    #[arg(long)]
+    pub i_understand_real_money: bool,
+    /// Stop after this many seconds (demos, scripts, tests); default: run until signalled or `shutdown_at`.
+    #[arg(long)]
+    pub run_secs: Option<u64>,
+}
+
+/// The embedded simulator's demo account: it exists only inside the simulator.
+const SIM_ACCOUNT: &str = "50000000-01";
+const SIM_HTS_ID: &str = "simtrader";
+
+fn sim_keys(n: usize) -> Vec<Credentials> {
+    (0..n)
+        .map(|i| Credentials::new(format!("PSsimulatorDemoAppKey{i:015}"), format!("simulator-demo-secret-{i}")))
+        .collect()
+}
+
+fn sim_config(config: &DaemonConfig, keys: &[Credentials]) -> anyhow::Result<SimConfig> {
+    let s = &config.sim;
+    let mut c = match &s.file {
+        Some(path) => SimConfig::load(path)?,
+        None => SimConfig::default(),
+    };
+    c.env = s.emulate;
+    if let Some(n) = s.symbols {
+        c.symbols = n;
+    }
+    if let Some(v) = s.speed {
+        c.speed = v;
+    }
+    if let Some(v) = s.seed {
+        c.seed = v;
+    }
+    if s.start.is_some() {
+        c.start = s.start;
+    }
+    let account = AccountNo::parse(SIM_ACCOUNT)?;
+    for (i, key) in keys.iter().enumerate() {
+        // Key 0 trades; the others only carry market data, each on an account of its own.
+        let cano = if i == 0 { account.cano().to_string() } else { format!("{:08}", 50_000_000 + i) };
+        c.accounts.push(AccountConfig {
+            appkey: key.app_key.clone(),
+            appsecret: key.app_secret.clone(),
+            cano,
+            acnt_prdt_cd: account.product().to_string(),
+            hts_id: if i == 0 { SIM_HTS_ID.to_string() } else { String::new() },
+            cash_krw: None,
+            cash_usd: None,
+        });
+    }
+    c.validate()?;
+    Ok(c)
+}
+
+/// The next instant at or after `after` whose KST time of day is `at`.
+fn next_kst(after: DateTime<Utc>, at: KstTime) -> DateTime<Utc> {
+    let now_secs = i64::from(kis_strategy::kst::kst_seconds_of_day(after));
+    let target = i64::from(at.seconds_of_day());
+    let wait = if target > now_secs { target - now_secs } else { target - now_secs + 86_400 };
+    after + chrono::TimeDelta::seconds(wait)
+}
+
+fn secrets_of(config: &DaemonConfig) -> Vec<String> {
+    let api = &config.api;
+    let mut out: Vec<String> = [&api.app_key, &api.app_secret, &api.hts_id, &config.notifier.telegram.bot_token]
+        .into_iter()
+        .flatten()
+        .map(|s| s.expose().to_string())
+        .collect();
+    for pair in &api.extra_keys {
+        out.push(pair.app_key.expose().to_string());
+        out.push(pair.app_secret.expose().to_string());
+    }
+    if let Some(account) = &api.account {
+        out.push(account.cano().to_string());
+    }
+    out
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let loaded = load_process(args.config.as_deref()).context("loading the configuration")?;
+    let config = loaded.config;
+    let findings = check(&config);
+    for f in findings.iter().filter(|f| f.severity == Severity::Error) {
+        eprintln!("config error: {}: {}", f.key, f.message);
+    }
+    if findings.iter().any(|f| f.severity == Severity::Error) {
+        bail!("the configuration has errors (see `kis-trader check-config`)");
+    }
+    check_real_money(&config, args.i_understand_real_money)?;
+
+    let _guard =
+        logging::init(&config.logging.dir, config.logging.level.as_str(), logging::Scrubber::new(secrets_of(&config)))?;
+    for f in findings.iter().filter(|f| f.severity == Severity::Warning) {
+        tracing::warn!("config: {}: {}", f.key, f.message);
+    }
+    for note in &loaded.notes {
+        tracing::warn!("config: {note}");
+    }
+    let code = actix_rt::System::new().block_on(daemon_main(config, args.run_secs))?;
+    Ok(code)
+}
+
+async fn daemon_main(config: DaemonConfig, run_secs: Option<u64>) -> anyhow::Result<ExitCode> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut state_dir = config.daemon.state_dir.clone();
+    let (sim, setup_parts) = match config.environment {
+        TradingEnvironment::Sim => {
+            let keys = sim_keys(config.feed.sim_sessions);
+            let sim_cfg = sim_config(&config, &keys)?;
+            // A simulator without a state file forgets its accounts on exit: the daemon's tokens and journal
+            // of a previous run would describe orders this simulator never saw, so sim runs start clean.
+            state_dir = state_dir.join("sim");
+            if sim_cfg.state_file.is_none() {
+                clear_dir(&state_dir)?;
+            }
+            let env = sim_cfg.env;
+            let sim = Simulator::start(sim_cfg).await.context("starting the embedded simulator")?;
+            let shared = sim.state().clone();
+            let clock = VenueClock::from_fn(move || {
+                let ex = kis_sim::exchange::lock(&shared);
+                ex.clock.virtual_at(ex.started.elapsed())
+            });
+            tracing::info!(rest = %sim.rest_url(), ws = %sim.ws_url(), emulating = %env, "embedded KIS simulator started");
+            let endpoints = Endpoints::custom(env, &sim.rest_url(), &sim.ws_url());
+            let parts = (endpoints, keys, AccountNo::parse(SIM_ACCOUNT)?, Some(Secret::new(SIM_HTS_ID)), clock);
+            (Some(sim), parts)
+        }
+        TradingEnvironment::Paper | TradingEnvironment::Real => {
+            let env = config.environment.kis().unwrap_or(Environment::Paper);
+            let api = &config.api;
+            let base = match env {
+                Environment::Real => Endpoints::real(),
+                Environment::Paper => Endpoints::paper(),
+            };
+            let endpoints = Endpoints::custom(
+                env,
+                api.rest_base.as_deref().unwrap_or(&base.rest_base),
+                api.ws_url.as_deref().unwrap_or(&base.ws_url),
+            );
+            let (Some(key), Some(secret), Some(account)) = (&api.app_key, &api.app_secret, &api.account) else {
+                bail!("app key, app secret and account are required on {env} (see `kis-trader check-config`)");
+            };
+            let mut keys = vec![Credentials { app_key: key.clone(), app_secret: secret.clone() }];
+            keys.extend(
+                api.extra_keys
+                    .iter()
+                    .map(|p| Credentials { app_key: p.app_key.clone(), app_secret: p.app_secret.clone() }),
+            );
+            (None, (endpoints, keys, account.clone(), api.hts_id.clone(), VenueClock::system()))
+        }
+    };
+    let (endpoints, keys, account, hts_id, clock) = setup_parts;
+    let supervisor = SupervisorConfig {
+        report_interval: Duration::from_secs(config.daemon.health_report_secs),
+        seed: u64::try_from(Utc::now().timestamp_nanos_opt().unwrap_or(0)).unwrap_or(0),
+        ..SupervisorConfig::default()
+    };
+    let shutdown_at = config.daemon.shutdown_at.map(|at| next_kst(clock.now(), at));
+    let cancel_open = config.daemon.cancel_open_orders_on_shutdown;
+    let health_every = Duration::from_secs(config.daemon.health_report_secs);
+    let setup = DaemonSetup {
+        config,
+        endpoints,
+        keys,
+        account,
+        hts_id,
+        clock: clock.clone(),
+        strategy: None,
+        supervisor,
+        state_dir,
+        http_timeout: Duration::from_secs(10),
+    };
+    let daemon = Daemon::start(setup)?;
+    if let Some(at) = shutdown_at {
+        tracing::info!(shutdown_at = %at.with_timezone(&chrono_tz::Asia::Seoul), "daemon will stop itself at this venue time");
+    }
+
+    let reason = wait_for_stop(&daemon, &clock, shutdown_at, run_secs, health_every).await;
+    tracing::info!(%reason, "stopping");
+    daemon.shutdown(cancel_open).await;
+    if let Some(sim) = sim {
+        sim.stop().await.context("stopping the simulator")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn clear_dir(dir: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e).with_context(|| format!("clearing {}", dir.display())),
+    }
+}
+
+/// Waits for SIGINT/SIGTERM, the venue's shutdown time or `run_secs`, logging a status line every
+/// `health_every`.
+async fn wait_for_stop(
+    daemon: &Daemon,
+    clock: &VenueClock,
+    shutdown_at: Option<DateTime<Utc>>,
+    run_secs: Option<u64>,
+    health_every: Duration,
+) -> &'static str {
+    let started = std::time::Instant::now();
+    let mut sigterm = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGTERM; Ctrl-C still works");
+            None
+        }
+    };
+    let mut last_status = std::time::Instant::now();
+    loop {
+        tokio::select! {
+            _ = actix_rt::signal::ctrl_c() => return "SIGINT",
+            _ = async {
+                match sigterm.as_mut() {
+                    Some(s) => { s.recv().await; }
+                    None => std::future::pending::<()>().await,
+                }
+            } => return "SIGTERM",
+            _ = actix_rt::time::sleep(Duration::from_millis(250)) => {}
+        }
+        if run_secs.is_some_and(|s| started.elapsed() >= Duration::from_secs(s)) {
+            return "--run-secs elapsed";
+        }
+        if shutdown_at.is_some_and(|at| clock.now() >= at) {
+            return "shutdown time reached";
+        }
+        if last_status.elapsed() >= health_every {
+            last_status = std::time::Instant::now();
+            status_line(daemon).await;
+        }
+    }
+}
+
+async fn status_line(daemon: &Daemon) {
+    let feed = daemon.feed_status().await.unwrap_or_default();
+    let watch = daemon.watchlist().await.len();
+    match daemon.risk_status().await {
+        Some(r) => tracing::info!(
+            target: "status",
+            venue_time = %daemon.clock.now().with_timezone(&chrono_tz::Asia::Seoul).format("%H:%M:%S"),
+            sessions = feed.connected,
+            symbols = feed.symbols,
+            frames = feed.frames,
+            watchlist = watch,
+            positions = r.positions.len(),
+            working = r.working,
+            approved = r.approved,
+            trades = r.day.trades,
+            realised_pnl = %r.day.realised_pnl,
+            equity = %r.equity.round_dp(0),
+            state = ?r.state,
+            "daemon status"
+        ),
+        None => tracing::warn!(target: "status", "risk manager not running"),
+    }
+}

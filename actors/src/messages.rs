@@ -195,6 +195,8 @@ pub struct AccountView {
 pub struct Halt {
     pub reason: String,
     pub reduce_only: bool,
+    /// An alert for the trader (escalation, operator); false for the planned stop at shutdown.
+    pub alert: bool,
 }
 
 /// The Screener's decision: symbols that joined the watchlist (each gets a SignalActor and a subscription)

@@ -205,6 +205,7 @@ async fn daemon_main(config: DaemonConfig, run_secs: Option<u64>) -> anyhow::Res
         supervisor,
         state_dir,
         http_timeout: Duration::from_secs(10),
+        token_policy: kis_auth::TokenPolicy::default(),
     };
     let daemon = Daemon::start(setup)?;
     if let Some(at) = shutdown_at {

@@ -64,6 +64,8 @@ pub struct DaemonSetup {
     /// Where the token cache and the order journal live (already resolved against the config).
     pub state_dir: PathBuf,
     pub http_timeout: Duration,
+    /// KIS's token rules ([`TokenPolicy::default`]); tests against a simulator with shortened rules shorten it.
+    pub token_policy: TokenPolicy,
 }
 
 #[derive(Debug, Error)]
@@ -152,6 +154,7 @@ impl Daemon {
             supervisor: supervisor_config,
             state_dir,
             http_timeout,
+            token_policy,
         } = setup;
         if keys.is_empty() {
             return Err(DaemonError::NoKeys);
@@ -169,7 +172,7 @@ impl Daemon {
             .map(|(i, key)| {
                 let client = RestClient::new(endpoints.clone(), key.clone(), rps, http_timeout);
                 let store_key = StoreKey::new(env.as_str(), &key.app_key);
-                kis_auth::TokenManager::new(client, token_store(&state_dir, i), store_key, TokenPolicy::default())
+                kis_auth::TokenManager::new(client, token_store(&state_dir, i), store_key, token_policy)
             })
             .collect();
         let api = KisApi::new(auths[0].clone(), AccountIdentity { account, hts_id: hts_id.clone(), env });
@@ -453,7 +456,7 @@ impl Daemon {
     /// was synced when written.
     pub async fn shutdown(self, cancel_open: bool) -> ShutdownReport {
         tracing::info!(cancel_open, "daemon shutting down: no new orders");
-        self.slots.risk_halt.do_send(Halt { reason: "shutdown".into(), reduce_only: false });
+        self.slots.risk_halt.do_send(Halt { reason: "shutdown".into(), reduce_only: false, alert: false });
         let mut report = ShutdownReport::default();
         if cancel_open {
             match actix_rt::time::timeout(Duration::from_secs(15), self.slots.router_cancel.send(CancelAll)).await {

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use kis_model::{Environment, Money, OrderNo, Price, Qty, Side, Symbol};
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 
 /// One position as shown in the start-up message.
 #[derive(Debug, Clone, PartialEq)]
@@ -122,12 +122,25 @@ fn priced(symbol: &Symbol, price: Price) -> String {
     priced_amount(symbol, price.value())
 }
 
+/// Prices are exact on the venue's grid, but an average of several fills is not: show averages to a
+/// hundredth of a won or a ten-thousandth of a dollar (the precision KIS quotes US prices in).
 fn priced_amount(symbol: &Symbol, amount: Decimal) -> String {
-    format!("{} {}", grouped(amount), symbol.market().currency())
+    let currency = symbol.market().currency();
+    let dp = match currency {
+        kis_model::Currency::Krw => 2,
+        kis_model::Currency::Usd => 4,
+    };
+    format!("{} {currency}", grouped(amount.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)))
 }
 
+/// Amounts to the currency's smallest unit (whole won, cents): a P&L computed from an average price carries
+/// a repeating fraction nobody can be paid.
 fn money(m: Money) -> String {
-    format!("{} {}", grouped(m.amount), m.currency)
+    let dp = match m.currency {
+        kis_model::Currency::Krw => 0,
+        kis_model::Currency::Usd => 2,
+    };
+    format!("{} {}", grouped(m.amount.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)), m.currency)
 }
 
 /// Profit and loss always carry a sign so `+` and `-` are told apart at a glance.
@@ -279,6 +292,27 @@ mod tests {
             order_no: None,
         };
         assert_eq!(format_event(&fill_sell), "[체결 FILLED] NASDAQ:AAPL 매도 SELL 1주 전량체결 avg 1,091.26 USD");
+
+        // An average of several fills and a P&L computed from it: shown to the hundredth won and the whole won.
+        let averaged = NotifyEvent::FullyFilled {
+            symbol: samsung(),
+            side: Side::Buy,
+            qty: Qty::new(8426),
+            avg_price: Price::new(dec!(3556.4253501068122478044149062)).unwrap(),
+            order_no: None,
+        };
+        assert_eq!(format_event(&averaged), "[체결 FILLED] 005930 매수 BUY 8426주 전량체결 avg 3,556.43 KRW");
+        let repeating = NotifyEvent::DailySummary {
+            date: NaiveDate::from_ymd_opt(2025, 3, 14).unwrap(),
+            realized_pnl: Money::new(dec!(-541671.99999999999999999999784), Currency::Krw),
+            trades: 1,
+            wins: 0,
+            losses: 1,
+            open_positions: 0,
+            equity: Some(Money::new(dec!(99441331.5), Currency::Krw)),
+        };
+        assert!(format_event(&repeating).contains("P&L -541,672 KRW"), "{}", format_event(&repeating));
+        assert!(format_event(&repeating).ends_with("평가 equity 99,441,332 KRW"), "{}", format_event(&repeating));
 
         let error = NotifyEvent::Error { context: "order_router".into(), message: "insufficient cash".into() };
         assert_eq!(format_event(&error), "[오류 ERROR] order_router: insufficient cash");

@@ -229,7 +229,13 @@ impl AccountBook {
                 self.cash += notional - costs;
                 self.last_sell_at.insert(fill.symbol, fill.ts);
                 let avg = before.map_or(fill.price.value(), |p| p.avg_price.value());
-                let pnl = (fill.price.value() - avg) * fill.qty.as_decimal() - costs;
+                // To the won (cent): an average price of several buys is a repeating fraction.
+                let dp = match self.currency {
+                    Currency::Krw => 0,
+                    Currency::Usd => 2,
+                };
+                let pnl = ((fill.price.value() - avg) * fill.qty.as_decimal() - costs)
+                    .round_dp_with_strategy(dp, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
                 self.day.realised_pnl += pnl;
                 if after.is_none() {
                     self.day.trades += 1;

@@ -609,8 +609,12 @@ impl Handler<Halt> for RiskManager {
         } else {
             self.engine.halt();
         }
-        tracing::error!(target: "risk", reason = %msg.reason, reduce_only = msg.reduce_only, "trading halted");
-        self.notifier.notify(NotifyEvent::Halt { reason: msg.reason });
+        if msg.alert {
+            tracing::error!(target: "risk", reason = %msg.reason, reduce_only = msg.reduce_only, "trading halted");
+            self.notifier.notify(NotifyEvent::Halt { reason: msg.reason });
+        } else {
+            tracing::info!(target: "risk", reason = %msg.reason, reduce_only = msg.reduce_only, "new orders stopped");
+        }
     }
 }
 

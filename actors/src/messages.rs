@@ -119,10 +119,14 @@ pub struct FeedStatus {
     pub notices: u64,
 }
 
-/// A strategy's signal, from a SignalActor to the RiskManager.
+/// A strategy's signal, from a SignalActor to the RiskManager, with the last trade price the strategy saw:
+/// a market order is sized at it (the RiskManager follows only the symbols it holds).
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
-pub struct SignalMsg(pub Signal);
+pub struct SignalMsg {
+    pub signal: Signal,
+    pub last_price: Option<Price>,
+}
 
 /// An order the RiskManager approved, for the OrderRouter to journal and send.
 #[derive(Debug, Clone, Message)]

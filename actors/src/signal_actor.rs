@@ -81,6 +81,7 @@ pub struct SignalActor {
     /// Ticks that arrived while the warm-up was running, replayed after it.
     early: Vec<MarketEvent>,
     warming_up: bool,
+    last_price: Option<kis_model::Price>,
 }
 
 impl SignalActor {
@@ -109,6 +110,7 @@ impl SignalActor {
             stats: SignalStats::default(),
             early: Vec::new(),
             warming_up: true,
+            last_price: None,
         }
     }
 
@@ -126,6 +128,9 @@ impl SignalActor {
     }
 
     fn on_event(&mut self, event: &MarketEvent) {
+        if let MarketEvent::Trade(t) = event {
+            self.last_price = Some(t.price);
+        }
         let Some(strategy) = self.strategy.as_mut() else { return };
         self.stats.events += 1;
         let ctx = StrategyContext {
@@ -149,7 +154,7 @@ impl SignalActor {
                 "signal: {}",
                 signal.reason
             );
-            self.wiring.risk.do_send(SignalMsg(signal));
+            self.wiring.risk.do_send(SignalMsg { signal, last_price: self.last_price });
         }
     }
 }

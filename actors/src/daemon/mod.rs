@@ -39,7 +39,7 @@ use crate::signal_actor::{RegisterSignalActor, SignalWiring};
 use crate::signal_pool::{GetSignalSymbols, SignalPool};
 use crate::slot::{FeedSlots, Relay, Slot};
 use crate::supervisor::{
-    ActorHealth, GetHealth, HeartbeatReporter, StopAll, Supervisor, SupervisorConfig, SupervisorError,
+    ActorHealth, FailedChild, GetHealth, HeartbeatReporter, StopAll, Supervisor, SupervisorConfig, SupervisorError,
 };
 use crate::token_manager::{GetTokenStatus, TokenManagerActor, TokenStatus};
 use crate::venue_clock::VenueClock;
@@ -165,7 +165,8 @@ impl Daemon {
         let notifier = NotifierHandle::start(notifier_config(&config)?);
 
         let env = endpoints.env;
-        let rps = config.api.effective_requests_per_second(config.environment, config.sim.emulate);
+        // Under the simulator the endpoints say which KIS service it emulates.
+        let rps = config.api.effective_requests_per_second(config.environment, env);
         let auths: Vec<kis_auth::TokenManager> = keys
             .iter()
             .enumerate()
@@ -215,6 +216,8 @@ impl Daemon {
             );
             screener_settings.watchlist_max = capacity.max(1);
         }
+        feed_config.validate(auths.len()).map_err(|e| DaemonError::Settings { what: "feed", detail: e.to_string() })?;
+        screener_settings.validate().map_err(|e| DaemonError::Settings { what: "screener", detail: e.to_string() })?;
         let slots = Slots::default();
         let table = SharedSubscriptions::new();
         let escalation = EscalationHandler::new(slots.risk_halt.clone(), notifier.clone()).start();
@@ -231,15 +234,8 @@ impl Daemon {
             let addr = Supervisor::create(move |ctx| {
                 let heartbeat = ctx.address().recipient();
                 let beat = move |name: &str| HeartbeatReporter::new(name, heartbeat.clone());
-                let mut sup = match Supervisor::new(supervisor_config) {
-                    Ok(s) => s.with_escalation(escalation),
-                    // Validated above; kept total rather than unwrapped.
-                    Err(e) => {
-                        *failed_in.borrow_mut() = Some(e.into());
-                        return Supervisor::new(SupervisorConfig::default())
-                            .unwrap_or_else(|_| unreachable!("the default supervisor config is valid"));
-                    }
-                };
+                // Validated before `create`, so this is the configured supervisor.
+                let mut sup = Supervisor::new_unchecked(supervisor_config).with_escalation(escalation);
                 let mut add = |name: &str, factory: crate::supervisor::LocalFactory| {
                     if let Err(e) = sup.add_child(name, factory) {
                         *failed_in.borrow_mut() = Some(e.into());
@@ -327,7 +323,7 @@ impl Daemon {
                             );
                             let addr = match actor {
                                 Ok(a) => a.with_heartbeat(beat("risk_manager"), HEARTBEAT_EVERY).start(),
-                                Err(e) => unreachable!("risk config validated before start: {e}"),
+                                Err(e) => return FailedChild::start("risk_manager", e),
                             };
                             slots.risk_signals.set(addr.clone().recipient());
                             slots.risk_updates.set(addr.clone().recipient());
@@ -357,7 +353,7 @@ impl Daemon {
                             );
                             let addr = match feed {
                                 Ok(f) => f.with_heartbeat(beat("ws_feed"), HEARTBEAT_EVERY).start(),
-                                Err(e) => unreachable!("feed config validated before start: {e}"),
+                                Err(e) => return FailedChild::start("ws_feed", e),
                             };
                             slots.feed.subscribe.set(addr.clone().recipient());
                             slots.feed.unsubscribe.set(addr.clone().recipient());
@@ -381,7 +377,7 @@ impl Daemon {
                             );
                             let addr = match screener {
                                 Ok(s) => s.with_heartbeat(beat("screener"), HEARTBEAT_EVERY).start(),
-                                Err(e) => unreachable!("screener settings validated before start: {e}"),
+                                Err(e) => return FailedChild::start("screener", e),
                             };
                             slots.screener_list.set(addr.clone().recipient());
                             addr.recipient()
@@ -421,6 +417,11 @@ impl Daemon {
             "daemon started"
         );
         Ok(Daemon { supervisor, pool, slots, arbiters, notifier, clock })
+    }
+
+    /// Stops new orders (exits included) without stopping the daemon: an operator's kill switch.
+    pub fn halt(&self, reason: &str) {
+        self.slots.risk_halt.do_send(Halt { reason: reason.to_string(), reduce_only: false, alert: true });
     }
 
     pub async fn health(&self) -> Vec<(String, ActorHealth)> {

@@ -500,7 +500,10 @@ impl Handler<SignalMsg> for RiskManager {
 
     fn handle(&mut self, msg: SignalMsg, _: &mut Self::Context) {
         self.touch();
-        self.judge(msg.0);
+        if let Some(price) = msg.last_price {
+            self.book.mark(msg.signal.symbol, price);
+        }
+        self.judge(msg.signal);
     }
 }
 

@@ -115,6 +115,37 @@ pub struct Heartbeat {
 #[rtype(result = "()")]
 pub struct Shutdown;
 
+/// Stands in for a child whose factory could not build it (a setting refused after start-up checks): it
+/// logs why and stops at once, so the supervisor sees a dead child, backs off, retries and finally escalates
+/// instead of the whole daemon panicking.
+pub struct FailedChild {
+    name: String,
+    error: String,
+}
+
+impl FailedChild {
+    pub fn start(name: &str, error: impl std::fmt::Display) -> Recipient<Shutdown> {
+        FailedChild { name: name.to_string(), error: error.to_string() }.start().recipient()
+    }
+}
+
+impl Actor for FailedChild {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        tracing::error!(actor = %self.name, error = %self.error, "actor cannot be built");
+        ctx.stop();
+    }
+}
+
+impl Handler<Shutdown> for FailedChild {
+    type Result = ();
+
+    fn handle(&mut self, _: Shutdown, ctx: &mut Self::Context) {
+        ctx.stop();
+    }
+}
+
 /// A child's half of the health protocol: remembers when it last did work and sends heartbeats.
 ///
 /// Call [`touch`](Self::touch) in the handlers that count as work and [`beat`](Self::beat) from a

@@ -16,7 +16,9 @@ use thiserror::Error;
 use tracing::{error, info, warn};
 
 pub use backoff::{Backoff, BackoffError, BackoffPolicy, RestartDecision};
-pub use health::{ActorHealth, ActorState, Fault, HealthLine, Heartbeat, HeartbeatReporter, Shutdown, assess};
+pub use health::{
+    ActorHealth, ActorState, FailedChild, Fault, HealthLine, Heartbeat, HeartbeatReporter, Shutdown, assess,
+};
 
 /// Starts (or restarts) one child and returns its control handle. Called once at registration and once per
 /// restart; it must start a fresh actor every time.
@@ -153,7 +155,13 @@ pub struct Supervisor {
 impl Supervisor {
     pub fn new(config: SupervisorConfig) -> Result<Supervisor, SupervisorError> {
         config.validate()?;
-        Ok(Supervisor { config, children: BTreeMap::new(), escalation: None, registered: 0 })
+        Ok(Supervisor::new_unchecked(config))
+    }
+
+    /// For a config already [validated](SupervisorConfig::validate) (inside `Supervisor::create`, where
+    /// an error could not be returned).
+    pub fn new_unchecked(config: SupervisorConfig) -> Supervisor {
+        Supervisor { config, children: BTreeMap::new(), escalation: None, registered: 0 }
     }
 
     /// Starts a child through `factory` and supervises it from then on: [`Register`] for factories that

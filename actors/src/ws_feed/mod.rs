@@ -124,7 +124,7 @@ impl WsFeedConfig {
         }
     }
 
-    fn validate(&self, sessions: usize) -> Result<(), WsFeedError> {
+    pub fn validate(&self, sessions: usize) -> Result<(), WsFeedError> {
         if self.ws_url.trim().is_empty() {
             return Err(WsFeedError::NoUrl);
         }

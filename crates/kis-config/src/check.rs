@@ -99,7 +99,7 @@ pub fn check(config: &DaemonConfig) -> Vec<Finding> {
     }
 
     if let Err(e) = config.exits.validate() {
-        out.error(&e.field, e.problem);
+        out.error(e.field, e.problem);
     }
     if config.feed.silence_timeout_ms < 500 {
         out.error("feed.silence_timeout_ms", "must be at least 500 (ms)".into());

@@ -194,6 +194,18 @@ impl Daemon {
         .map_err(|e| DaemonError::Settings { what: "risk", detail: e.to_string() })?;
 
         let mut screener_settings = ScreenerSettings::from(&config.screener);
+        // A fixed-ticker strategy's symbols are always watched.
+        for strategy in &config.strategies {
+            if let kis_strategy::StrategyConfig::UsRsiMacd(c) = strategy {
+                let tickers =
+                    c.symbols().map_err(|e| DaemonError::Settings { what: "strategies", detail: e.to_string() })?;
+                for symbol in tickers {
+                    if !screener_settings.pinned.contains(&symbol) {
+                        screener_settings.pinned.push(symbol);
+                    }
+                }
+            }
+        }
         let mut router_config = RouterConfig::new(state_dir.join("journal.jsonl"));
         router_config.cancel_unfilled_after = Duration::from_secs(config.router.cancel_unfilled_after_secs);
         router_config.poll_interval = Duration::from_secs(config.router.poll_interval_secs);

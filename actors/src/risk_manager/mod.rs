@@ -320,6 +320,21 @@ impl RiskManager {
             self.push_view(signal.symbol);
             return;
         }
+        if signal.symbol.market() != self.config.market {
+            // The book counts one currency; a signal for the other market would be sized with the wrong cash.
+            let n = self.refused.entry("other_market").or_insert(0);
+            *n += 1;
+            if *n == 1 {
+                tracing::warn!(
+                    target: "risk",
+                    symbol = %signal.symbol,
+                    market = ?self.config.market,
+                    "signal for a market this risk manager does not trade: refused"
+                );
+            }
+            self.push_view(signal.symbol);
+            return;
+        }
         if self.entries_blocked && signal.is_entry() {
             self.count_refusal(&signal, &RefuseReason::ReduceOnly);
             self.push_view(signal.symbol);

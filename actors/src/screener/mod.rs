@@ -79,9 +79,16 @@ impl From<&ScreenerConfig> for ScreenerSettings {
             entry_score: 20.0,
             exit_margin: 10.0,
             swap_margin: 10.0,
-            quotes_per_poll: 40,
-            universe: Vec::new(),
-            pinned: Vec::new(),
+            quotes_per_poll: c.quotes_per_poll,
+            universe: c
+                .universe
+                .iter()
+                .filter_map(|s| match s {
+                    Symbol::Krx(code) => Some(*code),
+                    Symbol::Us(..) => None,
+                })
+                .collect(),
+            pinned: c.pinned.clone(),
         }
     }
 }

@@ -90,6 +90,14 @@ pub fn check(config: &DaemonConfig) -> Vec<Finding> {
         out.warn("strategies", "no strategy is configured: the daemon will screen and watch but never trade".into());
     }
     for (i, strategy) in config.strategies.iter().enumerate() {
+        if matches!(strategy, kis_strategy::StrategyConfig::UsRsiMacd(_)) {
+            out.warn(
+                &format!("strategies[{i}]"),
+                "us_rsi_macd runs in the backtester; the daemon's risk manager books KRW only, so its tickers are \
+                 watched but its live signals are refused"
+                    .into(),
+            );
+        }
         if let Err(e) = strategy.validate() {
             out.error(&format!("strategies[{i}].{}", e.field), e.problem);
         }
@@ -123,6 +131,15 @@ pub fn check(config: &DaemonConfig) -> Vec<Finding> {
     let screener = &config.screener;
     if screener.watchlist_max == 0 {
         out.error("screener.watchlist_max", "must be at least 1".into());
+    }
+    if screener.quotes_per_poll == 0 {
+        out.error("screener.quotes_per_poll", "must be at least 1".into());
+    }
+    if let Some(us) = screener.universe.iter().find(|s| s.market() != kis_model::Market::Krx) {
+        out.error("screener.universe", format!("{us} is not a KRX code: the universe is quoted with inquire-price"));
+    }
+    if screener.pinned.len() > screener.watchlist_max {
+        out.error("screener.pinned", format!("{} pinned symbols exceed watchlist_max", screener.pinned.len()));
     }
     if screener.poll_interval_secs == 0 {
         out.error("screener.poll_interval_secs", "must be at least 1 (each poll spends REST budget)".into());

@@ -1,5 +1,6 @@
 //! `[screener]`: which symbols are worth a WebSocket registration.
 
+use kis_model::Symbol;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,13 @@ pub struct ScreenerConfig {
     pub watchlist_max: usize,
     /// Real seconds between rank polls; each poll spends REST budget that orders may need more.
     pub poll_interval_secs: u64,
+    /// `inquire-price` calls one poll may spend on candidates' figures.
+    pub quotes_per_poll: usize,
+    /// KRX codes quoted in turn where KIS offers no rank endpoints (paper trading).
+    pub universe: Vec<Symbol>,
+    /// Always watched, never dropped (e.g. a fixed list of US tickers). The tickers of `us_rsi_macd`
+    /// strategies are added to it.
+    pub pinned: Vec<Symbol>,
 }
 
 impl Default for ScreenerConfig {
@@ -30,6 +38,9 @@ impl Default for ScreenerConfig {
             min_market_cap_krw: Decimal::from(100_000_000_000u64),
             watchlist_max: 30,
             poll_interval_secs: 10,
+            quotes_per_poll: 40,
+            universe: Vec::new(),
+            pinned: Vec::new(),
         }
     }
 }

@@ -34,8 +34,14 @@ fn shipped_defaults_load_and_are_valid() {
     assert!(!c.real_trading.confirm);
     assert_eq!(
         (c.sim.symbols, c.sim.speed, c.sim.seed, c.sim.emulate),
-        (Some(300), Some(60), Some(7), Environment::Paper)
+        (Some(300), Some(60), Some(7), Environment::Real)
     );
+    assert_eq!(c.exits.stop_loss_pct, Some(dec!(0.8)));
+    assert_eq!(c.exits.max_holding_secs, Some(900));
+    assert_eq!((c.feed.silence_timeout_ms, c.feed.sim_sessions), (150_000, 2));
+    assert_eq!((c.router.cancel_unfilled_after_secs, c.router.poll_interval_secs), (60, 5));
+    assert_eq!(c.screener.quotes_per_poll, 40);
+    assert!(c.screener.universe.is_empty() && c.screener.pinned.is_empty());
     assert_eq!(c.screener.min_volume, 100_000);
     assert_eq!(c.screener.max_spread_pct, dec!(0.3));
     assert_eq!(c.screener.min_market_cap_krw, dec!(100000000000));
@@ -43,7 +49,7 @@ fn shipped_defaults_load_and_are_valid() {
     assert_eq!(c.logging.dir.to_str(), Some("logs"));
     assert_eq!(c.daemon.state_dir.to_str(), Some("state"));
     assert_eq!(c.daemon.shutdown_at, Some(KstTime::hm(15, 40)));
-    assert_eq!(c.api.effective_requests_per_second(c.environment, c.sim.emulate), 2);
+    assert_eq!(c.api.effective_requests_per_second(c.environment, c.sim.emulate), 20);
     let [StrategyConfig::KrxScalping(s)] = c.strategies.as_slice() else { panic!("{:?}", c.strategies) };
     assert_eq!((s.upticks.count, s.volume.min_trade_strength, s.volume.surge_multiple), (3, 100.0, 2.0));
     assert_eq!(s.windows.pullback_rebound.start, KstTime::hm(9, 10));

@@ -401,7 +401,8 @@ impl RiskManager {
         };
         let Some(reason) = monitor.check(&position, price, at) else { return };
         *self.exits.entry(exit_label(reason)).or_insert(0) += 1;
-        tracing::info!(target: "risk", %symbol, reason = %reason, price = %price, avg = %position.avg_price, "exit rule fired");
+        let avg = position.avg_price.value().round_dp(2);
+        tracing::info!(target: "risk", %symbol, reason = %reason, price = %price, %avg, "exit rule fired");
         let limit = match symbol.market() {
             // KIS takes no US market orders: sell at the last price.
             Market::Us => Some(price),
@@ -415,7 +416,7 @@ impl RiskManager {
             limit,
             stop: None,
             strategy_id: StrategyId::new(EXIT_STRATEGY),
-            reason: format!("{reason} at {price} (average {})", position.avg_price),
+            reason: format!("{reason} at {price} (average {avg})"),
         });
     }
 

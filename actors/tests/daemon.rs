@@ -303,7 +303,8 @@ fn test_config() -> DaemonConfig {
         trailing_stop: None,
         max_holding_secs: Some(120),
     };
-    config.feed.silence_timeout_ms = 1_000;
+    // The production rule finds the stall: data stopped after flowing (PINGPONG alone would take 150 s).
+    config.feed.data_silence_timeout_ms = 1_000;
     config.router.poll_interval_secs = 1;
     config.daemon.signal_threads = 1;
     config

@@ -213,6 +213,8 @@ impl Daemon {
         let mut feed_config = WsFeedConfig::new(endpoints.ws_url.clone(), env);
         feed_config.hts_id = hts_id;
         feed_config.silence_timeout = Duration::from_millis(config.feed.silence_timeout_ms);
+        feed_config.data_silence_timeout =
+            Some(config.feed.data_silence_timeout_ms).filter(|ms| *ms > 0).map(Duration::from_millis);
         feed_config.seed = supervisor_config.seed;
         // Each symbol takes a trade registration (and a book one when the strategy reads books); session 0 also
         // carries the notices. The watchlist never asks for more than the sessions can carry.

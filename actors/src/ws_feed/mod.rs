@@ -88,6 +88,11 @@ pub struct WsFeedConfig {
     /// A session that receives nothing (no data, no PINGPONG) for this long is dead. Default 150 s: KIS sends
     /// PINGPONG about every 110 s (unconfirmed) and nothing else outside trading hours.
     pub silence_timeout: Duration,
+    /// Once market data has flowed on a session, this long without a data frame also counts as dead: a
+    /// stalled feed in trading hours is found in seconds, not after `silence_timeout`. Reset on reconnect,
+    /// so when the market closes the session reconnects once and then waits for data or PINGPONG again.
+    /// `None` disables it. Default 10 s.
+    pub data_silence_timeout: Option<Duration>,
     /// Bounds the TCP connect and the upgrade. Default 10 s.
     pub connect_timeout: Duration,
     /// Pause between subscribe messages (KIS's samples pace them). Default 20 ms: 41 registrations in 0.8 s.
@@ -108,6 +113,7 @@ impl WsFeedConfig {
             us_notices: false,
             max_registrations_per_session: KIS_MAX_REGISTRATIONS,
             silence_timeout: Duration::from_secs(150),
+            data_silence_timeout: Some(Duration::from_secs(10)),
             connect_timeout: Duration::from_secs(10),
             subscribe_pacing: Duration::from_millis(20),
             backoff: FEED_BACKOFF,
@@ -138,7 +144,7 @@ impl WsFeedConfig {
         if self.max_registrations_per_session <= notices {
             return Err(WsFeedError::NoRoom { per_session: self.max_registrations_per_session, notices });
         }
-        if self.silence_timeout.is_zero() {
+        if self.silence_timeout.is_zero() || self.data_silence_timeout.is_some_and(|d| d.is_zero()) {
             return Err(WsFeedError::ZeroSilenceTimeout);
         }
         if self.connect_timeout.is_zero() {

@@ -100,6 +100,8 @@ struct Live {
     confirmed: HashSet<Registration>,
     notice_keys: NoticeKeys,
     last_rx: Instant,
+    /// Last data frame (not control), `None` until the first on this connection.
+    last_data: Option<Instant>,
 }
 
 /// Runs `fut` unless the feed stops first (`None`). "The table changed" is ignored here: whoever waits
@@ -186,17 +188,23 @@ impl Session {
             confirmed: HashSet::new(),
             notice_keys: NoticeKeys::new(),
             last_rx: Instant::now(),
+            last_data: None,
         };
         if let Err(ended) = self.sync(&mut live, commands).await {
             return ended;
         }
         self.check_recovered(&live);
         loop {
-            let deadline = live.last_rx + self.config.silence_timeout;
+            let any_deadline = live.last_rx + self.config.silence_timeout;
+            let data_deadline = self.config.data_silence_timeout.zip(live.last_data).map(|(d, at)| at + d);
+            let deadline = data_deadline.map_or(any_deadline, |d| d.min(any_deadline));
             tokio::select! {
                 event = live.conn.next_event() => match event {
                     Ok(WsEvent::Text(text)) => {
                         live.last_rx = Instant::now();
+                        if matches!(text.as_bytes().first(), Some(b'0' | b'1')) {
+                            live.last_data = Some(live.last_rx);
+                        }
                         if let Err(ended) = self.on_text(&mut live, &text).await {
                             close(&mut live).await;
                             return ended;
@@ -222,6 +230,10 @@ impl Session {
                 },
                 () = actix_rt::time::sleep_until(deadline.into()) => {
                     close(&mut live).await;
+                    if data_deadline.is_some_and(|d| d < any_deadline) {
+                        let silent = self.config.data_silence_timeout.unwrap_or_default().as_secs_f64();
+                        return failed(format!("market data stopped for {silent:.1}s after flowing"));
+                    }
                     let silent = self.config.silence_timeout.as_secs_f64();
                     return failed(format!("nothing received for {silent:.1}s (no data, no PINGPONG)"));
                 }

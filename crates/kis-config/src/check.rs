@@ -112,6 +112,9 @@ pub fn check(config: &DaemonConfig) -> Vec<Finding> {
     if config.feed.silence_timeout_ms < 500 {
         out.error("feed.silence_timeout_ms", "must be at least 500 (ms)".into());
     }
+    if (1..500).contains(&config.feed.data_silence_timeout_ms) {
+        out.error("feed.data_silence_timeout_ms", "must be 0 (off) or at least 500 (ms)".into());
+    }
     if !(1..=8).contains(&config.feed.sim_sessions) {
         out.error("feed.sim_sessions", "must be between 1 and 8".into());
     }

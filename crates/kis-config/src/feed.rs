@@ -8,6 +8,10 @@ pub struct FeedSection {
     /// A session that receives nothing at all (no data, no PINGPONG) for this long is taken for dead and
     /// reconnected. KIS sends PINGPONG about every 110 s on a quiet connection.
     pub silence_timeout_ms: u64,
+    /// Once market data has flowed on a session, this long without a data frame also counts as dead, so a
+    /// stall in trading hours is found in seconds. 0 disables it. After the close the session reconnects
+    /// once, then waits for data or PINGPONG again.
+    pub data_silence_timeout_ms: u64,
     /// Simulator only: how many app keys (and so WebSocket sessions) to use, to spread subscriptions past
     /// KIS's 41 registrations per key. With KIS, each key in `[[api.extra_keys]]` adds a session.
     pub sim_sessions: usize,
@@ -15,6 +19,6 @@ pub struct FeedSection {
 
 impl Default for FeedSection {
     fn default() -> Self {
-        FeedSection { silence_timeout_ms: 150_000, sim_sessions: 2 }
+        FeedSection { silence_timeout_ms: 150_000, data_silence_timeout_ms: 10_000, sim_sessions: 2 }
     }
 }

@@ -38,7 +38,7 @@ fn shipped_defaults_load_and_are_valid() {
     );
     assert_eq!(c.exits.stop_loss_pct, Some(dec!(0.8)));
     assert_eq!(c.exits.max_holding_secs, Some(900));
-    assert_eq!((c.feed.silence_timeout_ms, c.feed.sim_sessions), (150_000, 2));
+    assert_eq!((c.feed.silence_timeout_ms, c.feed.data_silence_timeout_ms, c.feed.sim_sessions), (150_000, 10_000, 2));
     assert_eq!((c.router.cancel_unfilled_after_secs, c.router.poll_interval_secs), (60, 5));
     assert_eq!(c.screener.quotes_per_poll, 40);
     assert!(c.screener.universe.is_empty() && c.screener.pinned.is_empty());

@@ -31,6 +31,11 @@ struct Boom;
 #[rtype(result = "()")]
 struct Freeze;
 
+/// Blocks the whole thread (as a slow fsync would), heartbeats included.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct BlockThread(Duration);
+
 struct Worker {
     generation: u32,
     reporter: HeartbeatReporter,
@@ -68,6 +73,13 @@ impl Handler<Freeze> for Worker {
     type Result = ();
     fn handle(&mut self, _: Freeze, _: &mut Self::Context) {
         self.beating = false;
+    }
+}
+
+impl Handler<BlockThread> for Worker {
+    type Result = ();
+    fn handle(&mut self, msg: BlockThread, _: &mut Self::Context) {
+        std::thread::sleep(msg.0);
     }
 }
 
@@ -252,6 +264,34 @@ async fn silent_actor_is_marked_stuck_and_replaced() {
             "actor=feed state=running was=restarting restarts=1",
         ]
     );
+}
+
+/// A thread blocked longer than the stuck timeout starves the supervisor's own check too: the children that
+/// could not beat are excused, not replaced, and the stall is logged.
+#[actix_rt::test]
+async fn a_blocked_event_loop_is_not_taken_for_stuck_actors() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(capture.clone());
+    tokio::time::timeout(TEST_LIMIT, async {
+        let sup = Supervisor::new(config(300, 5)).unwrap().start();
+        let (a, b) = (Spawned::default(), Spawned::default());
+        sup.send(register(&sup, "a", &a)).await.unwrap().unwrap();
+        sup.send(register(&sup, "b", &b)).await.unwrap().unwrap();
+        actix_rt::time::sleep(Duration::from_millis(100)).await;
+        a.current().send(BlockThread(Duration::from_millis(700))).await.unwrap();
+        // Long enough for a false verdict to be acted on (backoff starts at 150 ms).
+        actix_rt::time::sleep(Duration::from_millis(500)).await;
+        for name in ["a", "b"] {
+            let h = health_of(&sup, name).await;
+            assert_eq!((h.state, h.restarts), (ActorState::Running, 0), "{name}");
+        }
+        assert_eq!((a.count(), b.count()), (1, 1), "nothing was restarted");
+    })
+    .await
+    .expect("test finished in time");
+    let lines = capture.lines();
+    assert!(lines.iter().any(|l| l.contains("event loop was blocked")), "{lines:?}");
+    assert!(!lines.iter().any(|l| l.contains("state=stuck")), "{lines:?}");
 }
 
 #[actix_rt::test]

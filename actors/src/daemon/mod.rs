@@ -33,7 +33,7 @@ use crate::messages::{
 };
 use crate::notifier::{ChatId, NotifierConfig, NotifierHandle, NotifyEvent, TelegramConfig};
 use crate::order_router::{CancelAll, GetOpenOrders, OpenOrder, OrderRouter, RouterConfig};
-use crate::risk_manager::{GetRiskStatus, RiskManager, RiskManagerConfig, RiskStatus};
+use crate::risk_manager::{GetRiskStatus, RiskManager, RiskManagerConfig, RiskStatus, SendDailySummary};
 use crate::screener::{GetWatchlist, Screener, ScreenerSettings, WatchEntry};
 use crate::signal_actor::{RegisterSignalActor, SignalWiring};
 use crate::signal_pool::{GetSignalSymbols, SignalPool};
@@ -92,6 +92,7 @@ struct Slots {
     risk_register: Slot<RegisterSignalActor>,
     risk_halt: Slot<Halt>,
     risk_status: Slot<GetRiskStatus>,
+    risk_summary: Slot<SendDailySummary>,
     router_orders: Slot<ApprovedOrder>,
     router_notices: Slot<Notice>,
     router_cancel: Slot<CancelAll>,
@@ -344,6 +345,7 @@ impl Daemon {
                             slots.risk_register.set(addr.clone().recipient());
                             slots.risk_halt.set(addr.clone().recipient());
                             slots.risk_status.set(addr.clone().recipient());
+                            slots.risk_summary.set(addr.clone().recipient());
                             addr.recipient()
                         }),
                     );
@@ -485,8 +487,11 @@ impl Daemon {
         } else {
             report.left_open = self.open_orders().await.len();
         }
+        if self.slots.risk_summary.send(SendDailySummary).await.is_err() {
+            tracing::warn!("risk manager not running: no daily summary");
+        }
         self.supervisor.do_send(StopAll);
-        // Let the children handle their Shutdown (the RiskManager's daily summary) before the arbiters go.
+        // Let the children handle their Shutdown before the arbiters go.
         actix_rt::time::sleep(Duration::from_millis(200)).await;
         for arbiter in &self.arbiters {
             arbiter.stop();

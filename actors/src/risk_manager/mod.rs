@@ -645,11 +645,24 @@ impl Handler<GetRiskStatus> for RiskManager {
     }
 }
 
+/// The day's totals to the notifier: sent by the daemon when it stops for the day (not on every stop: a
+/// restarted RiskManager must not report a day that is not over).
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+pub struct SendDailySummary;
+
+impl Handler<SendDailySummary> for RiskManager {
+    type Result = ();
+
+    fn handle(&mut self, _: SendDailySummary, _: &mut Self::Context) {
+        self.daily_summary();
+    }
+}
+
 impl Handler<Shutdown> for RiskManager {
     type Result = ();
 
     fn handle(&mut self, _: Shutdown, ctx: &mut Self::Context) {
-        self.daily_summary();
         ctx.stop();
     }
 }

@@ -150,6 +150,7 @@ pub struct Supervisor {
     children: BTreeMap<String, Child>,
     escalation: Option<Recipient<Escalation>>,
     registered: u64,
+    last_check: Option<Instant>,
 }
 
 impl Supervisor {
@@ -161,7 +162,7 @@ impl Supervisor {
     /// For a config already [validated](SupervisorConfig::validate) (inside `Supervisor::create`, where
     /// an error could not be returned).
     pub fn new_unchecked(config: SupervisorConfig) -> Supervisor {
-        Supervisor { config, children: BTreeMap::new(), escalation: None, registered: 0 }
+        Supervisor { config, children: BTreeMap::new(), escalation: None, registered: 0, last_check: None }
     }
 
     /// Starts a child through `factory` and supervises it from then on: [`Register`] for factories that
@@ -190,6 +191,21 @@ impl Supervisor {
     fn check(&mut self, ctx: &mut Context<Self>) {
         let now = Instant::now();
         let stuck_after = self.config.stuck_after;
+        // When this check itself ran late, the thread it shares with most children was blocked (a slow fsync,
+        // a starved machine): their heartbeats could not run either, so silence proves nothing this time.
+        if let Some(last) = self.last_check.replace(now) {
+            let late = now.saturating_duration_since(last).saturating_sub(self.config.check_interval);
+            if late > stuck_after / 2 {
+                warn!(
+                    "supervisor event loop was blocked for {:.1}s: heartbeats excused this round",
+                    late.as_secs_f64()
+                );
+                for child in self.children.values_mut() {
+                    child.health.last_heartbeat = child.health.last_heartbeat.max(now);
+                }
+                return;
+            }
+        }
         let faults: Vec<(String, Fault)> = self
             .children
             .iter()

@@ -84,7 +84,10 @@ pub fn init(dir: &Path, level: &str, scrubber: Scrubber) -> anyhow::Result<LogGu
     let appender = tracing_appender::rolling::daily(dir, "kis-trader");
     let (file, guard) = tracing_appender::non_blocking(appender);
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    // Colours only for a person at a terminal (and never with NO_COLOR): piped output stays plain text.
+    let colour = std::io::IsTerminal::is_terminal(&io::stdout()) && std::env::var_os("NO_COLOR").is_none();
     let stdout = tracing_subscriber::fmt::layer()
+        .with_ansi(colour)
         .with_target(true)
         .with_writer(Scrubbing { make: io::stdout, scrubber: scrubber.clone() });
     let files = tracing_subscriber::fmt::layer()

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use kis_actors::notifier::{
     ChatId, Holding, NotifierConfig, NotifierHandle, NotifyEvent, RetryPolicy, TelegramConfig, format_event,
 };
-use kis_model::{Environment, Money, OrderNo, Price, Qty, Secret, Side, Symbol};
+use kis_model::{Money, OrderNo, Price, Qty, Secret, Side, Symbol};
 
 /// Distinctive so that any leak is found by a plain substring search.
 const TOKEN: &str = "424242:LEAKCANARY-q7Zx_secret";
@@ -197,7 +197,7 @@ fn samsung() -> Symbol {
 fn trading_day() -> Vec<NotifyEvent> {
     vec![
         NotifyEvent::Started {
-            environment: Environment::Paper,
+            environment: kis_config::TradingEnvironment::Paper,
             holdings: vec![Holding {
                 symbol: samsung(),
                 qty: Qty::new(5),

@@ -115,6 +115,8 @@ fn secrets_of(config: &DaemonConfig) -> Vec<String> {
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let loaded = load_process(args.config.as_deref()).context("loading the configuration")?;
     let config = loaded.config;
+    // The real-money locks first: whoever points this at a real account learns all it takes before fixing keys.
+    check_real_money(&config, args.i_understand_real_money)?;
     let findings = check(&config);
     for f in findings.iter().filter(|f| f.severity == Severity::Error) {
         eprintln!("config error: {}: {}", f.key, f.message);
@@ -122,7 +124,6 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if findings.iter().any(|f| f.severity == Severity::Error) {
         bail!("the configuration has errors (see `kis-trader check-config`)");
     }
-    check_real_money(&config, args.i_understand_real_money)?;
 
     let _guard =
         logging::init(&config.logging.dir, config.logging.level.as_str(), logging::Scrubber::new(secrets_of(&config)))?;
@@ -209,7 +210,10 @@ async fn daemon_main(config: DaemonConfig, run_secs: Option<u64>) -> anyhow::Res
     };
     let daemon = Daemon::start(setup)?;
     if let Some(at) = shutdown_at {
-        tracing::info!(shutdown_at = %at.with_timezone(&chrono_tz::Asia::Seoul), "daemon will stop itself at this venue time");
+        tracing::info!(
+            shutdown_at = %at.with_timezone(&chrono_tz::Asia::Seoul).format("%Y-%m-%d %H:%M:%S KST"),
+            "daemon will stop itself at this venue time"
+        );
     }
 
     let reason = wait_for_stop(&daemon, &clock, shutdown_at, run_secs, health_every).await;

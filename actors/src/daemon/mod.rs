@@ -183,7 +183,8 @@ impl Daemon {
             strategy.unwrap_or_else(|| Arc::new(StrategySet(config.strategies.clone())));
         let books = config.strategies.iter().any(|s| matches!(s, kis_strategy::StrategyConfig::KrxScalping(_)));
 
-        let risk_config = RiskManagerConfig::new(config.risk, config.exits);
+        let mut risk_config = RiskManagerConfig::new(config.risk, config.exits);
+        risk_config.environment = config.environment;
         RiskManager::new(
             risk_config.clone(),
             api.clone(),
@@ -500,7 +501,9 @@ impl Daemon {
         tracing::info!(
             cancelled = report.cancelled,
             left_open = report.left_open,
-            notifications = ?counts,
+            telegram_delivered = counts.delivered,
+            telegram_failed = counts.failed,
+            telegram_dropped = counts.dropped_full + counts.dropped_closed,
             "daemon stopped"
         );
         report

@@ -2,7 +2,8 @@
 //! the exact wording is unit-tested; the actor only moves the finished text.
 
 use chrono::NaiveDate;
-use kis_model::{Environment, Money, OrderNo, Price, Qty, Side, Symbol};
+use kis_config::TradingEnvironment;
+use kis_model::{Money, OrderNo, Price, Qty, Side, Symbol};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 /// One position as shown in the start-up message.
@@ -20,7 +21,7 @@ pub struct Holding {
 #[derive(Debug, Clone, PartialEq)]
 pub enum NotifyEvent {
     /// The daemon is up; shows what it already holds so an unexpected position is noticed at once.
-    Started { environment: Environment, holdings: Vec<Holding>, cash: Money },
+    Started { environment: TradingEnvironment, holdings: Vec<Holding>, cash: Money },
     /// A buy order was sent.
     Buy { symbol: Symbol, qty: Qty, price: Price, reason: String },
     /// A sell order was sent (take-profit, trailing stop, time exit, manual...).
@@ -201,7 +202,7 @@ mod tests {
     #[test]
     fn started_lists_holdings_and_cash() {
         let event = NotifyEvent::Started {
-            environment: Environment::Paper,
+            environment: TradingEnvironment::Paper,
             holdings: vec![
                 Holding {
                     symbol: samsung(),
@@ -223,8 +224,11 @@ mod tests {
             "[시작 START] kis-trader (paper) | 보유 2종목 holdings: 005930 10주 @ 70,000 KRW (+5,000 KRW); \
              NASDAQ:AAPL 3주 @ 182.5 USD | 예수금 cash 1,234,567 KRW"
         );
-        let empty = NotifyEvent::Started { environment: Environment::Real, holdings: vec![], cash: Money::krw(0) };
+        let empty =
+            NotifyEvent::Started { environment: TradingEnvironment::Real, holdings: vec![], cash: Money::krw(0) };
         assert_eq!(format_event(&empty), "[시작 START] kis-trader (real) | 보유 없음 no holdings | 예수금 cash 0 KRW");
+        let sim = NotifyEvent::Started { environment: TradingEnvironment::Sim, holdings: vec![], cash: Money::krw(0) };
+        assert_eq!(format_event(&sim), "[시작 START] kis-trader (sim) | 보유 없음 no holdings | 예수금 cash 0 KRW");
     }
 
     #[test]

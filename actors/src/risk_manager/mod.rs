@@ -50,6 +50,8 @@ pub struct RiskManagerConfig {
     pub resync_every: Duration,
     /// How often equity is marked against the daily loss limit.
     pub mark_every: Duration,
+    /// Named in the start-up notification (the simulator emulates a KIS service; this says which it is).
+    pub environment: kis_config::TradingEnvironment,
 }
 
 impl RiskManagerConfig {
@@ -62,6 +64,7 @@ impl RiskManagerConfig {
             board: KrxBoard::Kospi,
             resync_every: Duration::from_secs(60),
             mark_every: Duration::from_secs(1),
+            environment: kis_config::TradingEnvironment::Sim,
         }
     }
 }
@@ -261,7 +264,7 @@ impl RiskManager {
                 "risk manager ready"
             );
             self.notifier.notify(NotifyEvent::Started {
-                environment: self.api.env(),
+                environment: self.config.environment,
                 holdings,
                 cash: Money::new(snapshot.cash, currency),
             });
@@ -384,6 +387,7 @@ impl RiskManager {
             }
             RiskDecision::Refuse(reason) => self.count_refusal(&signal, &reason),
         }
+        self.note_state("order rate limit");
         self.push_all_views();
     }
 
@@ -432,15 +436,22 @@ impl RiskManager {
             self.engine.start_day(self.book.equity());
             tracing::info!(target: "risk", %today, "new trading day");
         }
-        let state = self.engine.mark_equity(self.book.equity());
-        if state != self.last_state {
-            tracing::warn!(target: "risk", was = ?self.last_state, now = ?state, "trading state changed");
-            if state != TradingState::Active {
-                self.notifier
-                    .notify(NotifyEvent::Halt { reason: format!("daily loss limit: trading is now {state:?}") });
-            }
-            self.last_state = state;
+        self.engine.mark_equity(self.book.equity());
+        self.note_state("daily loss limit");
+    }
+
+    /// Reports a change of the trading state, naming what caused it (the caller knows: the only thing that
+    /// changed since the last look). A halt ordered by the daemon itself is recorded by its handler first.
+    fn note_state(&mut self, cause: &str) {
+        let state = self.engine.state();
+        if state == self.last_state {
+            return;
         }
+        tracing::warn!(target: "risk", was = ?self.last_state, now = ?state, cause, "trading state changed");
+        if state != TradingState::Active {
+            self.notifier.notify(NotifyEvent::Halt { reason: format!("{cause}: trading is now {state:?}") });
+        }
+        self.last_state = state;
     }
 
     fn status(&self) -> RiskStatus {
@@ -627,6 +638,8 @@ impl Handler<Halt> for RiskManager {
             self.entries_blocked = true;
         } else {
             self.engine.halt();
+            // Caused here, and reported below: the equity marks must not report it again as a loss breach.
+            self.last_state = self.engine.state();
         }
         if msg.alert {
             tracing::error!(target: "risk", reason = %msg.reason, reduce_only = msg.reduce_only, "trading halted");

@@ -124,37 +124,6 @@ pub struct RiskManager {
     me: Option<Recipient<MarketBatch>>,
 }
 
-pub fn refuse_label(reason: &RefuseReason) -> &'static str {
-    match reason {
-        RefuseReason::Halted => "halted",
-        RefuseReason::ReduceOnly => "reduce_only",
-        RefuseReason::RateLimited { .. } => "rate_limited",
-        RefuseReason::DuplicatePending => "duplicate_pending",
-        RefuseReason::NoPosition => "no_position",
-        RefuseReason::ShortNotAllowed => "short_not_allowed",
-        RefuseReason::MaxPositions { .. } => "max_positions",
-        RefuseReason::PositionCap => "position_cap",
-        RefuseReason::InsufficientCash { .. } => "insufficient_cash",
-        RefuseReason::ZeroSize => "zero_size",
-        RefuseReason::NoPrice => "no_price",
-        RefuseReason::MarketOrderNotAllowed => "market_order_not_allowed",
-        RefuseReason::InvalidFraction(_) => "invalid_fraction",
-        RefuseReason::UnsupportedQuantity => "unsupported_quantity",
-        RefuseReason::NoEdge => "no_edge",
-    }
-}
-
-fn exit_label(reason: ExitReason) -> &'static str {
-    match reason {
-        ExitReason::StopLoss => "stop_loss",
-        ExitReason::TakeProfit => "take_profit",
-        ExitReason::TrailingStop => "trailing_stop",
-        ExitReason::MaxHoldingTime => "max_holding_time",
-        ExitReason::TimeExit => "time_exit",
-        ExitReason::SignalExit => "signal_exit",
-    }
-}
-
 /// The KST trading day of an instant (KRX); New York's for US books.
 fn trade_date(market: Market, at: DateTime<Utc>) -> NaiveDate {
     match market {
@@ -306,7 +275,7 @@ impl RiskManager {
     }
 
     fn count_refusal(&mut self, signal: &Signal, reason: &RefuseReason) {
-        let label = refuse_label(reason);
+        let label = reason.label();
         let n = self.refused.entry(label).or_insert(0);
         *n += 1;
         // Refusals repeat on every tick of a busy symbol: the first of each kind at info, the rest at debug.
@@ -404,7 +373,7 @@ impl RiskManager {
             },
         };
         let Some(reason) = monitor.check(&position, price, at) else { return };
-        *self.exits.entry(exit_label(reason)).or_insert(0) += 1;
+        *self.exits.entry(reason.label()).or_insert(0) += 1;
         let avg = position.avg_price.value().round_dp(2);
         tracing::info!(target: "risk", %symbol, reason = %reason, price = %price, %avg, "exit rule fired");
         let limit = match symbol.market() {

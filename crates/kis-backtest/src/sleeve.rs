@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 use kis_engine::{Engine, EngineConfig, EngineEvent, Fill, NewOrder, OrderStatus, RejectReason, SymbolSpec};
 use kis_model::tick_size::{InstrumentKind, to_won};
 use kis_model::{Book, Currency, KrxBoard, Level, Market, MarketEvent, Money, Price, Qty, Side, Symbol};
-use kis_strategy::risk::{AccountView, OrderIntent, RefuseReason, RiskDecision, RiskEngine};
+use kis_strategy::risk::{AccountView, OrderIntent, RiskDecision, RiskEngine};
 use kis_strategy::{
     BuildError, Context, ExitReason, FillReport, Position, Signal, SignalKind, Strategy, StrategyConfig,
     StrategyFactory, StrategyId,
@@ -119,26 +119,6 @@ pub struct Sleeve {
     engine_events: Vec<EngineEvent>,
     trades: Vec<ClosedTrade>,
     stats: SleeveStats,
-}
-
-fn refuse_label(reason: &RefuseReason) -> &'static str {
-    match reason {
-        RefuseReason::Halted => "halted",
-        RefuseReason::ReduceOnly => "reduce_only",
-        RefuseReason::RateLimited { .. } => "rate_limited",
-        RefuseReason::DuplicatePending => "duplicate_pending",
-        RefuseReason::NoPosition => "no_position",
-        RefuseReason::ShortNotAllowed => "short_not_allowed",
-        RefuseReason::MaxPositions { .. } => "max_positions",
-        RefuseReason::PositionCap => "position_cap",
-        RefuseReason::InsufficientCash { .. } => "insufficient_cash",
-        RefuseReason::ZeroSize => "zero_size",
-        RefuseReason::NoPrice => "no_price",
-        RefuseReason::MarketOrderNotAllowed => "market_order_not_allowed",
-        RefuseReason::InvalidFraction(_) => "invalid_fraction",
-        RefuseReason::UnsupportedQuantity => "unsupported_quantity",
-        RefuseReason::NoEdge => "no_edge",
-    }
 }
 
 fn reject_label(reason: &RejectReason) -> &'static str {
@@ -383,7 +363,7 @@ impl Sleeve {
             self.stats.signals += 1;
             let view = self.account_view(idx);
             match self.risk.evaluate(signal, &view, ts) {
-                RiskDecision::Refuse(reason) => *self.stats.refused.entry(refuse_label(&reason)).or_default() += 1,
+                RiskDecision::Refuse(reason) => *self.stats.refused.entry(reason.label()).or_default() += 1,
                 RiskDecision::Approve(intent) => match (self.settings.fill, base) {
                     (FillModel::Next, _) => self.instances[idx].pending = Some(intent),
                     (FillModel::Close, Some(base)) => {

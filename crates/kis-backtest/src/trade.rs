@@ -103,14 +103,7 @@ impl OpenLot {
 
 /// The name a reason has in `trades.csv` (the serde name, no spaces).
 pub fn reason_label(reason: ExitReason) -> &'static str {
-    match reason {
-        ExitReason::StopLoss => "stop_loss",
-        ExitReason::TakeProfit => "take_profit",
-        ExitReason::TrailingStop => "trailing_stop",
-        ExitReason::MaxHoldingTime => "max_holding_time",
-        ExitReason::TimeExit => "time_exit",
-        ExitReason::SignalExit => "signal_exit",
-    }
+    reason.label()
 }
 
 #[cfg(test)]

@@ -63,6 +63,20 @@ pub enum ExitReason {
     SignalExit,
 }
 
+impl ExitReason {
+    /// The serde name (no spaces): CSV columns, counters, log fields.
+    pub fn label(self) -> &'static str {
+        match self {
+            ExitReason::StopLoss => "stop_loss",
+            ExitReason::TakeProfit => "take_profit",
+            ExitReason::TrailingStop => "trailing_stop",
+            ExitReason::MaxHoldingTime => "max_holding_time",
+            ExitReason::TimeExit => "time_exit",
+            ExitReason::SignalExit => "signal_exit",
+        }
+    }
+}
+
 impl fmt::Display for ExitReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

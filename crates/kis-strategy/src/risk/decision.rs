@@ -57,6 +57,29 @@ pub enum RefuseReason {
     NoEdge,
 }
 
+impl RefuseReason {
+    /// A short machine name (the serde name of the variant), for counters and log fields.
+    pub fn label(&self) -> &'static str {
+        match self {
+            RefuseReason::Halted => "halted",
+            RefuseReason::ReduceOnly => "reduce_only",
+            RefuseReason::RateLimited { .. } => "rate_limited",
+            RefuseReason::DuplicatePending => "duplicate_pending",
+            RefuseReason::NoPosition => "no_position",
+            RefuseReason::ShortNotAllowed => "short_not_allowed",
+            RefuseReason::MaxPositions { .. } => "max_positions",
+            RefuseReason::PositionCap => "position_cap",
+            RefuseReason::InsufficientCash { .. } => "insufficient_cash",
+            RefuseReason::ZeroSize => "zero_size",
+            RefuseReason::NoPrice => "no_price",
+            RefuseReason::MarketOrderNotAllowed => "market_order_not_allowed",
+            RefuseReason::InvalidFraction(_) => "invalid_fraction",
+            RefuseReason::UnsupportedQuantity => "unsupported_quantity",
+            RefuseReason::NoEdge => "no_edge",
+        }
+    }
+}
+
 impl fmt::Display for RefuseReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -102,6 +125,53 @@ impl RiskDecision {
         match self {
             RiskDecision::Refuse(r) => Some(*r),
             RiskDecision::Approve(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signal::ExitReason;
+    use kis_model::Price;
+
+    /// The labels are the serde names, so counters, CSV columns and JSON agree.
+    #[test]
+    fn labels_are_the_serde_names() {
+        let reasons = [
+            RefuseReason::Halted,
+            RefuseReason::ReduceOnly,
+            RefuseReason::RateLimited { max_per_minute: 3 },
+            RefuseReason::DuplicatePending,
+            RefuseReason::NoPosition,
+            RefuseReason::ShortNotAllowed,
+            RefuseReason::MaxPositions { open: 1, max: 1 },
+            RefuseReason::PositionCap,
+            RefuseReason::InsufficientCash { price: Price::from_won(100), available: Decimal::ONE },
+            RefuseReason::ZeroSize,
+            RefuseReason::NoPrice,
+            RefuseReason::MarketOrderNotAllowed,
+            RefuseReason::InvalidFraction(Decimal::TWO),
+            RefuseReason::UnsupportedQuantity,
+            RefuseReason::NoEdge,
+        ];
+        for reason in reasons {
+            let name = match serde_json::to_value(reason).unwrap() {
+                serde_json::Value::String(s) => s,
+                serde_json::Value::Object(map) => map.keys().next().unwrap().clone(),
+                other => panic!("{other}"),
+            };
+            assert_eq!(reason.label(), name);
+        }
+        for reason in [
+            ExitReason::StopLoss,
+            ExitReason::TakeProfit,
+            ExitReason::TrailingStop,
+            ExitReason::MaxHoldingTime,
+            ExitReason::TimeExit,
+            ExitReason::SignalExit,
+        ] {
+            assert_eq!(serde_json::to_value(reason).unwrap(), serde_json::Value::String(reason.label().into()));
         }
     }
 }

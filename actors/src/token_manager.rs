@@ -14,7 +14,7 @@ use actix::prelude::*;
 use chrono::Utc;
 use kis_auth::AuthStats;
 
-use crate::supervisor::{HeartbeatReporter, Shutdown};
+use crate::supervisor::{Beating, HeartbeatReporter, Shutdown, start_heartbeat};
 
 /// When the token is not due, look again after this long anyway (a clock jump, a token replaced by a
 /// `EGW00123` replay in between).
@@ -81,17 +81,17 @@ impl TokenManagerActor {
     }
 }
 
+impl Beating for TokenManagerActor {
+    fn heartbeat(&self) -> Option<&(HeartbeatReporter, Duration)> {
+        self.heartbeat.as_ref()
+    }
+}
+
 impl Actor for TokenManagerActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
-        if let Some((_, interval)) = &self.heartbeat {
-            ctx.run_interval(*interval, |act, _| {
-                if let Some((reporter, _)) = &act.heartbeat {
-                    reporter.beat(0);
-                }
-            });
-        }
+        start_heartbeat(self, ctx);
         self.cycle(ctx);
     }
 }

@@ -16,7 +16,7 @@ use tracing::debug;
 
 pub use bar_builder::{BarBuilder, BarError, BarInterval};
 
-use crate::supervisor::{HeartbeatReporter, Shutdown};
+use crate::supervisor::{Beating, HeartbeatReporter, Shutdown, start_heartbeat};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MarketCacheConfig {
@@ -131,17 +131,17 @@ impl MarketCache {
     }
 }
 
+impl Beating for MarketCache {
+    fn heartbeat(&self) -> Option<&(HeartbeatReporter, Duration)> {
+        self.heartbeat.as_ref()
+    }
+}
+
 impl Actor for MarketCache {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
-        if let Some((_, interval)) = &self.heartbeat {
-            ctx.run_interval(*interval, |act, _| {
-                if let Some((reporter, _)) = &act.heartbeat {
-                    reporter.beat(0);
-                }
-            });
-        }
+        start_heartbeat(self, ctx);
     }
 }
 

@@ -43,7 +43,7 @@ use tracing::{debug, error, info, warn};
 
 use crate::kis_api::{ApiCallError, KisApi};
 use crate::messages::{ApprovedOrder, CloseReason, ExecutionNotice, Notice, OrderEvent, OrderUpdate};
-use crate::supervisor::{HeartbeatReporter, Shutdown};
+use crate::supervisor::{Beating, HeartbeatReporter, Shutdown, start_heartbeat};
 use crate::venue_clock::VenueClock;
 
 use broker_view::ViewError;
@@ -1013,18 +1013,22 @@ fn open_journal(path: &std::path::Path) -> Result<Journal, String> {
     Ok(journal)
 }
 
+impl Beating for OrderRouter {
+    fn heartbeat(&self) -> Option<&(HeartbeatReporter, Duration)> {
+        self.heartbeat.as_ref()
+    }
+
+    fn load(&self) -> usize {
+        self.queue.len()
+    }
+}
+
 impl Actor for OrderRouter {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.run_interval(self.config.tick, |act, ctx| act.tick(ctx));
-        if let Some((_, interval)) = &self.heartbeat {
-            ctx.run_interval(*interval, |act, _| {
-                if let Some((reporter, _)) = &act.heartbeat {
-                    reporter.beat(act.queue.len());
-                }
-            });
-        }
+        start_heartbeat(self, ctx);
         self.pump(ctx);
     }
 

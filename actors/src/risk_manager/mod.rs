@@ -31,7 +31,7 @@ use crate::messages::{
 use crate::notifier::{Holding, NotifierHandle, NotifyEvent};
 use crate::signal_actor::{RegisterSignalActor, StrategyFill};
 use crate::slot::FeedSlots;
-use crate::supervisor::{HeartbeatReporter, Shutdown};
+use crate::supervisor::{Beating, HeartbeatReporter, Shutdown, start_heartbeat};
 use crate::venue_clock::VenueClock;
 
 /// The strategy id stamped on exits the RiskManager decides itself.
@@ -454,18 +454,18 @@ impl RiskManager {
     }
 }
 
+impl Beating for RiskManager {
+    fn heartbeat(&self) -> Option<&(HeartbeatReporter, Duration)> {
+        self.heartbeat.as_ref()
+    }
+}
+
 impl Actor for RiskManager {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
         self.me = Some(ctx.address().recipient());
-        if let Some((_, interval)) = &self.heartbeat {
-            ctx.run_interval(*interval, |act, _| {
-                if let Some((reporter, _)) = &act.heartbeat {
-                    reporter.beat(0);
-                }
-            });
-        }
+        start_heartbeat(self, ctx);
         ctx.run_interval(self.config.mark_every, |act, _| act.mark_equity());
         ctx.run_interval(self.config.resync_every, |act, ctx| {
             if act.ready && !act.has_working() {

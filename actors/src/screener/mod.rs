@@ -34,7 +34,7 @@ use crate::kis_api::{ApiCallError, KisApi};
 use crate::market_cache::GetLatest;
 use crate::messages::WatchlistChange;
 use crate::slot::Slot;
-use crate::supervisor::{HeartbeatReporter, Shutdown};
+use crate::supervisor::{Beating, HeartbeatReporter, Shutdown, start_heartbeat};
 use scoring::{Filters, evaluate};
 use source::{Quote, Ranked};
 use watchlist::{Hysteresis, Watchlist};
@@ -461,17 +461,17 @@ impl Screener {
     }
 }
 
+impl Beating for Screener {
+    fn heartbeat(&self) -> Option<&(HeartbeatReporter, Duration)> {
+        self.heartbeat.as_ref()
+    }
+}
+
 impl Actor for Screener {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
-        if let Some((_, interval)) = &self.heartbeat {
-            ctx.run_interval(*interval, |act, _| {
-                if let Some((reporter, _)) = &act.heartbeat {
-                    reporter.beat(0);
-                }
-            });
-        }
+        start_heartbeat(self, ctx);
         let pinned: Vec<Symbol> = self.watchlist.entries().iter().filter(|e| e.pinned).map(|e| e.symbol).collect();
         if !pinned.is_empty() {
             info!("screener pinned={}", pinned.iter().map(Symbol::to_string).collect::<Vec<_>>().join(","));

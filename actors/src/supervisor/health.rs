@@ -146,6 +146,27 @@ impl Handler<Shutdown> for FailedChild {
     }
 }
 
+/// An actor built with an optional `with_heartbeat(reporter, interval)`: [`start_heartbeat`] does the rest.
+pub trait Beating: Actor<Context = Context<Self>> {
+    fn heartbeat(&self) -> Option<&(HeartbeatReporter, Duration)>;
+
+    /// The queue length sent with each beat; 0 for actors that keep no queue of their own.
+    fn load(&self) -> usize {
+        0
+    }
+}
+
+/// Starts the actor's beats (call from `started`); nothing when it has no heartbeat configured.
+pub fn start_heartbeat<A: Beating>(actor: &A, ctx: &mut Context<A>) {
+    if let Some((_, interval)) = actor.heartbeat() {
+        ctx.run_interval(*interval, |act, _| {
+            if let Some((reporter, _)) = act.heartbeat() {
+                reporter.beat(act.load());
+            }
+        });
+    }
+}
+
 /// A child's half of the health protocol: remembers when it last did work and sends heartbeats.
 ///
 /// Call [`touch`](Self::touch) in the handlers that count as work and [`beat`](Self::beat) from a

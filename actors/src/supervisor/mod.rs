@@ -17,7 +17,8 @@ use tracing::{error, info, warn};
 
 pub use backoff::{Backoff, BackoffError, BackoffPolicy, RestartDecision};
 pub use health::{
-    ActorHealth, ActorState, FailedChild, Fault, HealthLine, Heartbeat, HeartbeatReporter, Shutdown, assess,
+    ActorHealth, ActorState, Beating, FailedChild, Fault, HealthLine, Heartbeat, HeartbeatReporter, Shutdown, assess,
+    start_heartbeat,
 };
 
 /// Starts (or restarts) one child and returns its control handle. Called once at registration and once per

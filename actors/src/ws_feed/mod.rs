@@ -29,7 +29,7 @@ use self::session::{Command, Outputs, Session, SessionStats};
 use self::subscriptions::{Layout, SubscriptionTable};
 use crate::market_cache::UpdateBatch;
 use crate::messages::{FeedStatus, GetFeedStatus, MarketBatch, Notice, Subscribe, SubscribeError, Unsubscribe};
-use crate::supervisor::{Backoff, BackoffError, BackoffPolicy, HeartbeatReporter, Shutdown};
+use crate::supervisor::{Backoff, BackoffError, BackoffPolicy, Beating, HeartbeatReporter, Shutdown, start_heartbeat};
 use crate::venue_clock::VenueClock;
 
 /// KIS's registration cap per session (kis-protocol.md §8.7).
@@ -251,6 +251,12 @@ impl WsFeed {
     }
 }
 
+impl Beating for WsFeed {
+    fn heartbeat(&self) -> Option<&(HeartbeatReporter, Duration)> {
+        self.heartbeat.as_ref()
+    }
+}
+
 impl Actor for WsFeed {
     type Context = Context<Self>;
 
@@ -280,13 +286,7 @@ impl Actor for WsFeed {
         let table = self.table.lock();
         info!(sessions = self.sessions.len(), symbols = table.symbols(), "WebSocket feed started");
         drop(table);
-        if let Some((_, interval)) = &self.heartbeat {
-            ctx.run_interval(*interval, |act, _| {
-                if let Some((reporter, _)) = &act.heartbeat {
-                    reporter.beat(0);
-                }
-            });
-        }
+        start_heartbeat(self, ctx);
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {

@@ -185,15 +185,7 @@ impl Daemon {
 
         let mut risk_config = RiskManagerConfig::new(config.risk, config.exits);
         risk_config.environment = config.environment;
-        RiskManager::new(
-            risk_config.clone(),
-            api.clone(),
-            clock.clone(),
-            FeedSlots::default(),
-            Relay::spawn(Slot::<ApprovedOrder>::new()),
-            NotifierHandle::log_only(),
-        )
-        .map_err(|e| DaemonError::Settings { what: "risk", detail: e.to_string() })?;
+        risk_config.validate().map_err(|e| DaemonError::Settings { what: "risk", detail: e.to_string() })?;
 
         let mut screener_settings = ScreenerSettings::from(&config.screener);
         // A fixed-ticker strategy's symbols are always watched.

@@ -3,10 +3,11 @@
 use kis_client::Priority;
 use kis_journal::{BrokerView, kst_day};
 use kis_model::{Price, Qty, Symbol};
-use kis_protocol::rest::domestic_account::BalanceRequest;
+use kis_protocol::rest::pagination::PagedRequest;
 use rust_decimal::Decimal;
 
 use crate::kis_api::{ApiCallError, KisApi};
+use crate::order_router::broker_view::balance_request;
 
 /// The account as the broker reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,22 +29,8 @@ pub enum SyncError {
 }
 
 pub async fn fetch_account(api: &KisApi) -> Result<AccountSnapshot, SyncError> {
-    let request = BalanceRequest {
-        cano: api.account().cano().to_string(),
-        acnt_prdt_cd: api.account().product().to_string(),
-        afhr_flpr_yn: "N".into(),
-        inqr_dvsn: "02".into(),
-        unpr_dvsn: "01".into(),
-        fund_sttl_icld_yn: "N".into(),
-        fncg_amt_auto_rdpt_yn: "N".into(),
-        prcs_dvsn: "00".into(),
-        ..BalanceRequest::default()
-    };
     let pages = api
-        .call_paged(request, Priority::Account, "inquire-balance", |r, c| {
-            r.ctx_area_fk100 = c.fk;
-            r.ctx_area_nk100 = c.nk;
-        })
+        .call_paged(balance_request(api.account()), Priority::Account, "inquire-balance", |r, c| r.set_continuation(c))
         .await?;
     let summary = pages.iter().find_map(|p| p.output2.first()).ok_or(SyncError::NoSummary)?;
     let cash = summary.prvs_rcdl_excc_amt().map_err(|e| SyncError::Rows(e.to_string()))?;

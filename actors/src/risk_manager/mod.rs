@@ -55,6 +55,12 @@ pub struct RiskManagerConfig {
 }
 
 impl RiskManagerConfig {
+    /// The rules' own checks: what [`RiskManager::new`] would refuse.
+    pub fn validate(&self) -> Result<(), kis_strategy::ConfigError> {
+        RiskEngine::new(self.risk)?;
+        self.exits.validate()
+    }
+
     pub fn new(risk: RiskConfig, exits: ExitRules) -> RiskManagerConfig {
         RiskManagerConfig {
             risk,
@@ -141,8 +147,8 @@ impl RiskManager {
         orders: Recipient<ApprovedOrder>,
         notifier: NotifierHandle,
     ) -> Result<RiskManager, kis_strategy::ConfigError> {
-        let engine = RiskEngine::new(config.risk)?;
         config.exits.validate()?;
+        let engine = RiskEngine::new(config.risk)?;
         let book = AccountBook::new(config.market, config.fees.clone(), config.board);
         Ok(RiskManager {
             config,

@@ -259,10 +259,12 @@ async fn start_sim(keys: &Keys, tweak: impl FnOnce(&mut SimConfig)) -> SimHandle
 
 fn sim_clock(sim: &SimHandle) -> VenueClock {
     let shared = sim.state().clone();
+    let speed = f64::from(kis_sim::exchange::lock(&shared).clock.speed());
     VenueClock::from_fn(move || {
         let ex = kis_sim::exchange::lock(&shared);
         ex.clock.virtual_at(ex.started.elapsed())
     })
+    .with_speed(speed)
 }
 
 struct TempDir(PathBuf);

@@ -153,10 +153,12 @@ async fn daemon_main(config: DaemonConfig, run_secs: Option<u64>) -> anyhow::Res
             let env = sim_cfg.env;
             let sim = Simulator::start(sim_cfg).await.context("starting the embedded simulator")?;
             let shared = sim.state().clone();
+            let speed = f64::from(kis_sim::exchange::lock(&shared).clock.speed());
             let clock = VenueClock::from_fn(move || {
                 let ex = kis_sim::exchange::lock(&shared);
                 ex.clock.virtual_at(ex.started.elapsed())
-            });
+            })
+            .with_speed(speed);
             tracing::info!(rest = %sim.rest_url(), ws = %sim.ws_url(), emulating = %env, "embedded KIS simulator started");
             let endpoints = Endpoints::custom(env, &sim.rest_url(), &sim.ws_url());
             let parts = (endpoints, keys, AccountNo::parse(SIM_ACCOUNT)?, Some(Secret::new(SIM_HTS_ID)), clock);

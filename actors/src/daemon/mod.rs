@@ -203,6 +203,11 @@ impl Daemon {
         let mut router_config = RouterConfig::new(state_dir.join("journal.jsonl"));
         router_config.cancel_unfilled_after = Duration::from_secs(config.router.cancel_unfilled_after_secs);
         router_config.poll_interval = Duration::from_secs(config.router.poll_interval_secs);
+        router_config.match_rules = kis_journal::MatchRules::for_client(
+            http_timeout,
+            Duration::from_secs(config.router.accept_margin_secs),
+            clock.speed(),
+        );
 
         let mut feed_config = WsFeedConfig::new(endpoints.ws_url.clone(), env);
         feed_config.hts_id = hts_id;
@@ -293,6 +298,7 @@ impl Daemon {
                     let slots = slots.clone();
                     let api = api.clone();
                     let clock = clock.clone();
+                    let notifier = notifier.clone();
                     add(
                         "order_router",
                         Box::new(move || {
@@ -302,6 +308,7 @@ impl Daemon {
                                 clock.clone(),
                                 updates_out.clone(),
                             )
+                            .with_notifier(notifier.clone())
                             .with_heartbeat(beat("order_router"), HEARTBEAT_EVERY)
                             .start();
                             slots.router_orders.set(addr.clone().recipient());

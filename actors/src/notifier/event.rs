@@ -34,6 +34,9 @@ pub enum NotifyEvent {
     Error { context: String, message: String },
     /// Trading was switched off (daily loss limit, repeated restarts, operator request).
     Halt { reason: String },
+    /// An order whose outcome is unknown (no usable answer from KIS), and later what the broker showed.
+    /// While unknown, its symbol takes no new order.
+    OrderOutcome { symbol: Symbol, side: Side, qty: Qty, outcome: OrderOutcome },
     /// End-of-day totals, sent at the close.
     DailySummary {
         date: NaiveDate,
@@ -44,6 +47,15 @@ pub enum NotifyEvent {
         open_positions: u32,
         equity: Option<Money>,
     },
+}
+
+/// What became of an order whose POST got no usable answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderOutcome {
+    Unknown { detail: String },
+    FoundAtBroker,
+    NeverReached,
+    Conflict,
 }
 
 impl NotifyEvent {
@@ -58,12 +70,19 @@ impl NotifyEvent {
             NotifyEvent::Error { .. } => "error",
             NotifyEvent::Halt { .. } => "halt",
             NotifyEvent::DailySummary { .. } => "daily_summary",
+            NotifyEvent::OrderOutcome { .. } => "order_outcome",
         }
     }
 
     /// Alerts are logged at `warn` so they stand out in the log as well as on the phone.
     pub fn is_alert(&self) -> bool {
-        matches!(self, NotifyEvent::StopLoss { .. } | NotifyEvent::Error { .. } | NotifyEvent::Halt { .. })
+        matches!(
+            self,
+            NotifyEvent::StopLoss { .. }
+                | NotifyEvent::Error { .. }
+                | NotifyEvent::Halt { .. }
+                | NotifyEvent::OrderOutcome { outcome: OrderOutcome::Unknown { .. } | OrderOutcome::Conflict, .. }
+        )
     }
 }
 
@@ -103,6 +122,23 @@ pub fn format_event(event: &NotifyEvent) -> String {
         }
         NotifyEvent::Error { context, message } => format!("[오류 ERROR] {context}: {message}"),
         NotifyEvent::Halt { reason } => format!("[중단 HALT] 거래 중단 trading halted: {reason}"),
+        NotifyEvent::OrderOutcome { symbol, side, qty, outcome } => match outcome {
+            OrderOutcome::Unknown { detail } => format!(
+                "[확인중 UNKNOWN] {symbol} {side} {qty}주: 주문 결과 미확인 outcome unknown ({detail}); \
+                     no new order on {symbol} until the broker's order list shows it"
+            ),
+            OrderOutcome::FoundAtBroker => {
+                format!("[확인 FOUND] {symbol} {side} {qty}주: 주문 접수 확인 the broker has the order; trading on")
+            }
+            OrderOutcome::NeverReached => format!(
+                "[미접수 NOT PLACED] {symbol} {side} {qty}주: 주문 미접수 never reached KIS \
+                     (absent from its order list after the latest time it could have been accepted); not resent"
+            ),
+            OrderOutcome::Conflict => format!(
+                "[확인불가 CONFLICT] {symbol} {side} {qty}주: the broker's orders do not tell which is ours; \
+                     {symbol} paused for a person"
+            ),
+        },
         NotifyEvent::DailySummary { date, realized_pnl, trades, wins, losses, open_positions, equity } => {
             let equity = equity.map(|e| format!(" | 평가 equity {}", money(e))).unwrap_or_default();
             format!(

@@ -10,7 +10,7 @@ mod stats;
 mod telegram;
 
 pub use actor::{Deliver, Notifier, NotifierConfig, NotifierHandle};
-pub use event::{Holding, NotifyEvent, format_event};
+pub use event::{Holding, NotifyEvent, OrderOutcome, format_event};
 pub use stats::NotifierCounts;
 pub use telegram::{
     AttemptOutcome, ChatId, NotifierConfigError, RetryPolicy, TELEGRAM_API_BASE, TELEGRAM_MAX_CHARS, TelegramConfig,

@@ -5,12 +5,21 @@
 //! looked up in the broker's order list before anything else is sent; and after a restart the journal is
 //! reconciled with the broker before the first new order ([`kis_journal::reconcile`]).
 //!
+//! # Three outcomes
+//! An order POST is **accepted** (an order number), **refused** by KIS (its `msg_cd`: nothing executed), or
+//! **unknown** (no usable answer; a connection lost after the request was written; a restart before the
+//! answer was journaled). Only KIS's refusal, or an error that provably wrote no byte of the request, is
+//! "not sent". Unknown is settled only by broker evidence ([`kis_journal::UnknownOutcomes`]): the order
+//! found in today's order list, or its absence confirmed by repeated reads past the latest time KIS could
+//! have accepted it. Meanwhile its symbol takes no new order (logged, in [`RouterStatus::unknown`], and
+//! notified); every other symbol trades on.
+//!
 //! # The REST lane
-//! Everything the router asks KIS (start-up view, orders, cancels, catch-ups, the look-up after an uncertain
-//! send) runs on one lane, one request chain at a time, without blocking the mailbox: notices, queries and
-//! new approvals are handled while a POST is in flight. One send at a time is what reconciliation's matching
-//! assumes (order numbers follow creation order). Priority on the lane: start-up, an unresolved uncertain
-//! send, due cancels, queued orders, catch-up.
+//! Everything the router asks KIS (start-up view, orders, cancels, catch-ups, the evidence reads for unknown
+//! outcomes) runs on one lane, one request chain at a time, without blocking the mailbox: notices, queries
+//! and new approvals are handled while a POST is in flight. One send at a time is what reconciliation's
+//! matching assumes (order numbers follow creation order). Priority on the lane: start-up, due cancels, a
+//! due evidence read, queued orders, catch-up.
 //!
 //! # Fills
 //! Notices are matched by order number; fills counted once per the rule in [`tracker`]. Every `poll_interval`
@@ -22,7 +31,10 @@
 //! unknown pauses its symbol for a person to look at, and US fills come from notices only.
 
 pub mod broker_view;
+mod notices;
+mod reads;
 pub mod send;
+mod start_up;
 pub mod tracker;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
@@ -33,22 +45,22 @@ use actix::prelude::*;
 use chrono::{DateTime, TimeDelta, Utc};
 use kis_client::Priority;
 use kis_journal::{
-    Action, Conflict, ConflictKind, DoneReason, Event, FillRecord, IntentState, IntentView, Journal, JournalError,
-    MatchRules, Recorded, kst_day, reconcile,
+    Conflict, ConflictKind, DoneReason, Event, IntentState, IntentView, Journal, JournalError, MatchRules, Recorded,
+    UnknownOutcomes,
 };
 use kis_model::{ClientOrderId, KrxCode, OrderId, OrderIdError, Price, Qty, Side, Symbol};
 use kis_strategy::FillReport;
 use tokio::sync::oneshot;
-use tracing::{debug, error, info, warn};
+use tracing::{error, info, warn};
 
 use crate::kis_api::{ApiCallError, KisApi};
 use crate::messages::{ApprovedOrder, CloseReason, ExecutionNotice, Notice, OrderEvent, OrderUpdate};
+use crate::notifier::NotifierHandle;
 use crate::supervisor::{Beating, HeartbeatReporter, Shutdown, start_heartbeat};
 use crate::venue_clock::VenueClock;
 
-use broker_view::ViewError;
 use send::{CancelRequest, OrderRequest, SendFailure, classify_failure};
-use tracker::{NoticeVerdict, Tracker};
+use tracker::Tracker;
 
 /// `CloseReason::Rejected` code of a refusal learned from an execution notice (which carries no `msg_cd`,
 /// only its `RFUS_YN` flag).
@@ -69,9 +81,11 @@ pub struct RouterConfig {
     pub notice_quiet: Duration,
     /// How often cancel deadlines and catch-up conditions are checked (real time).
     pub tick: Duration,
-    /// Real time to wait after an uncertain send before asking the order list (a request cut off on the
-    /// way may still be executing).
+    /// Real time to wait after an uncertain send before the first look at the order list (a request cut off
+    /// on the way may still be executing).
     pub uncertain_settle: Duration,
+    /// Real time between evidence reads while an outcome is unknown.
+    pub resolve_every: Duration,
     /// Venue time an approved order may wait in the queue; older ones are not sent (the decision is stale).
     pub max_queue_wait: Duration,
     pub match_rules: MatchRules,
@@ -80,8 +94,8 @@ pub struct RouterConfig {
 }
 
 impl RouterConfig {
-    /// Defaults: cancel after 60 s, catch-up every 5 s when quiet for 3 s, tick 250 ms, settle 1 s, queue
-    /// wait 10 s, [`MatchRules::default`], no fund codes.
+    /// Defaults: cancel after 60 s, catch-up every 5 s when quiet for 3 s, tick 250 ms, first evidence read
+    /// 1 s after an uncertain send and then every 2 s, queue wait 10 s, [`MatchRules::default`], no fund codes.
     pub fn new(journal_path: impl Into<PathBuf>) -> RouterConfig {
         RouterConfig {
             journal_path: journal_path.into(),
@@ -90,6 +104,7 @@ impl RouterConfig {
             notice_quiet: Duration::from_secs(3),
             tick: Duration::from_millis(250),
             uncertain_settle: Duration::from_secs(1),
+            resolve_every: Duration::from_secs(2),
             max_queue_wait: Duration::from_secs(10),
             match_rules: MatchRules::default(),
             fund_codes: BTreeSet::new(),
@@ -151,8 +166,9 @@ pub struct RouterStatus {
     pub paused: Vec<(Symbol, String)>,
     /// Set when the journal cannot be opened or written: no order is sent until a restart.
     pub journal_error: Option<String>,
-    /// An uncertain send the broker's order list has not explained yet.
-    pub unresolved: Option<ClientOrderId>,
+    /// Sends whose outcome is unknown (no usable answer yet, no trace in the order list yet); their symbols
+    /// take no new order until the broker's evidence settles them.
+    pub unknown: Vec<(ClientOrderId, Symbol)>,
     /// Order POSTs made in this run.
     pub orders_sent: u64,
     pub catch_ups: u64,
@@ -168,11 +184,15 @@ struct CancelAllState {
     caught_up: bool,
 }
 
-/// Why the lane is reading the broker's order list outside start-up.
+/// Why the lane is reading the broker's lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Purpose {
+enum Read {
+    /// Reconcile before the first order (orders and holdings).
+    StartUp,
+    /// Settle unknown outcomes.
+    Evidence,
+    /// Fills and cancellations the notices may have missed.
     CatchUp,
-    Resolve(ClientOrderId),
 }
 
 type SendResult = Result<Result<OrderId, OrderIdError>, ApiCallError>;
@@ -195,7 +215,10 @@ pub struct OrderRouter {
     last_catch_up: Option<Instant>,
     early: VecDeque<ExecutionNotice>,
     held: Vec<ExecutionNotice>,
-    unresolved: Option<ClientOrderId>,
+    unknown: UnknownOutcomes,
+    /// When the next evidence read is due (while `unknown` is not empty).
+    next_read: Option<Instant>,
+    notifier: Option<NotifierHandle>,
     retry_at: Option<Instant>,
     journal_error: Option<String>,
     reported: HashSet<(ConflictKind, Symbol, Vec<ClientOrderId>)>,
@@ -224,7 +247,9 @@ impl OrderRouter {
             last_catch_up: None,
             early: VecDeque::new(),
             held: Vec::new(),
-            unresolved: None,
+            unknown: UnknownOutcomes::new(),
+            next_read: None,
+            notifier: None,
             retry_at: None,
             journal_error: None,
             reported: HashSet::new(),
@@ -237,6 +262,12 @@ impl OrderRouter {
     /// Reports to the supervisor every `interval` (mailbox figure: approved orders waiting to be sent).
     pub fn with_heartbeat(mut self, reporter: HeartbeatReporter, interval: Duration) -> OrderRouter {
         self.heartbeat = Some((reporter, interval));
+        self
+    }
+
+    /// Unknown outcomes, and what became of them, are also sent to the trader.
+    pub fn with_notifier(mut self, notifier: NotifierHandle) -> OrderRouter {
+        self.notifier = Some(notifier);
         self
     }
 
@@ -294,14 +325,12 @@ impl OrderRouter {
                 }
                 break;
             }
-            if let Some(id) = self.unresolved {
-                if self.retry_at.is_none_or(|t| now >= t) {
-                    self.resolve(id, Duration::ZERO, ctx);
-                }
-                break;
-            }
             if let Some(id) = self.cancels.pop_front() {
                 self.cancel(id, ctx);
+                continue;
+            }
+            if self.evidence_due(now) {
+                self.read_broker(Read::Evidence, ctx);
                 continue;
             }
             if let Some(order) = self.queue.pop_front() {
@@ -309,7 +338,7 @@ impl OrderRouter {
                 continue;
             }
             if self.catch_up_wanted {
-                self.catch_up(ctx);
+                self.read_broker(Read::CatchUp, ctx);
             }
             break;
         }
@@ -335,148 +364,6 @@ impl OrderRouter {
         self.pump(ctx);
     }
 
-    // ------------------------------------------------------------------------------------------ start-up
-
-    fn start_up(&mut self, ctx: &mut Context<Self>) {
-        if self.journal.is_none() {
-            match open_journal(&self.config.journal_path) {
-                Ok(journal) => {
-                    self.journal = Some(journal);
-                    self.journal_error = None;
-                }
-                Err(e) => {
-                    error!(target: "order_router", "cannot open the order journal: {e}; retrying");
-                    self.journal_error = Some(e);
-                    self.retry_at = Some(Instant::now() + self.config.poll_interval);
-                    return;
-                }
-            }
-        }
-        self.busy = true;
-        let api = self.api.clone();
-        let day = kst_day(self.clock.now());
-        ctx.spawn(async move { broker_view::fetch(&api, day, true).await }.into_actor(self).map(|result, act, ctx| {
-            act.busy = false;
-            match result {
-                Ok(view) => act.finish_start_up(&view),
-                Err(e) => {
-                    error!(target: "order_router", "cannot read the broker's orders to reconcile: {e}; retrying");
-                    act.retry_at = Some(Instant::now() + act.config.poll_interval);
-                }
-            }
-            act.pump(ctx);
-        }));
-    }
-
-    fn finish_start_up(&mut self, broker: &kis_journal::BrokerView) {
-        let Some(journal) = self.journal.as_mut() else { return };
-        let actions = reconcile(journal.book(), broker, &self.config.match_rules);
-        let now = self.clock.now();
-        let (mut adopted, mut never_sent) = (0usize, 0usize);
-        let mut fills: Vec<(ClientOrderId, Qty, Price)> = Vec::new();
-        let mut forgotten: Vec<ClientOrderId> = Vec::new();
-        let mut conflicts: Vec<Conflict> = Vec::new();
-        let mut failure: Option<JournalError> = None;
-        for action in &actions {
-            match action {
-                Action::Conflict(c) => conflicts.push(c.clone()),
-                Action::SyncHolding(h) => {
-                    info!(target: "order_router", symbol = %h.symbol, qty = %h.qty, "broker holding")
-                }
-                _ if failure.is_some() => {}
-                _ => match journal.apply_action(now, action) {
-                    Ok(_) => match action {
-                        Action::Adopt(order) => {
-                            adopted += 1;
-                            warn!(
-                                target: "order_router",
-                                symbol = %order.symbol,
-                                order_no = %order.order_id.order_no,
-                                "adopted an order placed outside the daemon"
-                            );
-                        }
-                        Action::MarkNeverSent { intent } => {
-                            never_sent += 1;
-                            forgotten.push(*intent);
-                        }
-                        Action::ApplyFills { intent, qty, price, .. } => fills.push((*intent, *qty, *price)),
-                        _ => {}
-                    },
-                    Err(e) => failure = Some(e),
-                },
-            }
-        }
-        // US intents are not in the domestic order list: what never left is forgotten; what may have left is
-        // for a person.
-        let us_open: Vec<(ClientOrderId, Symbol, IntentState, bool)> = journal
-            .book()
-            .iter()
-            .filter(|v| v.is_open() && matches!(v.record.symbol, Symbol::Us(..)))
-            .map(|v| (v.id, v.record.symbol, v.state, v.order_id.is_some()))
-            .collect();
-        for (id, symbol, state, acked) in us_open {
-            if state == IntentState::PendingSend && failure.is_none() {
-                match journal.record_event(now, id, Event::Done { reason: DoneReason::NeverSent }) {
-                    Ok(_) => {
-                        never_sent += 1;
-                        forgotten.push(id);
-                    }
-                    Err(e) => failure = Some(e),
-                }
-            } else if !acked {
-                conflicts.push(Conflict {
-                    kind: ConflictKind::MissingAtBroker,
-                    symbol,
-                    intents: vec![id],
-                    orders: vec![],
-                });
-            }
-        }
-        if let Some(e) = failure {
-            self.journal_failed("reconciliation at start", &e);
-        }
-        for c in &conflicts {
-            self.report_conflict(c, "reconciliation at start");
-        }
-        for id in forgotten {
-            if let Some(v) = self.view(id) {
-                let (symbol, side, filled) = (v.record.symbol, v.record.side, v.filled);
-                info!(target: "order_router", intent = %id, %symbol, "never reached the broker: forgotten, not resent");
-                self.close(
-                    symbol,
-                    side,
-                    filled,
-                    CloseReason::NotSent("never reached the broker (found at restart)".into()),
-                );
-            }
-        }
-        let cancel_after = self.cancel_after();
-        let open: Vec<IntentView> = self.open_views();
-        for v in &open {
-            self.tracker.track_restored(v, cancel_after);
-        }
-        for (id, qty, price) in fills {
-            self.report_fill(id, qty, price, now, true);
-        }
-        for v in &open {
-            self.settle(v.id);
-        }
-        let mut still_open = 0usize;
-        for v in self.open_views() {
-            still_open += 1;
-            let remaining = v.record.qty.saturating_sub(v.filled);
-            self.emit(v.record.symbol, OrderEvent::Working { qty: remaining, side: v.record.side });
-        }
-        self.ready = true;
-        self.retry_at = None;
-        self.last_catch_up = Some(Instant::now());
-        info!(target: "order_router", "order_router ready open={still_open} adopted={adopted} never_sent={never_sent}");
-        let early: Vec<ExecutionNotice> = self.early.drain(..).collect();
-        for n in early {
-            self.on_notice(n);
-        }
-    }
-
     fn open_views(&self) -> Vec<IntentView> {
         self.journal.as_ref().map(|j| j.book().iter().filter(|v| v.is_open()).cloned().collect()).unwrap_or_default()
     }
@@ -499,8 +386,10 @@ impl OrderRouter {
         if let Some(e) = &self.journal_error {
             return Some(format!("journal unavailable: {e}"));
         }
-        if let Some(id) = self.unresolved {
-            return Some(format!("the outcome of intent {id} is unknown; waiting for the broker's order list"));
+        if let Some(id) = self.unknown.blocking(*symbol) {
+            return Some(format!(
+                "the outcome of intent {id} on {symbol} is unknown; no new order on it until the broker shows it"
+            ));
         }
         self.paused.get(symbol).map(|why| format!("{symbol} is paused: {why}"))
     }
@@ -572,17 +461,15 @@ impl OrderRouter {
         ctx.spawn(fut.into_actor(self).map(move |result: SendResult, act, ctx| {
             act.busy = false;
             act.touch();
-            act.on_sent(id, result, ctx);
-            if !act.busy {
-                act.in_flight = None;
-                act.release_held();
-            }
+            act.on_sent(id, result);
+            act.in_flight = None;
+            act.release_held();
             act.pump(ctx);
         }));
         true
     }
 
-    fn on_sent(&mut self, id: ClientOrderId, result: SendResult, ctx: &mut Context<Self>) {
+    fn on_sent(&mut self, id: ClientOrderId, result: SendResult) {
         let Some(v) = self.view(id) else { return };
         let (symbol, side, qty) = (v.record.symbol, v.record.side, v.record.qty);
         match result {
@@ -600,7 +487,7 @@ impl OrderRouter {
                     self.cancels.extend(due);
                 }
             }
-            Ok(Err(e)) => self.on_uncertain(id, format!("ack without a readable order number: {e}"), ctx),
+            Ok(Err(e)) => self.on_uncertain(id, format!("ack without a readable order number: {e}")),
             Err(e) => match classify_failure(&e, self.api.account()) {
                 SendFailure::Refused { code, message } => {
                     self.record(id, Event::Rejected { msg_cd: code.clone(), msg: message.clone() });
@@ -613,207 +500,8 @@ impl OrderRouter {
                     warn!(target: "order_router", intent = %id, %symbol, "order not sent: {detail}");
                     self.close(symbol, side, Qty::ZERO, CloseReason::NotSent(detail));
                 }
-                SendFailure::Uncertain(detail) => self.on_uncertain(id, detail, ctx),
+                SendFailure::Uncertain(detail) => self.on_uncertain(id, detail),
             },
-        }
-    }
-
-    fn on_uncertain(&mut self, id: ClientOrderId, detail: String, ctx: &mut Context<Self>) {
-        self.record(id, Event::Uncertain { detail: detail.clone() });
-        let Some(v) = self.view(id) else { return };
-        let (symbol, side) = (v.record.symbol, v.record.side);
-        error!(
-            target: "order_router",
-            intent = %id,
-            %symbol,
-            "order outcome unknown ({detail}); asking the broker's order list before anything else is sent"
-        );
-        if let Symbol::Us(..) = symbol {
-            let c = Conflict { kind: ConflictKind::MissingAtBroker, symbol, intents: vec![id], orders: vec![] };
-            self.report_conflict(&c, "uncertain US order, no overseas order list to ask");
-            self.close(symbol, side, Qty::ZERO, CloseReason::Uncertain);
-            return;
-        }
-        self.unresolved = Some(id);
-        let settle = self.config.uncertain_settle;
-        self.resolve(id, settle, ctx);
-    }
-
-    /// Reads today's orders to settle the uncertain intent `id`; keeps the lane (and `in_flight`) until it is
-    /// settled or the read failed.
-    fn resolve(&mut self, id: ClientOrderId, after: Duration, ctx: &mut Context<Self>) {
-        self.busy = true;
-        self.in_flight = Some(id);
-        let api = self.api.clone();
-        let day = kst_day(self.clock.now());
-        let fut = async move {
-            if !after.is_zero() {
-                actix_rt::time::sleep(after).await;
-            }
-            broker_view::fetch(&api, day, false).await
-        };
-        ctx.spawn(fut.into_actor(self).map(move |result: Result<_, ViewError>, act, ctx| {
-            act.busy = false;
-            match result {
-                Ok(view) => {
-                    let actions = match &act.journal {
-                        Some(j) => reconcile(j.book(), &view, &act.config.match_rules),
-                        None => Vec::new(),
-                    };
-                    act.apply_followup(actions, Purpose::Resolve(id));
-                    act.retry_at = None;
-                }
-                Err(e) => {
-                    error!(target: "order_router", intent = %id, "cannot read the order list to settle an uncertain send: {e}; retrying");
-                    act.retry_at = Some(Instant::now() + act.config.poll_interval);
-                    let queued: Vec<ApprovedOrder> = act.queue.drain(..).collect();
-                    for order in queued {
-                        act.refuse(&order, format!("the outcome of intent {id} is unknown"));
-                    }
-                }
-            }
-            if act.unresolved.is_none() {
-                act.in_flight = None;
-                act.release_held();
-            }
-            act.pump(ctx);
-        }));
-    }
-
-    // ------------------------------------------------------------------------------------------ catch-up
-
-    fn catch_up(&mut self, ctx: &mut Context<Self>) {
-        self.catch_up_wanted = false;
-        self.busy = true;
-        self.last_catch_up = Some(Instant::now());
-        self.catch_ups += 1;
-        if let Some(state) = &mut self.cancel_all
-            && self.cancels.is_empty()
-        {
-            state.catch_up_started = true;
-        }
-        let api = self.api.clone();
-        let day = kst_day(self.clock.now());
-        ctx.spawn(async move { broker_view::fetch(&api, day, false).await }.into_actor(self).map(
-            |result, act, ctx| {
-                act.busy = false;
-                match result {
-                    Ok(view) => {
-                        let actions = match &act.journal {
-                            Some(j) => reconcile(j.book(), &view, &act.config.match_rules),
-                            None => Vec::new(),
-                        };
-                        act.apply_followup(actions, Purpose::CatchUp);
-                        if let Some(state) = &mut act.cancel_all
-                            && state.catch_up_started
-                        {
-                            state.caught_up = true;
-                        }
-                    }
-                    Err(e) => {
-                        warn!(target: "order_router", "catch-up failed: {e}");
-                        if act.cancel_all.is_some() {
-                            act.catch_up_wanted = true;
-                        }
-                    }
-                }
-                act.pump(ctx);
-            },
-        ));
-    }
-
-    /// Applies what a catch-up (or the look-up after an uncertain send) learned: missing fills and
-    /// cancellations for every intent; ack or "never sent" only for the intent being resolved. Adoptions
-    /// wait for the next start.
-    fn apply_followup(&mut self, actions: Vec<Action>, purpose: Purpose) {
-        let now = self.clock.now();
-        let mut touched: Vec<ClientOrderId> = Vec::new();
-        let mut resolved = false;
-        for action in &actions {
-            match action {
-                Action::MarkAcked { intent, order_id } if purpose == Purpose::Resolve(*intent) => {
-                    resolved = true;
-                    if !self.apply(now, action) {
-                        continue;
-                    }
-                    if let Some(v) = self.view(*intent).cloned() {
-                        self.tracker.track_sent(&v, now, self.cancel_after(), Instant::now());
-                        info!(
-                            target: "order_router",
-                            intent = %intent,
-                            symbol = %v.record.symbol,
-                            order_no = %order_id.order_no,
-                            "uncertain send found at the broker: order working"
-                        );
-                        self.emit(v.record.symbol, OrderEvent::Working { qty: v.record.qty, side: v.record.side });
-                    }
-                }
-                Action::MarkNeverSent { intent } if purpose == Purpose::Resolve(*intent) => {
-                    resolved = true;
-                    if self.apply(now, action)
-                        && let Some(v) = self.view(*intent)
-                    {
-                        let (symbol, side) = (v.record.symbol, v.record.side);
-                        info!(target: "order_router", intent = %intent, %symbol, "uncertain send never reached the broker: not resent");
-                        self.close(symbol, side, Qty::ZERO, CloseReason::NotSent("never reached the broker".into()));
-                    }
-                }
-                Action::ApplyFills { intent, qty, price, .. } => {
-                    // Journaled first: a fill that is not on disk is not reported.
-                    let applied = self.apply(now, action);
-                    if applied {
-                        self.tracker.take_fills_from_broker(*intent);
-                        self.report_fill(*intent, *qty, *price, now, false);
-                        touched.push(*intent);
-                    }
-                }
-                Action::MarkCancelled { intent, qty } => {
-                    let applied = self.apply(now, action);
-                    if applied {
-                        info!(target: "order_router", intent = %intent, %qty, "cancellation confirmed by the order list");
-                        touched.push(*intent);
-                    }
-                }
-                Action::Conflict(c) => match purpose {
-                    Purpose::Resolve(id) if c.intents.contains(&id) => {
-                        resolved = true;
-                        self.report_conflict(c, "settling an uncertain send");
-                        if let Some(v) = self.view(id) {
-                            let (symbol, side, filled) = (v.record.symbol, v.record.side, v.filled);
-                            self.close(symbol, side, filled, CloseReason::Uncertain);
-                        }
-                    }
-                    // The order list may lag the notices by a moment: not evidence of anything yet.
-                    _ if matches!(c.kind, ConflictKind::OverFilled | ConflictKind::MissingAtBroker) => {
-                        debug!(target: "order_router", "catch-up: {c} (order list behind the notices?)");
-                    }
-                    _ => self.report_conflict(c, "catch-up"),
-                },
-                _ => {}
-            }
-        }
-        for id in touched {
-            self.settle(id);
-        }
-        if let Purpose::Resolve(id) = purpose {
-            if !resolved && let Some(v) = self.view(id) {
-                let (symbol, side, filled) = (v.record.symbol, v.record.side, v.filled);
-                let c = Conflict { kind: ConflictKind::MissingAtBroker, symbol, intents: vec![id], orders: vec![] };
-                self.report_conflict(&c, "settling an uncertain send");
-                self.close(symbol, side, filled, CloseReason::Uncertain);
-            }
-            self.unresolved = None;
-        }
-    }
-
-    fn apply(&mut self, now: DateTime<Utc>, action: &Action) -> bool {
-        let Some(journal) = self.journal.as_mut() else { return false };
-        match journal.apply_action(now, action) {
-            Ok(_) => true,
-            Err(e) => {
-                self.journal_failed("reconciliation action", &e);
-                false
-            }
         }
     }
 
@@ -925,74 +613,6 @@ impl OrderRouter {
             for waiter in state.waiters {
                 let _ = waiter.send(report.clone());
             }
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------ notices
-
-    fn on_notice(&mut self, n: ExecutionNotice) {
-        let Some(journal) = &self.journal else { return };
-        let verdict = self.tracker.judge(journal.book(), &n);
-        let heard = Instant::now();
-        match verdict {
-            NoticeVerdict::Fill { intent, fill } => {
-                self.tracker.heard(intent, heard);
-                let FillRecord { qty, price, at, .. } = fill.clone();
-                match self.record(intent, Event::Fill(fill)) {
-                    Some(Recorded::Written) => {
-                        self.report_fill(intent, qty, price, at, false);
-                        self.settle(intent);
-                    }
-                    Some(Recorded::Duplicate) => {
-                        debug!(target: "order_router", intent = %intent, "repeated fill notice")
-                    }
-                    None => {}
-                }
-            }
-            NoticeVerdict::AlreadyCounted { intent } => {
-                debug!(target: "order_router", intent = %intent, order_no = %n.order_no, "notice of a fill already counted")
-            }
-            NoticeVerdict::CancelConfirmed { intent, qty } => {
-                self.tracker.heard(intent, heard);
-                if self.record(intent, Event::Cancelled { qty }).is_some() {
-                    info!(target: "order_router", intent = %intent, %qty, "cancellation confirmed by notice");
-                    self.settle(intent);
-                }
-            }
-            NoticeVerdict::Refused { intent } => {
-                self.tracker.heard(intent, heard);
-                let message = "refused by the broker (execution notice)".to_string();
-                self.record(intent, Event::Rejected { msg_cd: NOTICE_REFUSAL_CODE.into(), msg: message.clone() });
-                self.record(intent, Event::Done { reason: DoneReason::Closed });
-                if let Some(v) = self.view(intent) {
-                    let (symbol, side, filled) = (v.record.symbol, v.record.side, v.filled);
-                    warn!(target: "order_router", intent = %intent, %symbol, "order refused (notice)");
-                    let reason = CloseReason::Rejected { code: NOTICE_REFUSAL_CODE.into(), message };
-                    self.close(symbol, side, filled, reason);
-                }
-            }
-            NoticeVerdict::AskBroker { intent, why } => {
-                self.tracker.heard(intent, heard);
-                debug!(target: "order_router", intent = %intent, order_no = %n.order_no, "notice: {why}; catching up");
-                self.catch_up_wanted = true;
-            }
-            NoticeVerdict::Receipt { intent } => self.tracker.heard(intent, heard),
-            NoticeVerdict::Unknown if self.in_flight.is_some() => self.held.push(n),
-            NoticeVerdict::Unknown => info!(
-                target: "order_router",
-                symbol = %n.symbol,
-                order_no = %n.order_no,
-                kind = ?n.kind,
-                "notice for an order not in the journal (placed outside the daemon?); left for the next reconciliation"
-            ),
-        }
-    }
-
-    /// Notices that arrived for an unknown order while a send was in flight (a notice can beat the ack).
-    fn release_held(&mut self) {
-        let held = std::mem::take(&mut self.held);
-        for n in held {
-            self.on_notice(n);
         }
     }
 }
@@ -1142,7 +762,7 @@ impl Handler<GetRouterStatus> for OrderRouter {
             queued: self.queue.len(),
             paused: self.paused.iter().map(|(s, why)| (*s, why.clone())).collect(),
             journal_error: self.journal_error.clone(),
-            unresolved: self.unresolved,
+            unknown: self.unknown.iter().map(|(id, p)| (id, p.symbol)).collect(),
             orders_sent: self.orders_sent,
             catch_ups: self.catch_ups,
         })

@@ -134,6 +134,23 @@ impl Tracker {
         );
     }
 
+    /// An intent whose outcome was unknown, now found in the broker's order list at venue time `found_at`.
+    /// Its early notices may have been missed (or held back while it was unknown), so its fills come from
+    /// the broker's totals; its unfilled rest is cancelled `cancel_after` after it was found.
+    pub fn track_resolved(&mut self, view: &IntentView, found_at: DateTime<Utc>, cancel_after: chrono::Duration) {
+        self.intents.insert(
+            view.id,
+            Tracked {
+                symbol: view.record.symbol,
+                side: view.record.side,
+                strategy: strategy_of(view),
+                source: FillSource::Broker,
+                cancel: initial_cancel(view, found_at + cancel_after),
+                last_heard: None,
+            },
+        );
+    }
+
     /// A catch-up journaled a fill: from now on the broker's totals are the only source for this intent.
     pub fn take_fills_from_broker(&mut self, id: ClientOrderId) {
         if let Some(t) = self.intents.get_mut(&id) {

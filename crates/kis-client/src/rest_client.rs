@@ -180,10 +180,10 @@ impl RestClient {
             Some(json) => request.send_body(json).await,
             None => request.send().await,
         };
-        let mut response = sent.map_err(|e| {
-            // Connect errors happen before anything reached the server; everything else may have.
-            let uncertain = is_post && !matches!(e, awc::error::SendRequestError::Connect(_));
-            ClientError::Transport { path, detail: e.to_string(), uncertain }
+        let mut response = sent.map_err(|e| ClientError::Transport {
+            path,
+            detail: e.to_string(),
+            uncertain: is_post && !provably_unsent(&e),
         })?;
         let status = response.status();
         let tr_cont = response.headers().get("tr_cont").and_then(|v| v.to_str().ok()).and_then(TrCont::parse);
@@ -193,5 +193,21 @@ impl RestClient {
             uncertain: is_post,
         })?;
         Ok(RawReply { status: status.as_u16(), body, tr_cont })
+    }
+}
+
+/// Whether a failed send provably wrote no byte of the request, so the server cannot have acted on it.
+///
+/// Only failures to *open* a connection qualify: the name did not resolve, the TCP connect was refused or
+/// timed out, TLS could not be set up, or the request could not even be built. awc reports a pooled
+/// connection that the server closed while the request was on it — after every byte was written and
+/// while the reply was awaited — as `ConnectError::Disconnected`, the same family as a refused connect;
+/// KIS may have executed such an order, so it is *not* proof of anything.
+fn provably_unsent(e: &awc::error::SendRequestError) -> bool {
+    use awc::error::{ConnectError, SendRequestError};
+    match e {
+        SendRequestError::Url(_) | SendRequestError::Http(_) => true,
+        SendRequestError::Connect(c) => !matches!(c, ConnectError::Disconnected),
+        _ => false,
     }
 }

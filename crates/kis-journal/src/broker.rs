@@ -131,6 +131,10 @@ pub struct BrokerView {
     pub day: NaiveDate,
     pub orders: Vec<BrokerOrder>,
     pub holdings: Vec<Holding>,
+    /// When the list was read (venue time). An intent is called "never reached KIS" only from lists read
+    /// after the latest time KIS could still have accepted it, so a view without this time never proves
+    /// an absence: `None` is the safe default.
+    pub read_at: Option<DateTime<Utc>>,
 }
 
 impl BrokerView {
@@ -173,7 +177,13 @@ impl BrokerView {
                 None => holdings.push(Holding { symbol, qty, cost }),
             }
         }
-        Ok(BrokerView { day, orders, holdings })
+        Ok(BrokerView { day, orders, holdings, read_at: None })
+    }
+
+    /// Stamps the view with the venue time its lists were read at (see [`BrokerView::read_at`]).
+    pub fn read_at(mut self, at: DateTime<Utc>) -> BrokerView {
+        self.read_at = Some(at);
+        self
     }
 }
 

@@ -6,6 +6,7 @@
 //! - [`broker`]: KIS's list of today's orders and the holdings, reduced to what is compared.
 //! - [`reconcile`]: after a restart, what the journal and the broker together say to do — which never
 //!   includes sending an order again.
+//! - [`unknown`]: sends whose outcome is unknown, settled only by the broker's evidence.
 //!
 //! Time is always passed in; nothing here reads a clock. The journal holds no account number or secret.
 
@@ -14,9 +15,11 @@ pub mod entry;
 pub mod intents;
 pub mod journal;
 pub mod reconcile;
+pub mod unknown;
 
 pub use broker::{BrokerOrder, BrokerRowError, BrokerView, Holding, kst_day};
 pub use entry::{DoneReason, Entry, Event, FillId, FillRecord, IntentRecord, OrderKind, Origin, StrategyId};
 pub use intents::{Applied, FoldError, IntentBook, IntentState, IntentView};
 pub use journal::{Journal, JournalError, OpenReport, ReadOutcome, Recorded, TornTail, read_entries};
 pub use reconcile::{Action, Conflict, ConflictKind, MatchRules, reconcile};
+pub use unknown::{Pending, Settlement, UnknownOutcomes, is_unknown};

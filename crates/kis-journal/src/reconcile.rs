@@ -1,25 +1,35 @@
-//! Reconciliation after a restart: the journal's intents against the broker's list of today's orders.
+//! Reconciliation: the journal's intents against the broker's list of today's orders — after a restart,
+//! after an order POST whose outcome is unknown, and on every REST catch-up.
 //!
-//! The one rule everything here serves: **no intent is ever sent twice.** Reconciliation therefore never
-//! produces a "send" — an intent the broker does not have is only *forgotten* (`MarkNeverSent`) and the
-//! strategy decides anew from the market as it is now; and when the evidence does not decide, the answer is
-//! a `Conflict` (the router pauses that symbol and says so loudly), never a guess that could double an order.
+//! The one rule everything here serves: **no intent is ever sent twice, and none is forgotten.**
+//! Reconciliation therefore never produces a "send", and it never *concludes* that an order which may have
+//! left did not reach KIS: it only reports what one read of the lists shows. An intent that left (or may
+//! have) and is not in the list is [`Action::NotFound`]; whether that absence is evidence is decided by
+//! [`crate::unknown::UnknownOutcomes`], which calls it "never reached KIS" only after the lists were read
+//! repeatedly past the latest time KIS could still have accepted it and no notice points at it. When the
+//! evidence does not decide, the answer is a `Conflict` (the router pauses that symbol and says so loudly),
+//! never a guess that could double an order.
 //!
 //! # Matching intents without a broker order number
-//! KIS has no field for our id, so an intent whose send started (`Sent`/`Uncertain`, or fills seen on a
-//! notice before the ack was journaled) is recognised by what it asked for. For each key
-//! (symbol, side, quantity, price) the unresolved intents (by creation time) and the broker's unclaimed new
-//! orders with that key whose order time lies in an intent's window `[created − clock_skew,
-//! created + max_send_delay]` (by order time, then number) are compared:
-//! - no such order: the intents never reached KIS → `MarkNeverSent` (an intent with fills is a `Conflict`);
+//! KIS has no field for a client order id, so an intent whose send started (`Sent`/`Uncertain`, or fills
+//! seen on a notice before the ack was journaled) is recognised by what it asked for: the key
+//! (symbol, side, quantity, limit price — `None` for price-less kinds such as market orders, which KIS lists
+//! at price 0), among new orders only (a modify/cancel row has an original order number), not already bound
+//! to another intent (open or done), and whose broker order time lies in the intent's window
+//! `[created − clock_skew, created + max_send_delay]`. For each key, the unresolved intents (by creation
+//! time) and the fitting orders (by order time, then number) are compared:
+//! - no such order: [`Action::NotFound`], with whether the read was past the window's end (an intent with
+//!   fills seen but no order is a `Conflict(MissingAtBroker)`: the notices say it exists);
 //! - as many orders as intents and each k-th order inside the k-th intent's window → `MarkAcked` pairwise
-//!   (we send one at a time, so order numbers follow creation order; a swap between two identical orders
-//!   would change nothing but which strategy a fill is attributed to);
-//! - any other count → `Conflict(Ambiguous)`: one of them may be an identical order placed by hand.
+//!   (the router sends one order at a time and never a second one on a symbol whose outcome is unknown, so
+//!   order numbers follow creation order; a swap between two identical orders would change nothing but which
+//!   strategy a fill is attributed to);
+//! - two orders fit one intent (or any other count) → `Conflict(Ambiguous)`: one of them may be an
+//!   identical order placed by hand, and picking one could bind a fill to the wrong order. A person decides.
 //!
 //! An intent journaled without `Sent` provably never left (the journal syncs `Sent` before sending), so it
-//! is forgotten without looking. Only KRX orders are covered: `inquire-daily-ccld` lists domestic orders;
-//! US intents are left untouched for the overseas reconciliation.
+//! is forgotten without looking (`MarkNeverSent`). Only KRX orders are covered: `inquire-daily-ccld` lists
+//! domestic orders; US intents are left untouched for the overseas reconciliation.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -31,19 +41,35 @@ use crate::broker::{BrokerOrder, BrokerView, Holding, kst_day};
 use crate::entry::{DoneReason, Entry, Event, FillId, FillRecord, IntentRecord, OrderKind, Origin, StrategyId};
 use crate::intents::{IntentBook, IntentState, IntentView};
 
-/// How far apart our clock and the broker's order time may be (see the module docs).
+/// How an intent is recognised in the broker's list, and when its absence there starts to mean something
+/// (see the module docs). All durations are venue time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MatchRules {
     /// Our clock may run ahead of KIS's, and `ord_tmd` is cut to the second.
     pub clock_skew: Duration,
-    /// An order accepted later than this after its intent was created is not that intent's send (the
-    /// client gives up long before).
+    /// The latest KIS can accept a send after its intent was created: the client's request timeout plus a
+    /// margin for a gateway that forwards late. An order accepted later is not that intent's send; a list
+    /// read after it that does not show the order counts as evidence that the send never reached KIS.
     pub max_send_delay: Duration,
+    /// How many reads past `max_send_delay` must agree that an order is absent before it is called "never
+    /// reached KIS" (one read could be a list that lags the order book).
+    pub confirm_reads: u32,
+}
+
+impl MatchRules {
+    /// The rules for a client whose requests time out after `timeout`, with `margin` for a late gateway,
+    /// on a venue clock that runs `speed` times real time (1 against KIS; the simulator's speed against it).
+    pub fn for_client(timeout: std::time::Duration, margin: std::time::Duration, speed: f64) -> MatchRules {
+        let real = timeout.saturating_add(margin).as_secs_f64();
+        let venue_ms = (real * speed.max(1.0) * 1000.0).min(i64::MAX as f64 / 2.0);
+        MatchRules { max_send_delay: Duration::milliseconds(venue_ms as i64), ..MatchRules::default() }
+    }
 }
 
 impl Default for MatchRules {
+    /// A 10 s client timeout plus 5 s margin at real time; 2 s clock skew; two confirming reads.
     fn default() -> MatchRules {
-        MatchRules { clock_skew: Duration::seconds(2), max_send_delay: Duration::seconds(60) }
+        MatchRules { clock_skew: Duration::seconds(2), max_send_delay: Duration::seconds(15), confirm_reads: 2 }
     }
 }
 
@@ -95,9 +121,18 @@ pub enum Action {
         intent: ClientOrderId,
         order_id: OrderId,
     },
-    /// Not at the broker: forget it; the strategy decides anew.
+    /// Provably never sent (or confirmed absent by [`crate::unknown::UnknownOutcomes`]): forget it; the
+    /// strategy decides anew.
     MarkNeverSent {
         intent: ClientOrderId,
+    },
+    /// An intent that left (or may have) is not in this read of the list. Not a conclusion: see
+    /// [`crate::unknown::UnknownOutcomes`]. `past_deadline`: the list was read after the latest time KIS
+    /// could still have accepted the send.
+    NotFound {
+        intent: ClientOrderId,
+        symbol: Symbol,
+        past_deadline: bool,
     },
     /// Fills the broker has and we missed: `qty` more shares at `price`, bringing us to `broker_total`.
     ApplyFills {
@@ -136,7 +171,7 @@ impl Action {
             )],
             Action::MarkCancelled { intent, qty } => vec![at(*intent, Event::Cancelled { qty: *qty })],
             Action::Adopt(order) => adoption_entries(order, ts, next_id),
-            Action::SyncHolding(_) | Action::Conflict(_) => Vec::new(),
+            Action::SyncHolding(_) | Action::Conflict(_) | Action::NotFound { .. } => Vec::new(),
         }
     }
 }
@@ -218,7 +253,9 @@ pub fn reconcile(book: &IntentBook, view: &BrokerView, rules: &MatchRules) -> Ve
         if candidates.is_empty() {
             for intent in intents {
                 actions.push(if intent.filled.is_zero() {
-                    Action::MarkNeverSent { intent: intent.id }
+                    let deadline = intent.created + rules.max_send_delay;
+                    let past_deadline = view.read_at.is_some_and(|t| t > deadline);
+                    Action::NotFound { intent: intent.id, symbol: key.0, past_deadline }
                 } else {
                     conflict(ConflictKind::MissingAtBroker, key.0, vec![intent.id], None)
                 });

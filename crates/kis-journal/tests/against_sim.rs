@@ -10,8 +10,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use kis_client::{Credentials, Endpoints, Priority, RestClient};
 use kis_journal::{
-    Action, BrokerView, Event, IntentRecord, IntentState, Journal, MatchRules, OrderKind, Origin, StrategyId, kst_day,
-    reconcile,
+    Action, BrokerView, Event, IntentRecord, IntentState, Journal, MatchRules, OrderKind, Origin, StrategyId,
+    UnknownOutcomes, is_unknown, kst_day, reconcile,
 };
 use kis_model::tick_size::floor_to_tick;
 use kis_model::{
@@ -162,17 +162,38 @@ async fn a_crash_between_send_and_ack_is_reconciled_without_a_resend() {
         let now = sim_now(&sim);
         let rows = daily_orders(&client, &token, kst_day(now)).await;
         assert_eq!(rows.len(), 1, "only one order ever reached the broker: {rows:?}");
-        let view = BrokerView::from_rows(kst_day(now), &rows, &[]).unwrap();
-        let actions = reconcile(journal.book(), &view, &MatchRules::default());
+        let view = BrokerView::from_rows(kst_day(now), &rows, &[]).unwrap().read_at(now);
+        let rules = MatchRules::default();
+        let mut unknown = UnknownOutcomes::new();
+        for v in journal.book().iter().filter(|v| is_unknown(v)) {
+            unknown.track(v);
+        }
+        let actions = reconcile(journal.book(), &view, &rules);
+        let symbol = Symbol::Krx(code);
         assert_eq!(
             actions,
             vec![
                 Action::MarkNeverSent { intent: ClientOrderId(3) },
                 Action::MarkAcked { intent: ClientOrderId(1), order_id: sent_order_id },
-                Action::MarkNeverSent { intent: ClientOrderId(2) },
+                // Just sent: KIS could still be about to accept it. Unknown, not forgotten.
+                Action::NotFound { intent: ClientOrderId(2), symbol, past_deadline: false },
             ]
         );
-        for action in &actions {
+        let settled = unknown.settle(actions, now, &rules, |_| false);
+        assert_eq!(settled.still_unknown, vec![ClientOrderId(2)]);
+        for action in &settled.actions {
+            journal.apply_action(now, action).unwrap();
+        }
+        // Two reads after the latest time KIS could have accepted it, both without the order: never reached.
+        let mut concluded = Vec::new();
+        for extra in [16, 17] {
+            let read_at = now + chrono::Duration::seconds(extra);
+            let view = BrokerView::from_rows(kst_day(now), &rows, &[]).unwrap().read_at(read_at);
+            concluded
+                .extend(unknown.settle(reconcile(journal.book(), &view, &rules), read_at, &rules, |_| false).actions);
+        }
+        assert_eq!(concluded, vec![Action::MarkNeverSent { intent: ClientOrderId(2) }]);
+        for action in &concluded {
             journal.apply_action(now, action).unwrap();
         }
         let first = journal.book().get(ClientOrderId(1)).unwrap();

@@ -90,8 +90,13 @@ fn filled(mut o: BrokerOrder, qty: u64, amount: rust_decimal::Decimal) -> Broker
     o
 }
 
+/// The lists as read long after every intent of these cases could have been accepted.
 fn view(orders: Vec<BrokerOrder>) -> BrokerView {
-    BrokerView { day: day(), orders, holdings: Vec::new() }
+    BrokerView { day: day(), orders, holdings: Vec::new(), read_at: Some(at(10_000)) }
+}
+
+fn not_found(id: u64, past_deadline: bool) -> Action {
+    Action::NotFound { intent: c(id), symbol: sym(S), past_deadline }
 }
 
 fn run(log: &Log, orders: Vec<BrokerOrder>) -> Vec<Action> {
@@ -121,12 +126,20 @@ fn an_uncertain_send_found_at_the_broker_is_acked_with_its_fills() {
 }
 
 #[test]
-fn a_sent_intent_the_broker_does_not_have_is_forgotten_not_resent() {
+fn a_sent_intent_the_broker_does_not_have_is_reported_not_found_never_resent_nor_concluded() {
     let mut log = Log::default();
     log.intent(1, 10, S, Side::Buy, 10, 70000).ev(1, Event::Sent);
     // Same symbol and side, other price: not ours.
     let other = row(5, 11, S, Side::Buy, 10, 69900);
-    assert_eq!(run(&log, vec![other.clone()]), vec![Action::MarkNeverSent { intent: c(1) }, Action::Adopt(other)]);
+    assert_eq!(run(&log, vec![other.clone()]), vec![not_found(1, true), Action::Adopt(other)]);
+    // Read while KIS could still accept the send (intent at 10 s, deadline 15 s later): not past it.
+    let early = BrokerView { read_at: Some(at(24)), ..view(vec![]) };
+    assert_eq!(reconcile(&log.book(), &early, &MatchRules::default()), vec![not_found(1, false)]);
+    let late = BrokerView { read_at: Some(at(26)), ..view(vec![]) };
+    assert_eq!(reconcile(&log.book(), &late, &MatchRules::default()), vec![not_found(1, true)]);
+    // A view that does not say when it was read proves no absence.
+    let undated = BrokerView { read_at: None, ..view(vec![]) };
+    assert_eq!(reconcile(&log.book(), &undated, &MatchRules::default()), vec![not_found(1, false)]);
 }
 
 #[test]
@@ -182,11 +195,11 @@ fn orders_outside_the_intent_window_are_not_matched() {
     let early = row(3, 95, S, Side::Buy, 1, 70000);
     let late = row(4, 220, S, Side::Buy, 1, 70000);
     let actions = run(&log, vec![early.clone(), late.clone()]);
-    assert_eq!(actions, vec![Action::MarkNeverSent { intent: c(1) }, Action::Adopt(early), Action::Adopt(late)]);
+    assert_eq!(actions, vec![not_found(1, true), Action::Adopt(early), Action::Adopt(late)]);
     // Within the skew (1 s before creation, ord_tmd is cut to the second) it is.
     let close = row(5, 99, S, Side::Buy, 1, 70000);
     assert_eq!(run(&log, vec![close]), vec![Action::MarkAcked { intent: c(1), order_id: oid(5) }]);
-    let wide = MatchRules { clock_skew: Duration::seconds(10), max_send_delay: Duration::seconds(60) };
+    let wide = MatchRules { clock_skew: Duration::seconds(10), ..MatchRules::default() };
     let actions = reconcile(&log.book(), &view(vec![row(3, 95, S, Side::Buy, 1, 70000)]), &wide);
     assert_eq!(actions, vec![Action::MarkAcked { intent: c(1), order_id: oid(3) }]);
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, NaiveDate, Utc};
 use kis_journal::{
     Action, BrokerOrder, BrokerView, DoneReason, Entry, Event, FillId, FillRecord, IntentBook, IntentRecord,
-    MatchRules, OrderKind, Origin, StrategyId, reconcile,
+    MatchRules, OrderKind, Origin, StrategyId, UnknownOutcomes, is_unknown, reconcile,
 };
 use kis_model::{ClientOrderId, OrdDvsn, OrderId, OrderNo, Price, Qty, Side, Symbol};
 use proptest::prelude::*;
@@ -254,12 +254,27 @@ proptest! {
     ) {
         let day = simulate(&cases, &foreigners);
         let mut book = IntentBook::fold(&day.entries).map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
-        let view = BrokerView {
+        // Read long after every send could have been accepted; an absence is concluded only after the
+        // rules' confirming reads, each one a fresh reconciliation of the updated book.
+        let rules = MatchRules::default();
+        let view = |read: i64| BrokerView {
             day: NaiveDate::from_ymd_opt(2026, 3, 4).unwrap_or_default(),
             orders: day.orders.clone(),
             holdings: Vec::new(),
+            read_at: Some(at(2_000 + read)),
         };
-        let actions = reconcile(&book, &view, &MatchRules::default());
+        let mut unknown = UnknownOutcomes::new();
+        for v in book.iter().filter(|v| is_unknown(v)) {
+            unknown.track(v);
+        }
+        let mut actions = Vec::new();
+        for read in 0..i64::from(rules.confirm_reads) {
+            let settled = unknown.settle(reconcile(&book, &view(read), &rules), at(2_000 + read), &rules, |_| false);
+            apply(&mut book, &settled.actions)?;
+            actions.extend(settled.actions);
+        }
+        prop_assert!(unknown.is_empty(), "still unknown after the confirming reads: {unknown:?}");
+        let view = view(i64::from(rules.confirm_reads));
 
         let mut conflicted_intents = BTreeSet::new();
         let mut conflicted_orders = BTreeSet::new();
@@ -273,8 +288,6 @@ proptest! {
         for (id, _) in &day.reached {
             prop_assert!(!actions.contains(&Action::MarkNeverSent { intent: *id }), "reached {id} forgotten: {actions:#?}");
         }
-
-        apply(&mut book, &actions)?;
 
         // Nothing is left in limbo: every intent is forgotten, bound to a broker order, or a conflict.
         for intent in book.iter() {
@@ -307,7 +320,7 @@ proptest! {
         }
 
         // Journaled, the actions leave nothing more to do but the conflicts.
-        let again = reconcile(&book, &view, &MatchRules::default());
+        let again = reconcile(&book, &view, &rules);
         prop_assert!(again.iter().all(|a| matches!(a, Action::Conflict(_))), "not a fixpoint: {again:#?}");
     }
 }

@@ -1,6 +1,7 @@
 //! Faults the simulator can inject, from config (at fixed real times) or from the admin endpoint, so that
 //! later issues can prove the client recovers from each.
 
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,16 @@ pub enum Fault {
     SlowRest { ms: u64, count: u32 },
     /// Every issued access token becomes invalid (`EGW00121`).
     RevokeTokens,
+    /// The next `count` order POSTs are executed (the order exists at the broker), then the connection is
+    /// dropped before any byte of the reply is written: the reply KIS would have sent is lost.
+    ExecuteDropReply { count: u32 },
+    /// The next `count` order POSTs are executed, and their reply is held `ms` (past a client's timeout).
+    ExecuteLateReply { ms: u64, count: u32 },
+    /// The next `count` order POSTs are read in full, then the connection is dropped without executing them.
+    DropBeforeExecute { count: u32 },
+    /// The next `count` order POSTs have their connection dropped while the body is being read (at most its
+    /// first chunk is read, nothing is decoded), and are not executed.
+    DropMidBody { count: u32 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +56,17 @@ pub enum RestFault {
     Delay(Duration),
 }
 
+/// What an order POST (domestic order-cash and order-rvsecncl, overseas order and order-rvsecncl) must
+/// suffer at the order boundary, after any [`RestFault`]; see the `Fault` kinds of the same names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderFault {
+    None,
+    ExecuteDropReply,
+    ExecuteLateReply(Duration),
+    DropBeforeExecute,
+    DropMidBody,
+}
+
 /// Pending REST faults and the WebSocket stall deadline.
 #[derive(Debug, Default)]
 pub struct FaultState {
@@ -52,6 +74,8 @@ pub struct FaultState {
     rate_limit: u32,
     slow: u32,
     slow_by: Duration,
+    /// Order faults in the order they were armed, each with the order POSTs it still applies to.
+    orders: VecDeque<(OrderFault, u32)>,
     pub(crate) stall_until: Option<Instant>,
     /// Counters for the status endpoint.
     pub(crate) injected: u64,
@@ -84,6 +108,31 @@ impl FaultState {
             }
             _ => {}
         }
+    }
+
+    /// Queues an order fault behind those already armed (a count of 0 arms nothing).
+    pub fn arm_order(&mut self, fault: &Fault) {
+        let (kind, count) = match *fault {
+            Fault::ExecuteDropReply { count } => (OrderFault::ExecuteDropReply, count),
+            Fault::ExecuteLateReply { ms, count } => (OrderFault::ExecuteLateReply(Duration::from_millis(ms)), count),
+            Fault::DropBeforeExecute { count } => (OrderFault::DropBeforeExecute, count),
+            Fault::DropMidBody { count } => (OrderFault::DropMidBody, count),
+            _ => return,
+        };
+        if count > 0 {
+            self.orders.push_back((kind, count));
+        }
+    }
+
+    /// Takes the fault (if any) the next order POST suffers: the oldest armed one, one order at a time.
+    pub fn next_order(&mut self) -> OrderFault {
+        let Some((kind, left)) = self.orders.front_mut() else { return OrderFault::None };
+        let kind = *kind;
+        *left -= 1;
+        if *left == 0 {
+            self.orders.pop_front();
+        }
+        kind
     }
 
     pub fn stalled(&self, now: Instant) -> bool {
@@ -121,6 +170,10 @@ pub fn apply_fault(ex: &mut crate::exchange::Exchange, fault: &Fault) {
         }
         Fault::Rest500 { .. } | Fault::RateLimitBurst { .. } | Fault::SlowRest { .. } => ex.faults.arm_rest(fault),
         Fault::RevokeTokens => ex.revoke_all_tokens(),
+        Fault::ExecuteDropReply { .. }
+        | Fault::ExecuteLateReply { .. }
+        | Fault::DropBeforeExecute { .. }
+        | Fault::DropMidBody { .. } => ex.faults.arm_order(fault),
     }
 }
 
@@ -148,5 +201,47 @@ mod tests {
         let parsed: Fault = serde_json::from_str(r#"{"kind":"stall_ws","ms":250}"#).unwrap();
         assert_eq!(parsed, Fault::StallWs { ms: 250 });
         assert!(serde_json::from_str::<Fault>(r#"{"kind":"melt"}"#).is_err());
+    }
+
+    #[test]
+    fn order_faults_apply_to_their_count_of_orders_in_arming_order() {
+        let mut f = FaultState::default();
+        f.arm_order(&Fault::ExecuteDropReply { count: 2 });
+        f.arm_order(&Fault::DropMidBody { count: 0 });
+        f.arm_order(&Fault::ExecuteLateReply { ms: 12_000, count: 1 });
+        f.arm_order(&Fault::DropBeforeExecute { count: 1 });
+        f.arm_order(&Fault::DropMidBody { count: 1 });
+        // REST faults and order faults are separate queues: arming one does not touch the other.
+        f.arm_order(&Fault::Rest500 { count: 3 });
+        f.arm_rest(&Fault::DropBeforeExecute { count: 3 });
+        let seen: Vec<_> = (0..6).map(|_| f.next_order()).collect();
+        assert_eq!(
+            seen,
+            [
+                OrderFault::ExecuteDropReply,
+                OrderFault::ExecuteDropReply,
+                OrderFault::ExecuteLateReply(Duration::from_millis(12_000)),
+                OrderFault::DropBeforeExecute,
+                OrderFault::DropMidBody,
+                OrderFault::None,
+            ]
+        );
+        assert_eq!(f.next_rest(), RestFault::None);
+    }
+
+    #[test]
+    fn order_faults_parse_from_config_and_admin_json() {
+        let parsed: Fault = serde_json::from_str(r#"{"kind":"execute_late_reply","ms":12000,"count":2}"#).unwrap();
+        assert_eq!(parsed, Fault::ExecuteLateReply { ms: 12_000, count: 2 });
+        let parsed: Fault = serde_json::from_str(r#"{"kind":"drop_mid_body","count":1}"#).unwrap();
+        assert_eq!(parsed, Fault::DropMidBody { count: 1 });
+        // The count is required: an order fault without one is a typo, not "forever" or "once".
+        assert!(serde_json::from_str::<Fault>(r#"{"kind":"execute_drop_reply"}"#).is_err());
+        let cfg = crate::SimConfig::from_toml(
+            "[[faults]]\nafter_ms = 500\nfault = { kind = \"drop_before_execute\", count = 3 }\n",
+            std::path::Path::new("sim.toml"),
+        )
+        .unwrap();
+        assert_eq!(cfg.faults, [ScheduledFault { after_ms: 500, fault: Fault::DropBeforeExecute { count: 3 } }]);
     }
 }

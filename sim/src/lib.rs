@@ -97,6 +97,7 @@ impl Simulator {
                 .route("/sim-admin/status", web::get().to(admin::status))
                 .default_service(web::to(rest::entry))
         })
+        .on_connect(rest::order_faults::on_connect)
         .workers(1)
         .disable_signals()
         .bind((bind, rest_port))

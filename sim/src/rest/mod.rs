@@ -6,6 +6,7 @@ mod domestic_account;
 mod domestic_order;
 mod domestic_quote;
 mod oauth;
+pub mod order_faults;
 mod overseas;
 
 use actix_web::http::StatusCode;
@@ -17,7 +18,7 @@ use kis_protocol::tr_id::{Op, accepts};
 use serde::Serialize;
 
 use crate::exchange::{Exchange, Shared, lock};
-use crate::faults::RestFault;
+use crate::faults::{OrderFault, RestFault};
 use crate::kis_error::{self as kis, KisError};
 
 /// Decoded request parameters (query string or JSON body), names as sent.
@@ -116,8 +117,11 @@ fn decode_params(req: &HttpRequest, body: &[u8]) -> Result<Params, KisError> {
     }
 }
 
-/// Every REST request lands here.
-pub async fn entry(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) -> HttpResponse {
+/// Largest request body read (the biggest KIS request is a few hundred bytes).
+const MAX_BODY: usize = 1 << 20;
+
+/// Every REST request lands here: REST faults first, then (order POSTs only) the order fault, then the call.
+pub async fn entry(req: HttpRequest, payload: web::Payload, shared: web::Data<Shared>) -> HttpResponse {
     let (fault, gateway_status) = {
         let mut ex = lock(&shared);
         ex.stats.rest_calls += 1;
@@ -129,20 +133,50 @@ pub async fn entry(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>
         RestFault::Delay(d) => actix_web::rt::time::sleep(d).await,
         RestFault::None => {}
     }
+    let order_fault =
+        if order_faults::is_order_post(&req) { lock(&shared).faults.next_order() } else { OrderFault::None };
+    if order_fault == OrderFault::DropMidBody {
+        return order_faults::drop_mid_body(&req, payload).await;
+    }
+    let body = match payload.to_bytes_limited(MAX_BODY).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(_)) => return error_response(&kis::BAD_REQUEST, gateway_status),
+        Err(_) => return HttpResponse::PayloadTooLarge().body(format!("a request body is at most {MAX_BODY} bytes")),
+    };
+    if order_fault == OrderFault::DropBeforeExecute {
+        order_faults::drop_connection(&req);
+        return order_faults::cut_response();
+    }
+    let response = serve(&req, &body, &shared, gateway_status);
+    match order_fault {
+        OrderFault::ExecuteDropReply => {
+            order_faults::drop_connection(&req);
+            order_faults::cut_response()
+        }
+        OrderFault::ExecuteLateReply(d) => {
+            actix_web::rt::time::sleep(d).await;
+            response
+        }
+        OrderFault::None | OrderFault::DropBeforeExecute | OrderFault::DropMidBody => response,
+    }
+}
+
+/// Serves one call under the state lock: OAuth, or a `/uapi` endpoint after KIS's header checks.
+fn serve(req: &HttpRequest, body: &[u8], shared: &Shared, gateway_status: u16) -> HttpResponse {
     let path = req.path().to_string();
-    let mut ex = lock(&shared);
-    if let Some(resp) = oauth::handle(&mut ex, &path, &req, &body) {
+    let mut ex = lock(shared);
+    if let Some(resp) = oauth::handle(&mut ex, &path, req, body) {
         return resp;
     }
     let Some((ops, handler)) = route(&path) else {
         return HttpResponse::NotFound().content_type("text/plain").body(format!("no KIS endpoint at {path}"));
     };
     let result = (|| {
-        let account = ex.authorize(header(&req, "appkey"), header(&req, "appsecret"), header(&req, "authorization"))?;
-        let tr_id = header(&req, "tr_id");
+        let account = ex.authorize(header(req, "appkey"), header(req, "appsecret"), header(req, "authorization"))?;
+        let tr_id = header(req, "tr_id");
         let op = resolve_op(ops, ex.env(), tr_id)?;
-        let params = decode_params(&req, &body)?;
-        let call = Call { account, op, params: &params, tr_cont: header(&req, "tr_cont") };
+        let params = decode_params(req, body)?;
+        let call = Call { account, op, params: &params, tr_cont: header(req, "tr_cont") };
         handler(&mut ex, &call).map(|a| (a, tr_id.to_string()))
     })();
     match result {

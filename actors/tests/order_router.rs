@@ -875,3 +875,31 @@ async fn after_a_restart_an_order_accepted_late_is_bound_by_its_notice() {
     })
     .await;
 }
+
+/// Issue #9, defect 1: the broker executed the order and the connection died before any reply byte; awc
+/// calls that a connect error, and the router used to call the order "not sent" (later "placed outside
+/// the daemon"). It is unknown, and the order list binds it.
+#[actix_rt::test]
+async fn an_executed_order_whose_reply_was_lost_is_bound_not_forgotten() {
+    bounded(30, async {
+        let sim = start_sim().await;
+        let dir = TempDir::new("lost-reply");
+        let h = start_router_default(sim, dir, Duration::from_secs(2)).await;
+        h.wait_ready().await;
+        let (code, last) = krx_stock(&h.sim);
+        let symbol = Symbol::Krx(code);
+        h.sim.inject(&Fault::ExecuteDropReply { count: 1 });
+        h.approve(symbol, Side::Buy, 1, Some(below_market(last, 90)));
+        wait_until("the order is found", || async { h.journal_events(1).last().map(String::as_str) == Some("acked") })
+            .await;
+        assert_eq!(h.journal_events(1), ["intent", "sent", "uncertain", "acked"]);
+        let orders = h.sim_orders();
+        assert_eq!(orders.len(), 1, "one order at the broker, not sent again");
+        let open = h.router.send(GetOpenOrders).await.unwrap();
+        assert_eq!(open[0].order_id, Some(orders[0].id));
+        assert!(h.closed().is_empty(), "not closed as unsent: {:?}", h.closed());
+        assert!(h.status().await.unknown.is_empty());
+        h.stop().await;
+    })
+    .await;
+}

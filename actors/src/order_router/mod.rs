@@ -31,6 +31,7 @@
 //! unknown pauses its symbol for a person to look at, and US fills come from notices only.
 
 pub mod broker_view;
+mod durability;
 mod notices;
 mod reads;
 pub mod send;
@@ -197,6 +198,12 @@ enum Read {
 
 type SendResult = Result<Result<OrderId, OrderIdError>, ApiCallError>;
 
+/// How a send ended: not attempted because its `Sent` line could not be made durable, or posted.
+enum SendOutcome {
+    NotDurable(String),
+    Posted(SendResult),
+}
+
 pub struct OrderRouter {
     config: RouterConfig,
     api: KisApi,
@@ -204,6 +211,11 @@ pub struct OrderRouter {
     updates: Recipient<OrderUpdate>,
     heartbeat: Option<(HeartbeatReporter, Duration)>,
     journal: Option<Journal>,
+    /// Forces journal lines to disk off this event loop (see [`durability`]); `None`: every line is
+    /// synced as it is written.
+    syncer: Option<durability::Syncer>,
+    /// Journal bytes covered by the last sync request.
+    synced_len: u64,
     ready: bool,
     busy: bool,
     in_flight: Option<ClientOrderId>,
@@ -236,6 +248,8 @@ impl OrderRouter {
             updates,
             heartbeat: None,
             journal: None,
+            syncer: None,
+            synced_len: 0,
             ready: false,
             busy: false,
             in_flight: None,
@@ -346,6 +360,7 @@ impl OrderRouter {
     }
 
     fn tick(&mut self, ctx: &mut Context<Self>) {
+        self.nudge_sync();
         if self.ready
             && let Some(journal) = &self.journal
         {
@@ -449,24 +464,62 @@ impl OrderRouter {
         );
         self.busy = true;
         self.in_flight = Some(id);
-        self.orders_sent += 1;
         let api = self.api.clone();
+        // The POST waits for the sync that makes its `Sent` line durable; the event loop does not.
+        let durable = self.syncer.as_ref().map(|s| s.sync());
+        self.synced_len = self.journal.as_ref().map_or(0, Journal::written);
         let fut = async move {
-            let reply = match &prepared.request {
-                OrderRequest::Krx(req) => api.call(req, Priority::Order).await?.reply.body,
-                OrderRequest::Us(req) => api.call(req, Priority::Order).await?.reply.body,
+            if let Some(durable) = durable {
+                match durable.await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => return SendOutcome::NotDurable(e),
+                    Err(_) => return SendOutcome::NotDurable("the journal's sync thread has stopped".into()),
+                }
+            }
+            let post = async {
+                let reply = match &prepared.request {
+                    OrderRequest::Krx(req) => api.call(req, Priority::Order).await?.reply.body,
+                    OrderRequest::Us(req) => api.call(req, Priority::Order).await?.reply.body,
+                };
+                Ok(reply.output.order_id())
             };
-            Ok(reply.output.order_id())
+            SendOutcome::Posted(post.await)
         };
-        ctx.spawn(fut.into_actor(self).map(move |result: SendResult, act, ctx| {
+        ctx.spawn(fut.into_actor(self).map(move |outcome: SendOutcome, act, ctx| {
             act.busy = false;
             act.touch();
-            act.on_sent(id, result);
+            match outcome {
+                SendOutcome::Posted(result) => {
+                    act.orders_sent += 1;
+                    act.on_sent(id, result);
+                }
+                SendOutcome::NotDurable(e) => act.not_durable(id, e),
+            }
             act.in_flight = None;
             act.release_held();
             act.pump(ctx);
         }));
         true
+    }
+
+    /// The `Sent` line could not be forced to disk: the order was not posted, and nothing more is sent.
+    fn not_durable(&mut self, id: ClientOrderId, e: String) {
+        error!(target: "order_router", intent = %id, "journal sync failed: {e}; the order was not sent, and no order is sent until a restart");
+        self.journal_error = Some(format!("sync failed: {e}"));
+        self.record(id, Event::Done { reason: DoneReason::NeverSent });
+        if let Some(v) = self.view(id) {
+            let (symbol, side) = (v.record.symbol, v.record.side);
+            self.close(symbol, side, Qty::ZERO, CloseReason::NotSent(format!("journal not durable: {e}")));
+        }
+    }
+
+    /// Asks for a sync of journal lines written since the last one (acks, fills: no one waits for it).
+    fn nudge_sync(&mut self) {
+        let (Some(syncer), Some(journal)) = (&self.syncer, &self.journal) else { return };
+        if journal.written() != self.synced_len {
+            self.synced_len = journal.written();
+            syncer.nudge();
+        }
     }
 
     fn on_sent(&mut self, id: ClientOrderId, result: SendResult) {

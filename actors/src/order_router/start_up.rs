@@ -18,7 +18,21 @@ impl OrderRouter {
     pub(super) fn start_up(&mut self, ctx: &mut Context<Self>) {
         if self.journal.is_none() {
             match open_journal(&self.config.journal_path) {
-                Ok(journal) => {
+                Ok(mut journal) => {
+                    let started = journal.sync_handle().and_then(|h| {
+                        super::durability::Syncer::start(h).map_err(|source| kis_journal::JournalError::Io {
+                            path: self.config.journal_path.clone(),
+                            source,
+                        })
+                    });
+                    match started {
+                        Ok(syncer) => {
+                            journal.set_sync_policy(kis_journal::SyncPolicy::Deferred);
+                            self.syncer = Some(syncer);
+                        }
+                        Err(e) => warn!(target: "order_router", "journal syncs stay on the event loop: {e}"),
+                    }
+                    self.synced_len = journal.written();
                     self.journal = Some(journal);
                     self.journal_error = None;
                 }

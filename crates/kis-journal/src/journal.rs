@@ -100,8 +100,34 @@ pub enum Recorded {
     Duplicate,
 }
 
-/// The open journal file and the book folded from it. Every `record*` call returns only after the line is
-/// on disk (`fsync`), and refuses events the book would reject, so the file never holds an inconsistency.
+/// When a recorded line is forced to the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncPolicy {
+    /// Every `record*` call returns only after its line is on disk (`fsync`).
+    Immediate,
+    /// Every `record*` call returns once its line is written to the operating system (it survives the
+    /// process being killed); forcing it to the disk is the owner's job, off its event loop, through a
+    /// [`SyncHandle`] — and an order is sent only after the sync that covers its `Sent` line.
+    Deferred,
+}
+
+/// A handle on the journal file that forces everything written so far to the disk. Blocking: run it on a
+/// thread of its own.
+#[derive(Debug)]
+pub struct SyncHandle {
+    file: File,
+    path: PathBuf,
+}
+
+impl SyncHandle {
+    pub fn sync(&self) -> Result<(), JournalError> {
+        self.file.sync_data().map_err(|source| JournalError::Io { path: self.path.clone(), source })
+    }
+}
+
+/// The open journal file and the book folded from it. Every `record*` call refuses events the book would
+/// reject, so the file never holds an inconsistency, and returns after the line is written (synced per the
+/// [`SyncPolicy`]; [`Journal::open`] syncs every line).
 #[derive(Debug)]
 pub struct Journal {
     file: File,
@@ -109,6 +135,7 @@ pub struct Journal {
     len: u64,
     book: IntentBook,
     next_id: u64,
+    policy: SyncPolicy,
 }
 
 impl Journal {
@@ -139,12 +166,40 @@ impl Journal {
             .map_err(|(index, source)| JournalError::Inconsistent { line: index + 1, source })?;
         let next_id = book.max_id().map_or(1, |id| id.0.saturating_add(1));
         let report = OpenReport { entries: outcome.entries.len(), torn: outcome.torn, created };
-        let journal = Journal { file, path: path.to_path_buf(), len: outcome.intact_len, book, next_id };
+        let journal = Journal {
+            file,
+            path: path.to_path_buf(),
+            len: outcome.intact_len,
+            book,
+            next_id,
+            policy: SyncPolicy::Immediate,
+        };
         Ok((journal, report))
     }
 
     pub fn book(&self) -> &IntentBook {
         &self.book
+    }
+
+    /// A handle that syncs this journal's file from another thread.
+    pub fn sync_handle(&self) -> Result<SyncHandle, JournalError> {
+        let file = self.file.try_clone().map_err(|source| JournalError::Io { path: self.path.clone(), source })?;
+        Ok(SyncHandle { file, path: self.path.clone() })
+    }
+
+    /// Whether `record*` syncs each line itself; switch to [`SyncPolicy::Deferred`] only once a
+    /// [`SyncHandle`] is being served.
+    pub fn set_sync_policy(&mut self, policy: SyncPolicy) {
+        self.policy = policy;
+    }
+
+    pub fn policy(&self) -> SyncPolicy {
+        self.policy
+    }
+
+    /// Bytes written so far (what a sync after now covers).
+    pub fn written(&self) -> u64 {
+        self.len
     }
 
     pub fn path(&self) -> &Path {
@@ -191,7 +246,11 @@ impl Journal {
         let mut line = serde_json::to_vec(&entry).map_err(|e| JournalError::Encode(e.to_string()))?;
         line.push(b'\n');
         let io_err = |source| JournalError::Io { path: self.path.clone(), source };
-        if let Err(source) = self.file.write_all(&line).and_then(|()| self.file.sync_data()) {
+        let written = self.file.write_all(&line).and_then(|()| match self.policy {
+            SyncPolicy::Immediate => self.file.sync_data(),
+            SyncPolicy::Deferred => Ok(()),
+        });
+        if let Err(source) = written {
             // Cut a partial line off so the next append does not glue onto it; if even that fails, the
             // next open drops it as a torn line.
             let _ = self.file.set_len(self.len);

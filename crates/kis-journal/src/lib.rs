@@ -20,6 +20,8 @@ pub mod unknown;
 pub use broker::{BrokerOrder, BrokerRowError, BrokerView, Holding, kst_day};
 pub use entry::{DoneReason, Entry, Event, FillId, FillRecord, IntentRecord, OrderKind, Origin, StrategyId};
 pub use intents::{Applied, FoldError, IntentBook, IntentState, IntentView};
-pub use journal::{Journal, JournalError, OpenReport, ReadOutcome, Recorded, TornTail, read_entries};
+pub use journal::{
+    Journal, JournalError, OpenReport, ReadOutcome, Recorded, SyncHandle, SyncPolicy, TornTail, read_entries,
+};
 pub use reconcile::{Action, Conflict, ConflictKind, MatchRules, reconcile};
 pub use unknown::{Pending, Settlement, UnknownOutcomes, is_unknown};

@@ -80,6 +80,37 @@ fn invalid_configs_exit_1_naming_each_problem() {
 }
 
 #[test]
+fn each_bad_value_is_an_error_under_its_own_key() {
+    let bad = file(
+        "bad-values.toml",
+        "[screener]\nmin_market_cap_krw = -5\nwatchlist_max = 100000\nmin_range_pct = -1\nmax_spread_pct = -0.5\n\
+         [[strategies]]\nkind = \"krx_scalping\"\nid = \"a\"\n[strategies.rsi]\nmax = inf\n",
+    );
+    let (out, text) = run(Some(&bad), &[]);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for expected in [
+        "error: screener.min_market_cap_krw: must not be negative, got -5",
+        "error: screener.watchlist_max: 100000 symbols cannot be watched: 2 WebSocket session(s) of 41 registrations \
+         carry at most 81",
+        "error: screener.min_range_pct: must not be negative, got -1",
+        "error: screener.max_spread_pct: must not be negative, got -0.5",
+        "error: strategies[0].rsi.max: must be between 0 and 100, got inf",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    assert!(text.contains("config is invalid: 5 errors"), "{text}");
+    assert!(!text.contains("error: screener: "), "every finding names its key:\n{text}");
+
+    let (out, text) = run(Some(&file("state-dir.toml", "[daemon]\nstate_dir = 5\n")), &[]);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("expected a path in quotes for key `daemon.state_dir`"), "{text}");
+
+    let (out, text) = run(Some(&file("kind.toml", "[[strategies]]\nkind = \"bogus\"\n")), &[]);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("for key `strategies[0].kind`"), "{text}");
+}
+
+#[test]
 fn no_secret_value_appears_in_any_output() {
     const KEY: &str = "PSqqDISTINCTIVEKEYqq0000000000000042";
     const SECRET: &str = "qqDISTINCTIVESECRETqq/abcdefghijklmnopqrstuvwxyz0123456789+=";

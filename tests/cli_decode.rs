@@ -11,7 +11,7 @@ const IV: &str = "a1b2c3d4e5f60718";
 const NOTICE: &str = "HTS ID^1234567801^0000002891^^02^0^00^0^136480^0000000001^000003190^094941^0^2^2^06010^000000001^김한투^^1^N^^10^^하림^000003190";
 
 fn sample(name: &str) -> String {
-    let path = format!("{}/../shared/kis-samples/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/testdata/kis-samples/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("reading {path}: {err}")).trim().to_owned()
 }
 

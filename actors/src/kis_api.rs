@@ -13,7 +13,7 @@
 use kis_auth::{AuthError, TokenManager};
 use kis_client::{ClientError, Priority, RestResponse};
 use kis_model::{AccountNo, Environment, Secret};
-use kis_protocol::error_class::ErrorClass;
+use kis_protocol::error_class::{ApiError, ErrorClass};
 use kis_protocol::rest::RestRequest;
 use kis_protocol::rest::pagination::{Continuation, NextPage, PagedBody, next_page};
 use thiserror::Error;
@@ -31,8 +31,15 @@ pub enum ApiCallError {
 
 impl ApiCallError {
     pub fn class(&self) -> Option<ErrorClass> {
+        self.api_error().map(|e| e.class)
+    }
+
+    /// KIS's answer, when KIS answered with an error: to the request itself, or to the credential request
+    /// made for it (a refused `tokenP` is as much KIS's word as a refused order).
+    pub fn api_error(&self) -> Option<&ApiError> {
         match self {
-            ApiCallError::Auth(AuthError::Client(e)) => e.class(),
+            ApiCallError::Auth(AuthError::Client(ClientError::Api(e)))
+            | ApiCallError::Auth(AuthError::CredentialRefused { error: e, .. }) => Some(e),
             _ => None,
         }
     }
@@ -44,10 +51,7 @@ impl ApiCallError {
 
     /// The KIS message code and text, when KIS answered with an error.
     pub fn kis_message(&self) -> Option<(String, String)> {
-        match self {
-            ApiCallError::Auth(AuthError::Client(ClientError::Api(e))) => Some((e.msg_cd.clone(), e.msg1.clone())),
-            _ => None,
-        }
+        self.api_error().map(|e| (e.msg_cd.clone(), e.msg1.clone()))
     }
 }
 

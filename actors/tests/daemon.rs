@@ -338,6 +338,7 @@ fn setup(
                 stable_after: Duration::from_secs(30),
                 max_restarts: 5,
                 window: Duration::from_secs(60),
+                max_resets: 0,
             },
             seed: 3,
         },

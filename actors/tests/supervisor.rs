@@ -137,6 +137,7 @@ fn config(stuck_after_ms: u64, max_restarts: u32) -> SupervisorConfig {
             stable_after: Duration::from_secs(60),
             max_restarts,
             window: Duration::from_secs(60),
+            max_resets: 0,
         },
         seed: 11,
     }

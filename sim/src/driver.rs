@@ -78,6 +78,7 @@ impl Driver {
             // A backpressure reader is full: virtual time waits (re-anchored at where the market stands, so
             // it resumes from here rather than jumping ahead), and only what is already queued moves.
             ex.clock = ex.clock.rebased(elapsed, ex.now);
+            ex.clock_view.publish(ex.clock);
             ex.ws.held_steps += 1;
         } else {
             // A step covers at most MAX_STEP of market time (in real time at speed): a driver that falls
@@ -89,6 +90,7 @@ impl Driver {
             let target = ex.clock.virtual_at(elapsed);
             if target > most {
                 ex.clock = ex.clock.rebased(elapsed, most);
+                ex.clock_view.publish(ex.clock);
                 ex.ws.held_steps += 1;
             }
             self.advance(ex, target.min(most));

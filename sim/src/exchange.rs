@@ -17,6 +17,7 @@ use kis_synth::{MarketConfig, ReplaySource, SyntheticMarket, Universe, UniverseC
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::clock_view::ClockView;
 use crate::config::SimConfig;
 use crate::faults::FaultState;
 use crate::feed::SymFeed;
@@ -150,6 +151,8 @@ pub struct Exchange {
     nyse: NyseCalendar,
     pub clock: VirtualClock,
     pub started: Instant,
+    /// `clock` for readers outside the lock; updated with it.
+    pub clock_view: ClockView,
     pub accounts: Vec<Account>,
     by_appkey: HashMap<String, usize>,
     saved: HashMap<String, SavedAccount>,
@@ -230,13 +233,15 @@ impl Exchange {
         let (saved, restored_tokens) = load_state(&cfg, &fees)?;
         let seed = cfg.seed ^ u64::try_from(Utc::now().timestamp_nanos_opt().unwrap_or(0)).unwrap_or(0);
         let n = feeds.len();
+        let started = Instant::now();
         let mut ex = Exchange {
             market,
             tape,
             krx,
             nyse,
             clock,
-            started: Instant::now(),
+            started,
+            clock_view: ClockView::new(clock, started),
             accounts: Vec::new(),
             by_appkey: HashMap::new(),
             saved,

@@ -7,6 +7,7 @@
 //! driver on its own arbiter of the caller's actix-rt System, and returns a [`SimHandle`] with the URLs.
 
 pub mod admin;
+pub mod clock_view;
 pub mod config;
 pub mod driver;
 pub mod exchange;
@@ -21,6 +22,7 @@ use std::net::SocketAddr;
 
 use actix_web::{App, HttpServer, web};
 
+pub use clock_view::ClockView;
 pub use config::{AccountConfig, SimConfig};
 pub use exchange::{Exchange, Shared, SimError, Stats};
 pub use faults::{Fault, ScheduledFault};

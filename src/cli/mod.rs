@@ -4,6 +4,7 @@ pub mod backtest;
 pub mod calendar;
 pub mod check_config;
 pub mod decode;
+pub mod embedded_sim;
 pub mod indicators;
 pub mod optimize;
 pub mod record;

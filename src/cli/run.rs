@@ -22,9 +22,10 @@ use kis_actors::venue_clock::VenueClock;
 use kis_client::{Credentials, Endpoints};
 use kis_config::{DaemonConfig, Severity, TradingEnvironment, check, check_real_money, load_process};
 use kis_model::{AccountNo, Environment, Secret};
-use kis_sim::{AccountConfig, SimConfig, Simulator};
+use kis_sim::{AccountConfig, SimConfig};
 use kis_strategy::KstTime;
 
+use super::embedded_sim::{EmbeddedSim, SimEndpoints};
 use crate::logging;
 
 #[derive(Debug, Args)]
@@ -133,38 +134,48 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     for note in &loaded.notes {
         tracing::warn!("config: {note}");
     }
-    let code = actix_rt::System::new().block_on(daemon_main(config, args.run_secs))?;
-    Ok(code)
-}
-
-async fn daemon_main(config: DaemonConfig, run_secs: Option<u64>) -> anyhow::Result<ExitCode> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut state_dir = config.daemon.state_dir.clone();
-    let (sim, setup_parts) = match config.environment {
+    // The embedded simulator gets a thread and an actix System of its own, started before the daemon's:
+    // building its market and driving it never runs on, or waits for, a daemon arbiter.
+    let sim = match config.environment {
         TradingEnvironment::Sim => {
             let keys = sim_keys(config.feed.sim_sessions);
             let sim_cfg = sim_config(&config, &keys)?;
             // A simulator without a state file forgets its accounts on exit: the daemon's tokens and journal
             // of a previous run would describe orders this simulator never saw, so sim runs start clean.
-            state_dir = state_dir.join("sim");
             if sim_cfg.state_file.is_none() {
-                clear_dir(&state_dir)?;
+                clear_dir(&config.daemon.state_dir.join("sim"))?;
             }
-            let env = sim_cfg.env;
-            let sim = Simulator::start(sim_cfg).await.context("starting the embedded simulator")?;
-            let shared = sim.state().clone();
-            let speed = f64::from(kis_sim::exchange::lock(&shared).clock.speed());
-            let clock = VenueClock::from_fn(move || {
-                let ex = kis_sim::exchange::lock(&shared);
-                ex.clock.virtual_at(ex.started.elapsed())
-            })
-            .with_speed(speed);
-            tracing::info!(rest = %sim.rest_url(), ws = %sim.ws_url(), emulating = %env, "embedded KIS simulator started");
-            let endpoints = Endpoints::custom(env, &sim.rest_url(), &sim.ws_url());
-            let parts = (endpoints, keys, AccountNo::parse(SIM_ACCOUNT)?, Some(Secret::new(SIM_HTS_ID)), clock);
-            (Some(sim), parts)
+            let sim = EmbeddedSim::start(sim_cfg).context("starting the embedded simulator")?;
+            Some((sim, keys))
         }
-        TradingEnvironment::Paper | TradingEnvironment::Real => {
+        TradingEnvironment::Paper | TradingEnvironment::Real => None,
+    };
+    let embedded = sim.as_ref().map(|(sim, keys)| (sim.endpoints.clone(), keys.clone()));
+    let code = actix_rt::System::new().block_on(daemon_main(config, embedded, args.run_secs));
+    let stopped = sim.map(|(sim, _)| sim.stop()).transpose().context("stopping the simulator");
+    let code = code?;
+    stopped?;
+    Ok(code)
+}
+
+async fn daemon_main(
+    config: DaemonConfig,
+    sim: Option<(SimEndpoints, Vec<Credentials>)>,
+    run_secs: Option<u64>,
+) -> anyhow::Result<ExitCode> {
+    let mut state_dir = config.daemon.state_dir.clone();
+    let setup_parts = match sim {
+        Some((sim, keys)) => {
+            state_dir = state_dir.join("sim");
+            let view = sim.clock.clone();
+            let speed = f64::from(view.speed());
+            let clock = VenueClock::from_fn(move || view.now()).with_speed(speed);
+            tracing::info!(rest = %sim.rest_url, ws = %sim.ws_url, emulating = %sim.env, "embedded KIS simulator started");
+            let endpoints = Endpoints::custom(sim.env, &sim.rest_url, &sim.ws_url);
+            (endpoints, keys, AccountNo::parse(SIM_ACCOUNT)?, Some(Secret::new(SIM_HTS_ID)), clock)
+        }
+        None => {
             let env = config.environment.kis().unwrap_or(Environment::Paper);
             let api = &config.api;
             let base = match env {
@@ -185,7 +196,7 @@ async fn daemon_main(config: DaemonConfig, run_secs: Option<u64>) -> anyhow::Res
                     .iter()
                     .map(|p| Credentials { app_key: p.app_key.clone(), app_secret: p.app_secret.clone() }),
             );
-            (None, (endpoints, keys, account.clone(), api.hts_id.clone(), VenueClock::system()))
+            (endpoints, keys, account.clone(), api.hts_id.clone(), VenueClock::system())
         }
     };
     let (endpoints, keys, account, hts_id, clock) = setup_parts;
@@ -221,9 +232,6 @@ async fn daemon_main(config: DaemonConfig, run_secs: Option<u64>) -> anyhow::Res
     let reason = wait_for_stop(&daemon, &clock, shutdown_at, run_secs, health_every).await;
     tracing::info!(%reason, "stopping");
     daemon.shutdown(cancel_open).await;
-    if let Some(sim) = sim {
-        sim.stop().await.context("stopping the simulator")?;
-    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -196,14 +196,13 @@ pub enum PollErrorKind {
 fn kind_of(e: &ApiCallError) -> PollErrorKind {
     match e {
         ApiCallError::Auth(AuthError::Client(ClientError::Transport { .. })) => PollErrorKind::Transport,
-        ApiCallError::Auth(AuthError::Client(ClientError::Api(api))) => match api.class {
-            ErrorClass::RateLimited => PollErrorKind::RateLimited,
-            ErrorClass::Transient => PollErrorKind::Transport,
-            ErrorClass::Malformed => PollErrorKind::Malformed,
+        ApiCallError::Paging { .. } => PollErrorKind::Malformed,
+        e => match e.class() {
+            Some(ErrorClass::RateLimited) => PollErrorKind::RateLimited,
+            Some(ErrorClass::Transient) => PollErrorKind::Transport,
+            Some(ErrorClass::Malformed) => PollErrorKind::Malformed,
             _ => PollErrorKind::Refused,
         },
-        ApiCallError::Paging { .. } => PollErrorKind::Malformed,
-        ApiCallError::Auth(_) => PollErrorKind::Refused,
     }
 }
 

@@ -2,8 +2,9 @@
 //!
 //! actix's own `Supervisor` restarts a failing actor immediately, in a hot loop; a broker that refuses us would
 //! be hammered thousands of times a second. [`Backoff`] spaces the attempts out (capped exponential delay with
-//! jitter so several sessions do not retry in lock-step), forgets old failures once a child has been stable, and
-//! says when to give up and escalate. It is a plain struct: time is passed in and the randomness is a seeded
+//! jitter so several sessions do not retry in lock-step), forgets old failures once a child has been stable or
+//! has proved itself healthy again (a capped number of times, so a peer that accepts and drops at once is not
+//! reconnected in a hot loop), and says when to give up and escalate. It is a plain struct: time is passed in and the randomness is a seeded
 //! generator, so every sequence is reproducible in tests.
 
 use std::collections::VecDeque;
@@ -39,6 +40,10 @@ pub struct BackoffPolicy {
     /// At most this many restarts within `window`; one more failure escalates instead of restarting.
     pub max_restarts: u32,
     pub window: Duration,
+    /// At most this many proven recoveries ([`Backoff::on_recovered`]) within `window` start the doubling again
+    /// from `initial`; past that the delay keeps doubling until old ones leave the window. Without the cap a
+    /// peer that accepts, acknowledges and drops at once would be reconnected as fast as it answers.
+    pub max_resets: u32,
 }
 
 impl Default for BackoffPolicy {
@@ -50,6 +55,7 @@ impl Default for BackoffPolicy {
             stable_after: Duration::from_secs(120),
             max_restarts: 5,
             window: Duration::from_secs(300),
+            max_resets: 10,
         }
     }
 }
@@ -90,6 +96,8 @@ pub struct Backoff {
     last_failure: Option<Instant>,
     /// Restarts granted within the current window, oldest first.
     restarts: VecDeque<Instant>,
+    /// Recoveries within the current window that started the doubling again, oldest first.
+    resets: VecDeque<Instant>,
     rng: SplitMix64,
 }
 
@@ -97,7 +105,14 @@ impl Backoff {
     /// `seed` drives the jitter; give each child its own so their retries spread out.
     pub fn new(policy: BackoffPolicy, seed: u64) -> Result<Backoff, BackoffError> {
         policy.validate()?;
-        Ok(Backoff { policy, attempt: 0, last_failure: None, restarts: VecDeque::new(), rng: SplitMix64(seed) })
+        Ok(Backoff {
+            policy,
+            attempt: 0,
+            last_failure: None,
+            restarts: VecDeque::new(),
+            resets: VecDeque::new(),
+            rng: SplitMix64(seed),
+        })
     }
 
     pub fn policy(&self) -> &BackoffPolicy {
@@ -112,13 +127,7 @@ impl Backoff {
             self.attempt = 0;
         }
         self.last_failure = Some(now);
-        while let Some(&oldest) = self.restarts.front() {
-            if now.saturating_duration_since(oldest) >= self.policy.window {
-                self.restarts.pop_front();
-            } else {
-                break;
-            }
-        }
+        prune(&mut self.restarts, now, self.policy.window);
         let in_window = u32::try_from(self.restarts.len()).unwrap_or(u32::MAX);
         if in_window >= self.policy.max_restarts {
             return RestartDecision::Escalate { restarts_in_window: in_window };
@@ -129,11 +138,26 @@ impl Backoff {
         RestartDecision::Retry(delay)
     }
 
+    /// The child proved healthy at `now` (for the feed: reconnected, and every registration acknowledged
+    /// again), so its next failure is a fresh one and is retried after `initial` — however soon it comes.
+    /// Waiting for `stable_after` instead would let faults a few seconds apart push the delay to the cap.
+    /// Returns `false`, and changes nothing, once `max_resets` recoveries within `window` already did so.
+    pub fn on_recovered(&mut self, now: Instant) -> bool {
+        prune(&mut self.resets, now, self.policy.window);
+        if u32::try_from(self.resets.len()).unwrap_or(u32::MAX) >= self.policy.max_resets {
+            return false;
+        }
+        self.resets.push_back(now);
+        self.attempt = 0;
+        true
+    }
+
     /// Forgets all failures, e.g. after an operator cleared an escalation.
     pub fn reset(&mut self) {
         self.attempt = 0;
         self.last_failure = None;
         self.restarts.clear();
+        self.resets.clear();
     }
 
     fn delay_for(&mut self, attempt: u32) -> Duration {
@@ -141,6 +165,13 @@ impl Backoff {
         let base = self.policy.initial.saturating_mul(factor).min(self.policy.max);
         let cut = base.mul_f64(self.policy.jitter * self.rng.next_unit());
         base.saturating_sub(cut)
+    }
+}
+
+/// Drops the instants that are `window` or more before `now` (the oldest come first).
+fn prune(instants: &mut VecDeque<Instant>, now: Instant, window: Duration) {
+    while instants.front().is_some_and(|&oldest| now.saturating_duration_since(oldest) >= window) {
+        instants.pop_front();
     }
 }
 
@@ -179,6 +210,7 @@ mod tests {
             stable_after: Duration::from_secs(60),
             max_restarts: 100,
             window: Duration::from_secs(600),
+            max_resets: 3,
         }
     }
 
@@ -243,6 +275,53 @@ mod tests {
         assert_eq!(retry(b.on_failure(t0 + ms(120_400))), ms(100));
         b.reset();
         assert_eq!(retry(b.on_failure(t0 + ms(120_401))), ms(100));
+    }
+
+    #[test]
+    fn a_recovery_restarts_the_doubling_at_once() {
+        let mut b = Backoff::new(policy(0.0), 0).unwrap();
+        let t0 = Instant::now();
+        assert_eq!(retry(b.on_failure(t0)), ms(100));
+        assert_eq!(retry(b.on_failure(t0 + ms(300))), ms(200));
+        assert_eq!(retry(b.on_failure(t0 + ms(700))), ms(400));
+        // Back up 1 s later, then down again 1 s after that: far inside `stable_after`, still the first delay.
+        assert!(b.on_recovered(t0 + ms(1_700)));
+        assert_eq!(retry(b.on_failure(t0 + ms(2_700))), ms(100));
+        assert_eq!(retry(b.on_failure(t0 + ms(2_900))), ms(200));
+    }
+
+    #[test]
+    fn recoveries_past_the_cap_do_not_reset_until_they_leave_the_window() {
+        let p = BackoffPolicy { window: Duration::from_secs(10), ..policy(0.0) };
+        let mut b = Backoff::new(p, 0).unwrap();
+        let t0 = Instant::now();
+        // A peer that accepts, acknowledges and drops at once: three quick cycles are forgiven...
+        for i in 0..3 {
+            let at = t0 + ms(200 * i);
+            assert_eq!(retry(b.on_failure(at)), ms(100), "cycle {i}");
+            assert!(b.on_recovered(at + ms(150)), "cycle {i}");
+        }
+        // ...the fourth recovery is not, so the delays double again.
+        assert_eq!(retry(b.on_failure(t0 + ms(600))), ms(100));
+        assert!(!b.on_recovered(t0 + ms(750)));
+        assert_eq!(retry(b.on_failure(t0 + ms(800))), ms(200));
+        assert!(!b.on_recovered(t0 + ms(1_100)));
+        assert_eq!(retry(b.on_failure(t0 + ms(1_200))), ms(400));
+        // 10 s after the first reset it has left the window: one reset is allowed again.
+        assert!(b.on_recovered(t0 + ms(10_150)));
+        assert_eq!(retry(b.on_failure(t0 + ms(10_200))), ms(100));
+        assert!(!b.on_recovered(t0 + ms(10_300)));
+        b.reset();
+        assert!(b.on_recovered(t0 + ms(10_400)));
+    }
+
+    #[test]
+    fn zero_max_resets_never_resets() {
+        let mut b = Backoff::new(BackoffPolicy { max_resets: 0, ..policy(0.0) }, 0).unwrap();
+        let t0 = Instant::now();
+        assert_eq!(retry(b.on_failure(t0)), ms(100));
+        assert!(!b.on_recovered(t0 + ms(500)));
+        assert_eq!(retry(b.on_failure(t0 + ms(600))), ms(200));
     }
 
     #[test]

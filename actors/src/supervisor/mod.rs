@@ -21,6 +21,9 @@ pub use health::{
     start_heartbeat,
 };
 
+/// A supervisor check that runs this much later than its interval says its event loop was blocked.
+pub const BLOCKED_WARNING: Duration = Duration::from_millis(100);
+
 /// Starts (or restarts) one child and returns its control handle. Called once at registration and once per
 /// restart; it must start a fresh actor every time.
 pub type Factory = Box<dyn Fn() -> Recipient<Shutdown> + Send>;
@@ -205,6 +208,11 @@ impl Supervisor {
                     child.health.last_heartbeat = child.health.last_heartbeat.max(now);
                 }
                 return;
+            }
+            // No event loop may ever be blocked: a shorter delay changes no verdict, but is said, so that
+            // whatever held the thread (a disk sync, heavy work on an arbiter) is found before it grows.
+            if late > BLOCKED_WARNING {
+                warn!("supervisor event loop was blocked for {:.3}s", late.as_secs_f64());
             }
         }
         let faults: Vec<(String, Fault)> = self

@@ -224,7 +224,7 @@ mod tests {
     fn krx_books_take_the_venue_date_once_per_frame() {
         let text = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/kis-samples/captured_ws_H0STASP0_005930_145856.txt"
+            "/../testdata/kis-samples/captured_ws_H0STASP0_005930_145856.txt"
         ))
         .unwrap();
         let payload = text.trim().split_once("|001|").unwrap().1;

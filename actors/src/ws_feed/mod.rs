@@ -63,7 +63,10 @@ impl std::fmt::Debug for SharedSubscriptions {
 }
 
 /// The feed's reconnect pacing: first retry after 70–100 ms (a dropped socket is usually back at once),
-/// doubling to 30 s; never escalates — a feed without data is useless, so it keeps trying at the cap.
+/// doubling to 30 s while reconnects keep failing; never escalates — a feed without data is useless, so it
+/// keeps trying at the cap. A session that is back with every registration acknowledged starts again from
+/// 100 ms, so faults a second apart are each repaired in well under 2 s; at most 120 times a minute (twice a
+/// second on average), so a server that accepts, acknowledges and drops at once is not hammered.
 pub const FEED_BACKOFF: BackoffPolicy = BackoffPolicy {
     initial: Duration::from_millis(100),
     max: Duration::from_secs(30),
@@ -71,6 +74,7 @@ pub const FEED_BACKOFF: BackoffPolicy = BackoffPolicy {
     stable_after: Duration::from_secs(60),
     max_restarts: u32::MAX,
     window: Duration::from_secs(60),
+    max_resets: 120,
 };
 
 #[derive(Debug, Clone)]

@@ -342,16 +342,21 @@ impl Session {
         Ok(())
     }
 
-    /// Logs how long a drop took to repair once every registration is acknowledged again.
+    /// Once every registration is acknowledged again after a drop (a successful resubscribe, approval key
+    /// included), logs how long the repair took and lets the next drop be retried after the first delay
+    /// again. Only acknowledgements count: a server that accepts the connection and drops it before
+    /// answering keeps the delay doubling.
     fn check_recovered(&mut self, live: &Live) {
         if let Some(since) = self.down_since
             && live.confirmed.len() >= live.sent.len()
         {
             self.down_since = None;
+            let backoff_reset = self.backoff.on_recovered(Instant::now());
             info!(
                 session = self.index,
                 registrations = live.confirmed.len(),
                 recovered_ms = since.elapsed().as_millis(),
+                backoff_reset,
                 "WebSocket session reconnected and resubscribed"
             );
         }

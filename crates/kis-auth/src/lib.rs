@@ -10,6 +10,6 @@ pub mod manager;
 pub mod policy;
 pub mod store;
 
-pub use manager::{AuthError, AuthStats, MAX_ISSUE_ATTEMPTS, TokenManager};
+pub use manager::{AuthError, AuthStats, Credential, MAX_ISSUE_ATTEMPTS, TokenManager};
 pub use policy::{TokenDecision, TokenPolicy, TokenTimes, kst_to_utc};
 pub use store::{StoreEntry, StoreError, StoreKey, StoredApproval, StoredToken, TokenStore};

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use chrono::{DateTime, TimeDelta, Utc};
 use kis_client::{ClientError, Priority, RestClient, RestResponse};
 use kis_model::Secret;
-use kis_protocol::error_class::ErrorClass;
+use kis_protocol::error_class::{ApiError, ErrorClass};
 use kis_protocol::rest::RestRequest;
 use kis_protocol::rest::oauth::TokenResponse;
 use thiserror::Error;
@@ -25,11 +25,33 @@ use crate::store::{StoreEntry, StoreKey, StoredApproval, StoredToken, TokenStore
 /// `EGW00133` wait. More would only mean KIS keeps refusing, which a human should look at.
 pub const MAX_ISSUE_ATTEMPTS: u32 = 3;
 
+/// The two credentials KIS issues, named in messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    AccessToken,
+    ApprovalKey,
+}
+
+impl std::fmt::Display for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Credential::AccessToken => "an access token (/oauth2/tokenP)",
+            Credential::ApprovalKey => "a WebSocket approval key (/oauth2/Approval)",
+        })
+    }
+}
+
 #[derive(Debug, Error)]
 pub enum AuthError {
-    /// `tokenP` or `Approval` failed for a reason waiting does not fix (bad app key, wrong domain, transport).
-    #[error("cannot obtain a KIS credential: {0}")]
+    /// The request itself failed (KIS refused it, or no usable answer), or a credential request failed
+    /// before KIS answered (no connection, cut off, not buildable). Worded by the client error alone: it
+    /// names the endpoint where the transport failed, and a refusal is about the request, not a credential.
+    #[error("{0}")]
     Client(#[from] ClientError),
+    /// KIS answered `tokenP` or `Approval` with an error (bad app key, wrong domain, HTTP 500) that waiting
+    /// does not fix. Kept apart from [`AuthError::Client`] so the message says which credential failed.
+    #[error("KIS did not issue {what}: {error}")]
+    CredentialRefused { what: Credential, error: ApiError },
     #[error("KIS refused to issue an access token {attempts} times in a row (EGW00133, one issue a minute)")]
     IssueRefused { attempts: u32 },
     /// A token issued just now because the previous one expired was itself refused as expired: replaying
@@ -167,7 +189,13 @@ impl TokenManager {
             return Ok(a.key.clone());
         }
         self.bump(|s| s.approval_requests += 1);
-        let key = self.inner.client.approval_key().await?.approval_key;
+        let key = self
+            .inner
+            .client
+            .approval_key()
+            .await
+            .map_err(|e| credential_error(Credential::ApprovalKey, e))?
+            .approval_key;
         state.entry.approval_key = Some(StoredApproval { key: key.clone(), issued_at: now });
         self.persist(&state.entry);
         Ok(key)
@@ -239,7 +267,7 @@ impl TokenManager {
                             tracing::warn!(error = %e, "token refresh failed; the current token stays in use");
                             return Ok(token);
                         }
-                        None => return Err(e.into()),
+                        None => return Err(credential_error(Credential::AccessToken, e)),
                     }
                 }
             }
@@ -257,6 +285,15 @@ impl TokenManager {
         let mut s = self.inner.stats.get();
         f(&mut s);
         self.inner.stats.set(s);
+    }
+}
+
+/// A failed `tokenP`/`Approval`: KIS's own answer names the credential; a transport failure stays a client
+/// error (it names the endpoint, and callers read it as "nothing was sent").
+fn credential_error(what: Credential, e: ClientError) -> AuthError {
+    match e {
+        ClientError::Api(error) => AuthError::CredentialRefused { what, error },
+        other => AuthError::Client(other),
     }
 }
 

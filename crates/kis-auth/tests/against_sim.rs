@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
-use kis_auth::{AuthError, StoreEntry, StoreKey, StoredToken, TokenManager, TokenPolicy, TokenStore};
+use kis_auth::{AuthError, Credential, StoreEntry, StoreKey, StoredToken, TokenManager, TokenPolicy, TokenStore};
 use kis_client::{Credentials, Endpoints, Priority, RestClient};
 use kis_model::{Environment, Secret, Symbol};
 use kis_protocol::rest::domestic_quote::InquirePriceRequest;
@@ -159,6 +159,53 @@ async fn egw00133_is_waited_out_not_hammered() {
         let saved = TokenStore::new(&path).load(&key()).unwrap().unwrap();
         assert!(saved.last_issue_attempt.is_some());
         sim.stop().await.unwrap();
+    })
+    .await;
+}
+
+/// Each failure says what failed: the token, the approval key, or the request itself — never "a credential"
+/// for a request KIS refused on its merits.
+#[actix_rt::test]
+async fn errors_name_what_failed() {
+    bounded(20, async {
+        let sim = start(config(|c| c.auth.token_min_interval_ms = 0)).await;
+        let path = state_file("wording");
+        let m = manager(&sim, &path, TokenPolicy { min_issue_interval: TimeDelta::zero(), ..TokenPolicy::default() });
+
+        sim.inject(&kis_sim::Fault::Rest500 { count: 1 });
+        let err = m.token().await.unwrap_err();
+        assert!(matches!(err, AuthError::CredentialRefused { what: Credential::AccessToken, .. }), "{err:?}");
+        assert!(err.to_string().starts_with("KIS did not issue an access token (/oauth2/tokenP): KIS "), "{err}");
+
+        sim.inject(&kis_sim::Fault::Rest500 { count: 1 });
+        let err = m.approval_key().await.unwrap_err().to_string();
+        assert!(err.starts_with("KIS did not issue a WebSocket approval key (/oauth2/Approval): "), "{err}");
+
+        let mut unknown = price_request(&sim);
+        unknown.fid_input_iscd = "999999".into();
+        let err = m.call(&unknown, Priority::Quote, None).await.unwrap_err();
+        assert!(matches!(err, AuthError::Client(kis_client::ClientError::Api(_))), "{err:?}");
+        let text = err.to_string();
+        assert!(
+            text.starts_with("KIS error: ") && !text.contains("credential") && !text.contains("did not issue"),
+            "{text}"
+        );
+
+        let closed = RestClient::new(
+            Endpoints::custom(Environment::Paper, "http://127.0.0.1:9", "ws://127.0.0.1:9"),
+            Credentials::new(KEY, SECRET),
+            1_000,
+            Duration::from_secs(2),
+        );
+        let err =
+            TokenManager::new(closed, TokenStore::new(state_file("wording-closed")), key(), TokenPolicy::default())
+                .token()
+                .await
+                .unwrap_err()
+                .to_string();
+        assert!(err.starts_with("transport error calling /oauth2/tokenP"), "{err}");
+        sim.stop().await.unwrap();
+        let _ = fs::remove_dir_all(path.parent().unwrap());
     })
     .await;
 }

@@ -1,5 +1,5 @@
 //! The simulator's WebSocket output held against frames captured from the live KIS service
-//! (`../shared/kis-samples/`): same record widths, and every field of the same kind (time, date, sign code,
+//! (`testdata/kis-samples/`): same record widths, and every field of the same kind (time, date, sign code,
 //! number, flag) at the same position; acks and PINGPONG with the same JSON shape. Received with the real client.
 
 use std::collections::BTreeSet;
@@ -12,7 +12,7 @@ use kis_sim::{SimConfig, SimHandle, Simulator};
 use serde_json::Value;
 
 fn sample(name: &str) -> String {
-    let path = format!("{}/../../../shared/kis-samples/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../../testdata/kis-samples/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
 }
 

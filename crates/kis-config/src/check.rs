@@ -9,6 +9,7 @@ use kis_strategy::risk::RiskEngine;
 use crate::api::{PAPER_REQUESTS_PER_SECOND, REAL_REQUESTS_PER_SECOND};
 use crate::daemon_config::DaemonConfig;
 use crate::environment::TradingEnvironment;
+use crate::feed::KIS_REGISTRATIONS_PER_SESSION;
 use crate::sim::{SPEED_RANGE, SYMBOLS_RANGE};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -130,10 +131,29 @@ pub fn check(config: &DaemonConfig) -> Vec<Finding> {
     if config.daemon.signal_threads > 64 {
         out.error("daemon.signal_threads", "must be at most 64".into());
     }
+    if config.daemon.state_dir.as_os_str().is_empty() {
+        out.error("daemon.state_dir", "must not be empty (the order journal lives there)".into());
+    }
 
     let screener = &config.screener;
     if screener.watchlist_max == 0 {
         out.error("screener.watchlist_max", "must be at least 1".into());
+    }
+    let sessions = match env.kis() {
+        Some(_) => 1 + config.api.extra_keys.len(),
+        None => config.feed.sim_sessions.clamp(1, 8),
+    };
+    // One registration per watched symbol at the least (two with books); session 0 also carries the notices.
+    let carried = (sessions * KIS_REGISTRATIONS_PER_SESSION).saturating_sub(1);
+    if screener.watchlist_max > carried {
+        out.error(
+            "screener.watchlist_max",
+            format!(
+                "{} symbols cannot be watched: {sessions} WebSocket session(s) of {KIS_REGISTRATIONS_PER_SESSION} \
+                 registrations carry at most {carried} (fewer with books); add app keys or lower it",
+                screener.watchlist_max
+            ),
+        );
     }
     if screener.quotes_per_poll == 0 {
         out.error("screener.quotes_per_poll", "must be at least 1".into());
@@ -147,8 +167,18 @@ pub fn check(config: &DaemonConfig) -> Vec<Finding> {
     if screener.poll_interval_secs == 0 {
         out.error("screener.poll_interval_secs", "must be at least 1 (each poll spends REST budget)".into());
     }
-    if screener.min_range_pct.is_sign_negative() || screener.max_spread_pct.is_sign_negative() {
-        out.error("screener", "percentages must not be negative".into());
+    for (key, pct) in
+        [("screener.min_range_pct", screener.min_range_pct), ("screener.max_spread_pct", screener.max_spread_pct)]
+    {
+        if pct.is_sign_negative() && !pct.is_zero() {
+            out.error(key, format!("must not be negative, got {pct} (percent)"));
+        }
+    }
+    if screener.min_market_cap_krw.is_sign_negative() && !screener.min_market_cap_krw.is_zero() {
+        out.error(
+            "screener.min_market_cap_krw",
+            format!("must not be negative, got {} (KRW; 0 accepts every listing)", screener.min_market_cap_krw),
+        );
     }
 
     let telegram = &config.notifier.telegram;

@@ -13,6 +13,7 @@ pub struct DaemonSection {
     /// signalled.
     pub shutdown_at: Option<KstTime>,
     /// Token cache, order journal and other state that must survive a restart.
+    #[serde(deserialize_with = "crate::path::strict")]
     pub state_dir: PathBuf,
     /// On shutdown, cancel orders still open at the exchange (otherwise they stay and are adopted on restart).
     pub cancel_open_orders_on_shutdown: bool,

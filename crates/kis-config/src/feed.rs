@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// KIS's cap on registrations per WebSocket session, i.e. per app key (kis-protocol.md §8.7).
+pub const KIS_REGISTRATIONS_PER_SESSION: usize = 41;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FeedSection {

@@ -22,6 +22,7 @@ pub mod load;
 pub mod logging;
 pub mod notifier;
 pub mod origin;
+pub mod path;
 pub mod redact;
 pub mod router;
 pub mod screener;

@@ -109,9 +109,26 @@ pub fn load(defaults: &str, user: Option<SourceFile<'_>>, env: &BTreeMap<String,
     };
     builder = builder.add_source(env_source(flat)).add_source(env_source(nested));
 
-    let invalid = |e: config::ConfigError| LoadError::Invalid(scrub(&e.to_string(), &secrets));
+    let invalid = |e: config::ConfigError| LoadError::Invalid(dotted_key(&scrub(&e.to_string(), &secrets)));
     let config = builder.build().map_err(invalid)?.try_deserialize::<DaemonConfig>().map_err(invalid)?;
     Ok(Loaded { config, origins, notes })
+}
+
+/// The `config` crate names a list item's field `strategies[0]kind`; everywhere else (the explanation, the
+/// checks) the key is `strategies[0].kind`, so the dot is put back inside the message's "for key `…`".
+fn dotted_key(message: &str) -> String {
+    const MARK: &str = "for key `";
+    let Some(start) = message.find(MARK).map(|i| i + MARK.len()) else { return message.to_string() };
+    let end = message[start..].find('`').map_or(message.len(), |i| start + i);
+    let mut key = String::with_capacity(end - start + 4);
+    let mut chars = message[start..end].chars().peekable();
+    while let Some(c) = chars.next() {
+        key.push(c);
+        if c == ']' && chars.peek().is_some_and(|n| n.is_ascii_alphabetic() || *n == '_') {
+            key.push('.');
+        }
+    }
+    format!("{}{key}{}", &message[..start], &message[end..])
 }
 
 /// Reads the optional `--config` file and the process environment, then [`load`]s over [`DEFAULT_TOML`].

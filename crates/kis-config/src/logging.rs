@@ -32,6 +32,7 @@ impl LogLevel {
 #[serde(default, deny_unknown_fields)]
 pub struct LoggingConfig {
     /// Daily log files go here (relative to the working directory).
+    #[serde(deserialize_with = "crate::path::strict")]
     pub dir: PathBuf,
     pub level: LogLevel,
 }

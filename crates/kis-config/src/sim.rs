@@ -18,6 +18,7 @@ pub const SPEED_RANGE: std::ops::RangeInclusive<u32> = 1..=1_000;
 #[serde(default, deny_unknown_fields)]
 pub struct SimSection {
     /// A kis-sim config (the format of `config/sim.toml`), relative to the working directory.
+    #[serde(deserialize_with = "crate::path::strict_opt")]
     pub file: Option<PathBuf>,
     /// Which KIS service the simulator emulates (TR ids, rate limits).
     pub emulate: Environment,

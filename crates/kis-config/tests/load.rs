@@ -160,6 +160,24 @@ fn bad_values_name_the_key_and_syntax_errors_give_a_position() {
 }
 
 #[test]
+fn a_path_must_be_a_string_and_list_items_keep_the_dot_in_their_key() {
+    for (text, key) in [
+        ("[daemon]\nstate_dir = 5\n", "daemon.state_dir"),
+        ("[logging]\ndir = true\n", "logging.dir"),
+        ("[sim]\nfile = 7\n", "sim.file"),
+    ] {
+        let err = invalid(load(DEFAULT_TOML, user(text), &BTreeMap::new()).unwrap_err());
+        assert!(err.contains("expected a path in quotes") && err.contains(&format!("`{key}`")), "{text}: {err}");
+    }
+    // From the environment every value is a string: a directory named 5 is what was asked for.
+    let c = load(DEFAULT_TOML, None, &env(&[("KIS__DAEMON__STATE_DIR", "5")])).unwrap().config;
+    assert_eq!(c.daemon.state_dir, std::path::PathBuf::from("5"));
+
+    let err = invalid(load(DEFAULT_TOML, user("[[strategies]]\nkind = \"bogus\"\n"), &BTreeMap::new()).unwrap_err());
+    assert!(err.contains("for key `strategies[0].kind`"), "{err}");
+}
+
+#[test]
 fn real_money_needs_environment_confirm_and_flag() {
     let creds =
         [("KIS_APP_KEY", "k-0000000000000000"), ("KIS_APP_SECRET", "s-000000000000000"), ("KIS_ACCOUNT", "1234567801")];

@@ -13,7 +13,7 @@ use kis_protocol::tr_id::{Environment, Op};
 use serde_json::Value;
 
 fn sample_value(name: &str) -> Value {
-    let path = format!("{}/../../../shared/kis-samples/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../../testdata/kis-samples/{name}", env!("CARGO_MANIFEST_DIR"));
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read sample {path}: {e}"));
     serde_json::from_slice(&bytes).expect("sample is JSON")
 }

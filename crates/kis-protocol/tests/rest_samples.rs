@@ -1,4 +1,4 @@
-//! KIS's own documented REST examples (shared/kis-samples/official_rest_*), decoded field by field.
+//! KIS's own documented REST examples (testdata/kis-samples/official_rest_*), decoded field by field.
 //!
 //! The `.txt` samples are not valid JSON (KIS elided rows with `......`, or the Excel export cut them off):
 //! for those the complete flat objects are extracted from the text and decoded on their own.
@@ -23,7 +23,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 fn sample(name: &str) -> Vec<u8> {
-    let path = format!("{}/../../../shared/kis-samples/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../../testdata/kis-samples/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read sample {path}: {e}"))
 }
 

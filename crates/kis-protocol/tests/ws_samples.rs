@@ -1,4 +1,4 @@
-//! Every captured and official WebSocket sample in /work/shared/kis-samples, decoded field by field.
+//! Every captured and official WebSocket sample in testdata/kis-samples, decoded field by field.
 
 use chrono::{NaiveDate, NaiveTime};
 use kis_protocol::ws::fields;
@@ -10,7 +10,7 @@ use kis_protocol::ws::{
 use rust_decimal_macros::dec;
 
 fn sample(name: &str) -> String {
-    let path = format!("{}/../../../shared/kis-samples/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../../testdata/kis-samples/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("reading {path}: {err}"))
 }
 

@@ -351,6 +351,19 @@ fn config_round_trips_and_names_bad_fields() {
     assert_eq!(KrxScalping::new(samsung(), InstrumentKind::Stock, bad).unwrap_err().field, "upticks.count");
     let mut bad = ScalpingConfig::default();
     bad.rsi.min = 80.0;
+    let err = bad.validate().unwrap_err();
+    assert_eq!((err.field, err.problem.as_str()), ("rsi.min", "must not exceed rsi.max (70), got 80"));
+    // An impossible bound is reported under its own key, not against the other one.
+    for (max, problem) in
+        [(f64::INFINITY, "must be between 0 and 100, got inf"), (f64::NAN, "must be between 0 and 100, got NaN")]
+    {
+        let mut bad = ScalpingConfig::default();
+        bad.rsi.max = max;
+        let err = bad.validate().unwrap_err();
+        assert_eq!((err.field, err.problem.as_str()), ("rsi.max", problem));
+    }
+    let mut bad = ScalpingConfig::default();
+    bad.rsi.min = -1.0;
     assert_eq!(bad.validate().unwrap_err().field, "rsi.min");
     let mut bad = ScalpingConfig::default();
     bad.micro_trend.window_trades = 1;

@@ -130,7 +130,7 @@ mod tests {
     fn captured_book_converts() {
         let text = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/kis-samples/captured_ws_H0STASP0_005930_145856.txt"
+            "/../../testdata/kis-samples/captured_ws_H0STASP0_005930_145856.txt"
         ))
         .unwrap();
         let frame = Frame::parse(text.trim()).unwrap();

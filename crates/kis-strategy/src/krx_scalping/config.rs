@@ -256,13 +256,16 @@ impl ScalpingConfig {
             return Err(ConfigError::new("id", "must not be empty"));
         }
         period("rsi.period", self.rsi.period)?;
-        if !(0.0..=100.0).contains(&self.rsi.min)
-            || !(0.0..=100.0).contains(&self.rsi.max)
-            || self.rsi.min > self.rsi.max
-        {
+        // Each bound is judged on its own first, so the message names the key that holds the bad value.
+        for (field, v) in [("rsi.min", self.rsi.min), ("rsi.max", self.rsi.max)] {
+            if !(0.0..=100.0).contains(&v) {
+                return Err(ConfigError::new(field, format!("must be between 0 and 100, got {v}")));
+            }
+        }
+        if self.rsi.min > self.rsi.max {
             return Err(ConfigError::new(
                 "rsi.min",
-                format!("need 0 <= min <= max <= 100, got {}..{}", self.rsi.min, self.rsi.max),
+                format!("must not exceed rsi.max ({}), got {}", self.rsi.max, self.rsi.min),
             ));
         }
         period("bollinger.period", self.bollinger.period)?;

@@ -32,6 +32,9 @@ enum Command {
     Run(cli::run::RunArgs),
     /// Run the KIS-compatible exchange simulator (REST + WebSocket on loopback) and print its URLs.
     Sim(cli::sim::SimArgs),
+    /// Seeded fault testing: the daemon as a child process against an in-process simulator under a schedule of
+    /// faults and kill -9 drawn from each seed, then invariants checked against the simulator's books.
+    FaultRun(cli::fault_run::FaultRunArgs),
     /// Validate the daemon's configuration and explain it: every effective value and its origin, secrets redacted.
     CheckConfig(cli::check_config::CheckConfigArgs),
 }
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cli::run::run(args),
         Command::Sim(args) => cli::sim::run(args),
         Command::CheckConfig(args) => cli::check_config::run(args),
+        Command::FaultRun(args) => cli::fault_run::run(args),
     };
     match result {
         Ok(code) => code,

@@ -33,6 +33,10 @@ pub async fn status(req: HttpRequest, shared: web::Data<Shared>) -> HttpResponse
     HttpResponse::Ok().json(json!({
         "env": ex.env(),
         "virtual_time": ex.now.to_rfc3339(),
+        // The clock itself (ex.now is the last market step's time): what a daemon outside this process
+        // follows, with the speed to extrapolate between readings (`[sim] external = true`).
+        "clock": ex.clock.virtual_at(ex.started.elapsed()).to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+        "speed": ex.cfg.speed,
         "krx_open": ex.open[0],
         "us_open": ex.open[1],
         "accounts": ex.accounts.len(),

@@ -79,6 +79,8 @@ pub struct FaultState {
     pub(crate) stall_until: Option<Instant>,
     /// Counters for the status endpoint.
     pub(crate) injected: u64,
+    /// Order POSTs an order fault was applied to.
+    orders_hit: u64,
 }
 
 impl FaultState {
@@ -128,11 +130,23 @@ impl FaultState {
     pub fn next_order(&mut self) -> OrderFault {
         let Some((kind, left)) = self.orders.front_mut() else { return OrderFault::None };
         let kind = *kind;
+        self.orders_hit += 1;
         *left -= 1;
         if *left == 0 {
             self.orders.pop_front();
         }
         kind
+    }
+
+    /// Forgets every armed REST and order fault and ends a stall (the counter of injected faults stays): the
+    /// end of a fault schedule, after which the client must settle on a healthy exchange.
+    pub fn clear_pending(&mut self) {
+        *self = FaultState { injected: self.injected, orders_hit: self.orders_hit, ..FaultState::default() };
+    }
+
+    /// How many order POSTs suffered an order fault so far.
+    pub fn orders_hit(&self) -> u64 {
+        self.orders_hit
     }
 
     pub fn stalled(&self, now: Instant) -> bool {
@@ -227,6 +241,12 @@ mod tests {
             ]
         );
         assert_eq!(f.next_rest(), RestFault::None);
+        assert_eq!(f.orders_hit(), 5);
+        f.arm_order(&Fault::DropMidBody { count: 5 });
+        f.arm_rest(&Fault::Rest500 { count: 5 });
+        f.injected = 7;
+        f.clear_pending();
+        assert_eq!((f.next_order(), f.next_rest(), f.injected), (OrderFault::None, RestFault::None, 7));
     }
 
     #[test]

@@ -5,6 +5,10 @@
 //! with the configured keys; real money also needs `[real_trading] confirm = true` and
 //! `--i-understand-real-money`.
 //!
+//! With `[sim] external = true` the simulator is one already running on loopback (the fault run starts one and
+//! runs this daemon as its child): the daemon reaches it at `[api] rest_base` / `ws_url` with the same demo keys
+//! and follows its clock (see `sim_clock`).
+//!
 //! It stops on SIGINT/SIGTERM, at `[daemon] shutdown_at` (KST, venue clock), or after `--run-secs`:
 //! new orders stop at once, open orders are cancelled when configured, the RiskManager sends the day's
 //! summary, then every actor stops.
@@ -41,11 +45,12 @@ pub struct RunArgs {
     pub run_secs: Option<u64>,
 }
 
-/// The embedded simulator's demo account: it exists only inside the simulator.
-const SIM_ACCOUNT: &str = "50000000-01";
+/// The simulator's demo account: it exists only inside the simulator.
+pub(crate) const SIM_ACCOUNT: &str = "50000000-01";
 const SIM_HTS_ID: &str = "simtrader";
 
-fn sim_keys(n: usize) -> Vec<Credentials> {
+/// The demo app keys of a simulator the daemon trades on (`[feed] sim_sessions` of them).
+pub(crate) fn sim_keys(n: usize) -> Vec<Credentials> {
     (0..n)
         .map(|i| Credentials::new(format!("PSsimulatorDemoAppKey{i:015}"), format!("simulator-demo-secret-{i}")))
         .collect()
@@ -70,22 +75,28 @@ fn sim_config(config: &DaemonConfig, keys: &[Credentials]) -> anyhow::Result<Sim
     if s.start.is_some() {
         c.start = s.start;
     }
+    c.accounts.extend(sim_accounts(keys)?);
+    c.validate()?;
+    Ok(c)
+}
+
+/// The simulator accounts of the demo keys: key 0 trades on [`SIM_ACCOUNT`] (the first account of the
+/// simulator); the others only carry market data, each on an account of its own.
+pub(crate) fn sim_accounts(keys: &[Credentials]) -> anyhow::Result<Vec<AccountConfig>> {
     let account = AccountNo::parse(SIM_ACCOUNT)?;
-    for (i, key) in keys.iter().enumerate() {
-        // Key 0 trades; the others only carry market data, each on an account of its own.
-        let cano = if i == 0 { account.cano().to_string() } else { format!("{:08}", 50_000_000 + i) };
-        c.accounts.push(AccountConfig {
+    Ok(keys
+        .iter()
+        .enumerate()
+        .map(|(i, key)| AccountConfig {
             appkey: key.app_key.clone(),
             appsecret: key.app_secret.clone(),
-            cano,
+            cano: if i == 0 { account.cano().to_string() } else { format!("{:08}", 50_000_000 + i) },
             acnt_prdt_cd: account.product().to_string(),
             hts_id: if i == 0 { SIM_HTS_ID.to_string() } else { String::new() },
             cash_krw: None,
             cash_usd: None,
-        });
-    }
-    c.validate()?;
-    Ok(c)
+        })
+        .collect())
 }
 
 /// The next instant at or after `after` whose KST time of day is `at`.
@@ -134,10 +145,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     for note in &loaded.notes {
         tracing::warn!("config: {note}");
     }
+    // Read before any event loop exists: the first reading is a blocking loopback call.
+    let external_clock = match (config.environment, config.sim.external, config.api.rest_base.as_deref()) {
+        (TradingEnvironment::Sim, true, Some(base)) => Some(crate::cli::sim_clock::follow(base)?),
+        _ => None,
+    };
     let _ = rustls::crypto::ring::default_provider().install_default();
     // The embedded simulator gets a thread and an actix System of its own, started before the daemon's:
     // building its market and driving it never runs on, or waits for, a daemon arbiter.
     let sim = match config.environment {
+        TradingEnvironment::Sim if config.sim.external => None,
         TradingEnvironment::Sim => {
             let keys = sim_keys(config.feed.sim_sessions);
             let sim_cfg = sim_config(&config, &keys)?;
@@ -152,7 +169,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         TradingEnvironment::Paper | TradingEnvironment::Real => None,
     };
     let embedded = sim.as_ref().map(|(sim, keys)| (sim.endpoints.clone(), keys.clone()));
-    let code = actix_rt::System::new().block_on(daemon_main(config, embedded, args.run_secs));
+    let code = actix_rt::System::new().block_on(daemon_main(config, embedded, args.run_secs, external_clock));
     let stopped = sim.map(|(sim, _)| sim.stop()).transpose().context("stopping the simulator");
     let code = code?;
     stopped?;
@@ -163,9 +180,24 @@ async fn daemon_main(
     config: DaemonConfig,
     sim: Option<(SimEndpoints, Vec<Credentials>)>,
     run_secs: Option<u64>,
+    external_clock: Option<VenueClock>,
 ) -> anyhow::Result<ExitCode> {
     let mut state_dir = config.daemon.state_dir.clone();
     let setup_parts = match sim {
+        None if config.environment == TradingEnvironment::Sim && config.sim.external => {
+            let (Some(rest_base), Some(ws_url), Some(clock)) =
+                (config.api.rest_base.as_deref(), config.api.ws_url.as_deref(), external_clock)
+            else {
+                bail!("[sim] external = true needs [api] rest_base and ws_url (see `kis-trader check-config`)");
+            };
+            // The simulator outlives this daemon, so its journal must too: never cleared, and apart from the
+            // embedded simulator's, which is.
+            state_dir = state_dir.join("sim-external");
+            tracing::info!(rest = %rest_base, ws = %ws_url, emulating = %config.sim.emulate, "trading on an external KIS simulator");
+            let endpoints = Endpoints::custom(config.sim.emulate, rest_base, ws_url);
+            let keys = sim_keys(config.feed.sim_sessions);
+            (endpoints, keys, AccountNo::parse(SIM_ACCOUNT)?, Some(Secret::new(SIM_HTS_ID)), clock)
+        }
         Some((sim, keys)) => {
             state_dir = state_dir.join("sim");
             let view = sim.clock.clone();

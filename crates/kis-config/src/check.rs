@@ -233,6 +233,29 @@ fn sim(config: &DaemonConfig, out: &mut Findings) {
     if config.api.app_key.is_some() || config.api.app_secret.is_some() {
         out.warn("api.app_key", "credentials are set but environment = \"sim\": they are not sent anywhere".into());
     }
+    if sim.external {
+        for (key, url) in [("api.rest_base", &config.api.rest_base), ("api.ws_url", &config.api.ws_url)] {
+            match url {
+                None => out.error(key, "required with [sim] external = true: where the simulator listens".into()),
+                Some(url) if !is_loopback_url(url) => out.error(
+                    key,
+                    format!("{url:?}: [sim] external = true speaks to a simulator on this machine only (loopback)"),
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+}
+
+/// `scheme://127.x.x.x[:port]…`, `localhost` or `[::1]`: the host part names this machine.
+fn is_loopback_url(url: &str) -> bool {
+    let Some((_, rest)) = url.split_once("://") else { return false };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 #[derive(Default)]

@@ -29,10 +29,24 @@ pub struct SimSection {
     pub seed: Option<u64>,
     /// Virtual start instant; unset: the next KRX open.
     pub start: Option<DateTime<Utc>>,
+    /// The simulator already runs elsewhere on this machine (the fault run, `kis-trader sim`): the daemon
+    /// starts none, reaches it at `[api] rest_base` / `ws_url` (loopback only) with the simulator's demo
+    /// keys, follows its virtual clock through its admin status, and keeps its state across restarts — the
+    /// simulator remembers the orders, so the journal must too. The other keys of this section are then the
+    /// running simulator's business and ignored.
+    pub external: bool,
 }
 
 impl Default for SimSection {
     fn default() -> Self {
-        SimSection { file: None, emulate: Environment::Paper, symbols: None, speed: None, seed: None, start: None }
+        SimSection {
+            file: None,
+            emulate: Environment::Paper,
+            symbols: None,
+            speed: None,
+            seed: None,
+            start: None,
+            external: false,
+        }
     }
 }

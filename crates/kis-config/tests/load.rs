@@ -273,3 +273,26 @@ fn no_secret_reaches_debug_explanations_or_errors() {
     let err = load(DEFAULT_TOML, user(&file), &only_key).unwrap_err().to_string();
     assert!(!err.contains(SECRET) && err.contains("requests_per_second"), "{err}");
 }
+
+#[test]
+fn an_external_simulator_needs_loopback_urls() {
+    let errors_of = |text: &str| -> Vec<String> {
+        let c = load(DEFAULT_TOML, user(text), &BTreeMap::new()).unwrap().config;
+        check(&c).iter().filter(|f| f.severity == Severity::Error).map(|f| f.to_string()).collect()
+    };
+    let missing = errors_of("[sim]\nexternal = true\n");
+    assert_eq!(missing.len(), 2, "{missing:?}");
+    assert!(missing[0].starts_with("error: api.rest_base: required with [sim] external = true"), "{missing:?}");
+    let remote = errors_of(
+        "[sim]\nexternal = true\n[api]\nrest_base = \"https://openapi.koreainvestment.com:9443\"\n\
+         ws_url = \"ws://localhost:21000\"\n",
+    );
+    assert_eq!(remote.len(), 1, "{remote:?}");
+    assert!(remote[0].contains("api.rest_base") && remote[0].contains("loopback"), "{remote:?}");
+    let ok = errors_of(
+        "[sim]\nexternal = true\n[api]\nrest_base = \"http://127.0.0.1:40123\"\nws_url = \"ws://[::1]:40124/x\"\n",
+    );
+    assert!(ok.is_empty(), "{ok:?}");
+    // Off by default: the embedded simulator needs no URL.
+    assert!(errors_of("").is_empty());
+}

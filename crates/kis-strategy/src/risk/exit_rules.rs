@@ -214,6 +214,12 @@ impl ExitMonitor {
         self.cached.map(|c| c.high_water)
     }
 
+    /// Whether the monitor's figures are for `position` (same average and opening; a new position or an add
+    /// is not, until its first check).
+    pub fn tracks(&self, position: &Position) -> bool {
+        self.cached.is_some_and(|c| c.avg_price == position.avg_price && c.opened_at == position.opened_at)
+    }
+
     /// Whether the trailing stop of the current position is armed.
     pub fn trailing_armed(&self) -> bool {
         self.cached.is_some_and(|c| c.armed)

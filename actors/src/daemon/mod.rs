@@ -190,8 +190,8 @@ impl Daemon {
         // One writer for every incarnation of the RiskManager: a restarted one is never overwritten by the last
         // write of the one before.
         let exit_path = state_dir.join("exit-state.json");
-        let exit_store = ExitStore::spawn(exit_path.clone())
-            .map_err(|source| DaemonError::StateDir { path: exit_path, source })?;
+        let exit_store =
+            ExitStore::spawn(exit_path.clone()).map_err(|source| DaemonError::StateDir { path: exit_path, source })?;
 
         let mut screener_settings = ScreenerSettings::from(&config.screener);
         // A fixed-ticker strategy's symbols are always watched.

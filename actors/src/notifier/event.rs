@@ -327,7 +327,10 @@ mod tests {
         let halt = NotifyEvent::Halt { reason: "daily loss limit -300,000 KRW reached".into() };
         assert_eq!(format_event(&halt), "[중단 HALT] 거래 중단 trading halted: daily loss limit -300,000 KRW reached");
         let resumed = NotifyEvent::Resumed { reason: "order rate limit: back under 30 per minute".into() };
-        assert_eq!(format_event(&resumed), "[재개 RESUME] 거래 재개 trading resumed: order rate limit: back under 30 per minute");
+        assert_eq!(
+            format_event(&resumed),
+            "[재개 RESUME] 거래 재개 trading resumed: order rate limit: back under 30 per minute"
+        );
         assert!(!resumed.is_alert());
 
         let summary = NotifyEvent::DailySummary {

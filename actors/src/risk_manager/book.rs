@@ -123,7 +123,10 @@ impl AccountBook {
                     match restored {
                         Ok(state) => {
                             let p = state.position();
-                            Position { high_water: self.last_price.get(&symbol).map_or(p.high_water, |l| p.high_water.max(*l)), ..p }
+                            Position {
+                                high_water: self.last_price.get(&symbol).map_or(p.high_water, |l| p.high_water.max(*l)),
+                                ..p
+                            }
                         }
                         Err(_) => Position {
                             symbol,

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use kis_model::{Market, Price, Side, Symbol};
-use kis_strategy::risk::{ExitCall, ExitGate, ExitMonitor, ExitState, ExitStateFile, HaltCause};
+use kis_strategy::risk::{ExitCall, ExitGate, ExitMonitor, ExitState, ExitStateFile, HaltCause, TradingState};
 use kis_strategy::{Signal, SignalKind, SignalQty, StrategyId};
 
 use super::book::Adopted;
@@ -23,9 +23,10 @@ impl RiskManager {
                 Err(_) => return,
             },
         };
-        let Some(reason) = monitor.check(&position, price, at) else { return };
+        let state = self.engine.refresh(at);
+        let Some(reason) = monitor.check_in(&position, price, at, state == TradingState::Halted) else { return };
         let gate = ExitGate {
-            state: self.engine.refresh(at),
+            state,
             rate_room: self.engine.rate_room(at),
             stopping: self.engine.causes().any(|(c, _)| c == HaltCause::Shutdown),
             now: at,
@@ -79,7 +80,8 @@ impl RiskManager {
             .positions()
             .map(|p| {
                 let monitor = self.monitors.get(&p.symbol).filter(|m| m.tracks(p));
-                let high_water = monitor.and_then(ExitMonitor::high_water).map_or(p.high_water, |h| h.max(p.high_water));
+                let high_water =
+                    monitor.and_then(ExitMonitor::high_water).map_or(p.high_water, |h| h.max(p.high_water));
                 let position = kis_strategy::Position { high_water, ..*p };
                 ExitState::of(&position, monitor.is_some_and(ExitMonitor::trailing_armed))
             })

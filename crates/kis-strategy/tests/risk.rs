@@ -442,3 +442,15 @@ fn a_resumed_monitor_keeps_the_high_water_mark_and_the_armed_trail() {
     assert_eq!(unarmed.check(&p, won(50_100), opened + Duration::seconds(599)), None);
     assert_eq!(unarmed.check(&p, won(50_100), opened + Duration::seconds(600)), Some(ExitReason::MaxHoldingTime));
 }
+
+#[test]
+fn while_halted_a_take_profit_does_not_hide_a_holding_time_that_is_up() {
+    let rules = ExitRules { max_holding_secs: Some(60), ..ExitRules::default() };
+    let p = position(50_000);
+    let late = p.opened_at + Duration::seconds(61);
+    let mut m = ExitMonitor::new(rules).unwrap();
+    assert_eq!(m.check(&p, won(51_000), late), Some(ExitReason::TakeProfit));
+    assert_eq!(m.check_in(&p, won(51_000), late, true), Some(ExitReason::MaxHoldingTime));
+    assert_eq!(m.check_in(&p, won(51_000), p.opened_at, true), None, "a take-profit alone is not protective");
+    assert_eq!(m.check_in(&p, won(49_000), p.opened_at, true), Some(ExitReason::StopLoss));
+}

@@ -125,9 +125,21 @@ impl Levels {
     }
 
     fn check_with_trail(&self, price: Decimal, trail: Option<Decimal>, now: DateTime<Utc>) -> Option<ExitReason> {
+        self.check_rules(price, trail, now, false)
+    }
+
+    /// `protective_only` skips take-profit, so a position above it whose holding time is up is reported as
+    /// the protective exit it also is (the one a halt lets through).
+    fn check_rules(
+        &self,
+        price: Decimal,
+        trail: Option<Decimal>,
+        now: DateTime<Utc>,
+        protective_only: bool,
+    ) -> Option<ExitReason> {
         if self.stop.is_some_and(|s| price <= s) {
             Some(ExitReason::StopLoss)
-        } else if self.take.is_some_and(|t| price >= t) {
+        } else if !protective_only && self.take.is_some_and(|t| price >= t) {
             Some(ExitReason::TakeProfit)
         } else if trail.is_some_and(|t| price <= t) {
             Some(ExitReason::TrailingStop)
@@ -194,6 +206,19 @@ impl ExitMonitor {
     /// Checks one tick of `position`. A position with a different average price or opening time than the
     /// last one (a new position, or an add) gets fresh thresholds.
     pub fn check(&mut self, position: &Position, price: Price, now: DateTime<Utc>) -> Option<ExitReason> {
+        self.check_in(position, price, now, false)
+    }
+
+    /// [`check`](Self::check), with only the [protective](ExitReason::is_protective) rules when
+    /// `protective_only` (while halted: a take-profit would be refused, a holding time that is up must not be
+    /// hidden behind it).
+    pub fn check_in(
+        &mut self,
+        position: &Position,
+        price: Price,
+        now: DateTime<Utc>,
+        protective_only: bool,
+    ) -> Option<ExitReason> {
         let same = self.cached.is_some_and(|c| c.avg_price == position.avg_price && c.opened_at == position.opened_at);
         let cached = match (&mut self.cached, same) {
             (Some(c), true) => c,
@@ -205,7 +230,7 @@ impl ExitMonitor {
             cached.trail = cached.levels.trail_level(high_water.value(), cached.armed);
             cached.armed = cached.trail.is_some();
         }
-        cached.levels.check_with_trail(price.value(), cached.trail, now)
+        cached.levels.check_rules(price.value(), cached.trail, now, protective_only)
     }
 
     /// The high-water mark the monitor has seen for the current position (it also counts ticks the caller's

@@ -257,6 +257,16 @@ async fn a_restart_reuses_the_token_and_never_sends_an_order_twice() {
                 .is_some_and(|r| r.positions.iter().any(|(s, q, _)| *s == symbol && *q == Qty::new(3)))
         })
         .await;
+        // Its "fully filled" notification carries the fill's own price, not the book's missing one.
+        let filled_line = || {
+            log_text()
+                .lines()
+                .find(|l| l.contains("전량체결") && l.contains(&symbol.to_string()) && l.contains(" 3주"))
+                .map(str::to_string)
+        };
+        wait_for("the earlier run's fill notified", Duration::from_secs(5), || async { filled_line().is_some() }).await;
+        let line = filled_line().unwrap_or_default();
+        assert!(!line.contains("avg 0 KRW"), "the average is the fill's price: {line}");
         second.shutdown(false).await;
         sim.stop().await.unwrap();
     })

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
 use kis_model::{Market, MarketEvent, OrderNo, Price, Qty, Side, Symbol};
-use kis_strategy::risk::OrderIntent;
+use kis_strategy::risk::{HaltCause, OrderIntent};
 use kis_strategy::{FillReport, Position, Signal};
 use rust_decimal::Decimal;
 
@@ -193,10 +193,12 @@ pub struct AccountView {
     pub last_sell_at: Option<DateTime<Utc>>,
 }
 
-/// Stop opening positions (`reduce_only`) or stop trading altogether, with the reason for the log.
+/// Stop opening positions (`reduce_only`) or stop trading (protective exits still go out, except for
+/// [`HaltCause::Shutdown`]), with the typed cause and the reason for the log.
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
 pub struct Halt {
+    pub cause: HaltCause,
     pub reason: String,
     pub reduce_only: bool,
     /// An alert for the trader (escalation, operator); false for the planned stop at shutdown.

@@ -3,6 +3,8 @@
 
 use actix::prelude::*;
 
+use kis_strategy::risk::HaltCause;
+
 use crate::messages::Halt;
 use crate::notifier::{NotifierHandle, NotifyEvent};
 use crate::slot::Slot;
@@ -34,7 +36,12 @@ impl Handler<Escalation> for EscalationHandler {
         // A failing SignalActor only loses its symbol (its held position still has the RiskManager's exits);
         // any other actor failing puts the whole account at risk.
         if !msg.name.starts_with("signal:")
-            && !self.risk.do_send(Halt { reason: reason.clone(), reduce_only: true, alert: true })
+            && !self.risk.do_send(Halt {
+                cause: HaltCause::Escalation,
+                reason: reason.clone(),
+                reduce_only: true,
+                alert: true,
+            })
         {
             tracing::error!("the risk manager is not running: cannot switch to reduce-only");
         }

@@ -21,6 +21,7 @@ use kis_client::{Credentials, Endpoints, RestClient};
 use kis_config::DaemonConfig;
 use kis_model::{AccountNo, Secret};
 use kis_strategy::StrategyFactory;
+use kis_strategy::risk::HaltCause;
 use thiserror::Error;
 
 pub use escalation::EscalationHandler;
@@ -33,7 +34,7 @@ use crate::messages::{
 };
 use crate::notifier::{ChatId, NotifierConfig, NotifierHandle, NotifyEvent, TelegramConfig};
 use crate::order_router::{CancelAll, GetOpenOrders, OpenOrder, OrderRouter, RouterConfig};
-use crate::risk_manager::{GetRiskStatus, RiskManager, RiskManagerConfig, RiskStatus, SendDailySummary};
+use crate::risk_manager::{ExitStore, GetRiskStatus, RiskManager, RiskManagerConfig, RiskStatus, SendDailySummary};
 use crate::screener::{GetWatchlist, Screener, ScreenerSettings, WatchEntry};
 use crate::signal_actor::{RegisterSignalActor, SignalWiring};
 use crate::signal_pool::{GetSignalSymbols, SignalPool};
@@ -186,6 +187,11 @@ impl Daemon {
         let mut risk_config = RiskManagerConfig::new(config.risk, config.exits);
         risk_config.environment = config.environment;
         risk_config.validate().map_err(|e| DaemonError::Settings { what: "risk", detail: e.to_string() })?;
+        // One writer for every incarnation of the RiskManager: a restarted one is never overwritten by the last
+        // write of the one before.
+        let exit_path = state_dir.join("exit-state.json");
+        let exit_store =
+            ExitStore::spawn(exit_path.clone()).map_err(|source| DaemonError::StateDir { path: exit_path, source })?;
 
         let mut screener_settings = ScreenerSettings::from(&config.screener);
         // A fixed-ticker strategy's symbols are always watched.
@@ -337,7 +343,10 @@ impl Daemon {
                                 notifier.clone(),
                             );
                             let addr = match actor {
-                                Ok(a) => a.with_heartbeat(beat("risk_manager"), HEARTBEAT_EVERY).start(),
+                                Ok(a) => a
+                                    .with_heartbeat(beat("risk_manager"), HEARTBEAT_EVERY)
+                                    .with_exit_store(exit_store.clone())
+                                    .start(),
                                 Err(e) => return FailedChild::start("risk_manager", e),
                             };
                             slots.risk_signals.set(addr.clone().recipient());
@@ -435,9 +444,15 @@ impl Daemon {
         Ok(Daemon { supervisor, pool, slots, arbiters, notifier, clock })
     }
 
-    /// Stops new orders (exits included) without stopping the daemon: an operator's kill switch.
+    /// Stops new orders without stopping the daemon: an operator's kill switch. Protective exits (stop-loss,
+    /// trailing stop, max holding time) still go out: a halt stops new risk, not the cutting of held risk.
     pub fn halt(&self, reason: &str) {
-        self.slots.risk_halt.do_send(Halt { reason: reason.to_string(), reduce_only: false, alert: true });
+        self.slots.risk_halt.do_send(Halt {
+            cause: HaltCause::Operator,
+            reason: reason.to_string(),
+            reduce_only: false,
+            alert: true,
+        });
     }
 
     pub async fn health(&self) -> Vec<(String, ActorHealth)> {
@@ -473,7 +488,12 @@ impl Daemon {
     /// was synced when written.
     pub async fn shutdown(self, cancel_open: bool) -> ShutdownReport {
         tracing::info!(cancel_open, "daemon shutting down: no new orders");
-        self.slots.risk_halt.do_send(Halt { reason: "shutdown".into(), reduce_only: false, alert: false });
+        self.slots.risk_halt.do_send(Halt {
+            cause: HaltCause::Shutdown,
+            reason: "shutdown".into(),
+            reduce_only: false,
+            alert: false,
+        });
         let mut report = ShutdownReport::default();
         if cancel_open {
             match actix_rt::time::timeout(Duration::from_secs(15), self.slots.router_cancel.send(CancelAll)).await {

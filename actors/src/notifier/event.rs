@@ -37,6 +37,8 @@ pub enum NotifyEvent {
     /// An order whose outcome is unknown (no usable answer from KIS), and later what the broker showed.
     /// While unknown, its symbol takes no new order.
     OrderOutcome { symbol: Symbol, side: Side, qty: Qty, outcome: OrderOutcome },
+    /// A restriction lifted by itself (an order-rate breach once the rate is back under the limit).
+    Resumed { reason: String },
     /// End-of-day totals, sent at the close.
     DailySummary {
         date: NaiveDate,
@@ -69,6 +71,7 @@ impl NotifyEvent {
             NotifyEvent::FullyFilled { .. } => "fully_filled",
             NotifyEvent::Error { .. } => "error",
             NotifyEvent::Halt { .. } => "halt",
+            NotifyEvent::Resumed { .. } => "resumed",
             NotifyEvent::DailySummary { .. } => "daily_summary",
             NotifyEvent::OrderOutcome { .. } => "order_outcome",
         }
@@ -139,6 +142,7 @@ pub fn format_event(event: &NotifyEvent) -> String {
                      {symbol} paused for a person"
             ),
         },
+        NotifyEvent::Resumed { reason } => format!("[재개 RESUME] 거래 재개 trading resumed: {reason}"),
         NotifyEvent::DailySummary { date, realized_pnl, trades, wins, losses, open_positions, equity } => {
             let equity = equity.map(|e| format!(" | 평가 equity {}", money(e))).unwrap_or_default();
             format!(
@@ -358,6 +362,12 @@ mod tests {
         assert_eq!(format_event(&error), "[오류 ERROR] order_router: insufficient cash");
         let halt = NotifyEvent::Halt { reason: "daily loss limit -300,000 KRW reached".into() };
         assert_eq!(format_event(&halt), "[중단 HALT] 거래 중단 trading halted: daily loss limit -300,000 KRW reached");
+        let resumed = NotifyEvent::Resumed { reason: "order rate limit: back under 30 per minute".into() };
+        assert_eq!(
+            format_event(&resumed),
+            "[재개 RESUME] 거래 재개 trading resumed: order rate limit: back under 30 per minute"
+        );
+        assert!(!resumed.is_alert());
 
         let summary = NotifyEvent::DailySummary {
             date: NaiveDate::from_ymd_opt(2025, 3, 14).unwrap(),

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kis_model::{Currency, FeeModel, KrxBoard, Market, Price, Qty, Side, Symbol};
-use kis_strategy::risk::AccountView as RiskAccountView;
+use kis_strategy::risk::{AccountView as RiskAccountView, FreshReason, SavedExits};
 use kis_strategy::{FillReport, Position, PositionError};
 use rust_decimal::Decimal;
 
@@ -52,7 +52,17 @@ pub struct AccountBook {
     working: HashMap<Symbol, Working>,
     last_buy_at: HashMap<Symbol, DateTime<Utc>>,
     last_sell_at: HashMap<Symbol, DateTime<Utc>>,
+    /// Shares and notional filled so far of each symbol's current order, for its "fully filled" average.
+    order_fills: HashMap<Symbol, (Qty, Decimal)>,
     day: DayResult,
+}
+
+/// A holding the book took from the broker that it was not tracking: its exit state restored from the saved
+/// one (`Ok(trailing_armed)`) or started fresh, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Adopted {
+    pub symbol: Symbol,
+    pub restored: Result<bool, FreshReason>,
 }
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -77,6 +87,7 @@ impl AccountBook {
             working: HashMap::new(),
             last_buy_at: HashMap::new(),
             last_sell_at: HashMap::new(),
+            order_fills: HashMap::new(),
             day: DayResult::default(),
         }
     }
@@ -86,25 +97,51 @@ impl AccountBook {
     }
 
     /// Replaces cash and holdings with the broker's. Positions the book already tracks keep their opening
-    /// time and high-water mark when the quantity and average agree, so a resync does not reset exits.
-    pub fn sync(&mut self, cash: Decimal, holdings: &[(Symbol, Qty, Price)], now: DateTime<Utc>) {
+    /// time and high-water mark when the quantity agrees, so a resync does not reset exits; a holding it does
+    /// not track takes its exit state from `saved` when that is for the same quantity and average (a restart),
+    /// and starts fresh at `now` otherwise. Returns the holdings taken on, with which of the two happened.
+    pub fn sync(
+        &mut self,
+        cash: Decimal,
+        holdings: &[(Symbol, Qty, Price)],
+        now: DateTime<Utc>,
+        saved: &mut SavedExits,
+    ) -> Vec<Adopted> {
         self.cash = cash;
         let mut next = BTreeMap::new();
+        let mut adopted = Vec::new();
         for &(symbol, qty, avg_price) in holdings {
             if qty.is_zero() {
                 continue;
             }
             let kept = self.positions.get(&symbol).filter(|p| p.qty == qty).copied();
-            let position = kept.unwrap_or(Position {
-                symbol,
-                qty,
-                avg_price,
-                opened_at: now,
-                high_water: self.last_price.get(&symbol).copied().unwrap_or(avg_price).max(avg_price),
-            });
+            let position = match kept {
+                Some(p) => p,
+                None => {
+                    let restored = saved.claim(symbol, qty, avg_price);
+                    adopted.push(Adopted { symbol, restored: restored.map(|s| s.trailing_armed) });
+                    match restored {
+                        Ok(state) => {
+                            let p = state.position();
+                            Position {
+                                high_water: self.last_price.get(&symbol).map_or(p.high_water, |l| p.high_water.max(*l)),
+                                ..p
+                            }
+                        }
+                        Err(_) => Position {
+                            symbol,
+                            qty,
+                            avg_price,
+                            opened_at: now,
+                            high_water: self.last_price.get(&symbol).copied().unwrap_or(avg_price).max(avg_price),
+                        },
+                    }
+                }
+            };
             next.insert(symbol, position);
         }
         self.positions = next;
+        adopted
     }
 
     pub fn cash(&self) -> Decimal {
@@ -191,9 +228,23 @@ impl AccountBook {
         self.working.insert(symbol, Working { side, qty, reserved });
     }
 
-    /// The order for `symbol` is over (filled, cancelled, rejected, never sent).
-    pub fn order_closed(&mut self, symbol: Symbol) {
+    /// The order for `symbol` is over (filled, cancelled, rejected, never sent). Returns the average price
+    /// of its fills, from the fills themselves.
+    pub fn order_closed(&mut self, symbol: Symbol) -> Option<Price> {
         self.working.remove(&symbol);
+        let (qty, notional) = self.order_fills.remove(&symbol)?;
+        if qty.is_zero() {
+            return None;
+        }
+        Price::new(notional / qty.as_decimal()).ok()
+    }
+
+    /// Counts a fill toward its order's average: every fill, booked here or (from an earlier run) already in
+    /// the broker's balance.
+    pub fn order_fill(&mut self, fill: &FillReport) {
+        let (qty, notional) = self.order_fills.entry(fill.symbol).or_insert((Qty::ZERO, Decimal::ZERO));
+        *qty = *qty + fill.qty;
+        *notional = notional.saturating_add(fill.price.value().saturating_mul(fill.qty.as_decimal()));
     }
 
     /// Applies one execution: position, cash (with commission and, on sells, tax) and the day's result.
@@ -208,6 +259,7 @@ impl AccountBook {
         let costs = fees.total().amount;
         let before = self.positions.get(&fill.symbol).copied();
         let after = Position::apply_fill(before, fill)?;
+        self.order_fill(fill);
         match after {
             Some(p) => self.positions.insert(fill.symbol, p),
             None => self.positions.remove(&fill.symbol),
@@ -294,7 +346,7 @@ mod tests {
 
     fn book() -> AccountBook {
         let mut b = AccountBook::new(Market::Krx, FeeModel::shipped(), KrxBoard::Kospi);
-        b.sync(dec!(10_000_000), &[], at("2026-03-04T00:00:00Z"));
+        b.sync(dec!(10_000_000), &[], at("2026-03-04T00:00:00Z"), &mut SavedExits::default());
         b
     }
 
@@ -345,13 +397,62 @@ mod tests {
         let mut b = book();
         let s = sym("005930");
         let t0 = at("2026-03-04T00:00:00Z");
-        b.sync(dec!(5_000_000), &[(s, Qty::new(3), Price::from_won(70_000))], t0);
+        let none = &mut SavedExits::default();
+        b.sync(dec!(5_000_000), &[(s, Qty::new(3), Price::from_won(70_000))], t0, none);
         b.mark(s, Price::from_won(72_000));
-        b.sync(dec!(5_000_100), &[(s, Qty::new(3), Price::from_won(70_000))], at("2026-03-04T01:00:00Z"));
+        b.sync(dec!(5_000_100), &[(s, Qty::new(3), Price::from_won(70_000))], at("2026-03-04T01:00:00Z"), none);
         let p = b.position(s).unwrap();
         assert_eq!((p.opened_at, p.high_water), (t0, Price::from_won(72_000)));
         assert_eq!(b.cash(), dec!(5_000_100));
-        b.sync(dec!(5_000_100), &[], t0);
+        b.sync(dec!(5_000_100), &[], t0, none);
         assert_eq!(b.open_positions(), 0);
+    }
+
+    #[test]
+    fn a_restart_takes_the_saved_exit_state_of_the_same_holding_only() {
+        let mut b = book();
+        let (s, other) = (sym("005930"), sym("000660"));
+        let opened = at("2026-03-04T00:01:00Z");
+        let saved = |symbol, qty| kis_strategy::risk::ExitState {
+            symbol,
+            qty: Qty::new(qty),
+            avg_price: Price::from_won(70_000),
+            opened_at: opened,
+            high_water: Price::from_won(72_000),
+            trailing_armed: true,
+        };
+        let mut saved = SavedExits::new([saved(s, 3), saved(other, 5)]);
+        let now = at("2026-03-04T00:30:00Z");
+        let held = [(s, Qty::new(3), Price::from_won(70_000)), (other, Qty::new(6), Price::from_won(70_000))];
+        let adopted = b.sync(dec!(1_000_000), &held, now, &mut saved);
+        assert_eq!(
+            adopted,
+            vec![
+                Adopted { symbol: s, restored: Ok(true) },
+                Adopted {
+                    symbol: other,
+                    restored: Err(FreshReason::QtyDiffers { saved: Qty::new(5), held: Qty::new(6) })
+                },
+            ]
+        );
+        let p = b.position(s).unwrap();
+        assert_eq!((p.opened_at, p.high_water), (opened, Price::from_won(72_000)));
+        let q = b.position(other).unwrap();
+        assert_eq!((q.opened_at, q.high_water), (now, Price::from_won(70_000)));
+        // A later resync of the same holdings changes nothing and reports nothing.
+        assert!(b.sync(dec!(1_000_000), &held, at("2026-03-04T00:31:00Z"), &mut saved).is_empty());
+        assert_eq!(b.position(s).unwrap().opened_at, opened);
+    }
+
+    #[test]
+    fn a_closed_order_reports_the_average_of_its_own_fills() {
+        let mut b = book();
+        let s = sym("005930");
+        let day = NaiveDate::from_ymd_opt(2026, 3, 4).unwrap();
+        // A fill of an earlier run: in the broker's balance already, not booked, still averaged.
+        b.order_fill(&fill(s, Side::Buy, 2, 70_000, "2026-03-04T00:01:00Z"));
+        b.fill(&fill(s, Side::Buy, 1, 70_300, "2026-03-04T00:01:01Z"), day).unwrap();
+        assert_eq!(b.order_closed(s), Some(Price::from_won(70_100)));
+        assert_eq!(b.order_closed(s), None, "the next order starts again");
     }
 }

@@ -5,29 +5,39 @@
 //! judged, moved by the OrderRouter's fill reports, corrected from the broker now and then. It keeps its own
 //! feed subscription for every held symbol, so exits keep working after the Screener drops a symbol from the
 //! watchlist. Stop-loss, take-profit, trailing stop and holding time come from [`ExitMonitor`] (stop-loss is
-//! checked first); the trading state (active, reduce-only, halted) from kis-strategy's [`RiskEngine`].
+//! checked first), one intent per exit; the trading state (active, reduce-only, halted, each with its typed
+//! [`HaltCause`]) from kis-strategy's [`RiskEngine`]. Protective exits go out in every state but shutdown.
+//!
+//! The order rate counts orders the router sent: every approval takes a slot, and the router's
+//! `Closed { NotSent }` gives it back. Each position's exit state (opening time, high-water mark, trailing
+//! arm) is saved in the state directory and restored at the next start when the broker's holding is the same.
 
 mod book;
 mod broker_sync;
+mod exit_store;
+mod exits;
+mod notify;
+mod order_updates;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use actix::prelude::*;
 use chrono::{DateTime, NaiveDate, Utc};
-use kis_model::{KrxBoard, Market, Money, Price, Qty, Side, Symbol};
-use kis_strategy::risk::{ExitMonitor, ExitRules, RefuseReason, RiskConfig, RiskDecision, RiskEngine, TradingState};
-use kis_strategy::{ExitReason, Signal, SignalKind, SignalQty, StrategyId};
+use kis_model::{KrxBoard, Market, Money, Price, Qty, Symbol};
+use kis_strategy::Signal;
+use kis_strategy::risk::{
+    ExitIntents, ExitMonitor, ExitRules, ExitState, HaltCause, RefuseReason, RiskConfig, RiskDecision, RiskEngine,
+    SavedExits, TradingState,
+};
 use rust_decimal::Decimal;
 
-pub use book::{AccountBook, BookError, DayResult, Realised, Working};
+pub use book::{AccountBook, Adopted, BookError, DayResult, Realised, Working};
 pub use broker_sync::{AccountSnapshot, SyncError, fetch_account};
+pub use exit_store::{ExitStore, ExitStoreError};
 
 use crate::kis_api::KisApi;
-use crate::messages::{
-    AccountView, ApprovedOrder, CloseReason, Halt, MarketBatch, OrderEvent, OrderUpdate, SignalMsg, Subscribe,
-    SubscriberId, Unsubscribe,
-};
+use crate::messages::{AccountView, ApprovedOrder, Halt, MarketBatch, SignalMsg, Subscribe, SubscriberId, Unsubscribe};
 use crate::notifier::{Holding, NotifierHandle, NotifyEvent};
 use crate::signal_actor::{RegisterSignalActor, StrategyFill};
 use crate::slot::FeedSlots;
@@ -95,6 +105,9 @@ pub struct GetRiskStatus;
 pub struct RiskStatus {
     pub ready: bool,
     pub state: TradingState,
+    /// What restricts trading now, and how far (empty while active).
+    pub halts: Vec<(HaltCause, TradingState)>,
+    /// Entries are refused (the state is not active).
     pub entries_blocked: bool,
     pub cash: Decimal,
     pub equity: Decimal,
@@ -102,8 +115,22 @@ pub struct RiskStatus {
     pub working: usize,
     pub approved: u64,
     pub refused: BTreeMap<&'static str, u64>,
+    /// Exit intents by the reason each first fired for (one per position, however many ticks it fired on).
     pub exits: BTreeMap<&'static str, u64>,
+    /// Exits decided and not done yet (out, or held back until what refused them clears).
+    pub pending_exits: usize,
+    /// The exit state of each held position, as saved for the next run.
+    pub exit_states: Vec<ExitState>,
     pub day: DayResult,
+}
+
+/// What became of a judged signal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    Approved,
+    Refused(RefuseReason),
+    /// Not judged at all (not ready, other market).
+    Skipped,
 }
 
 pub struct RiskManager {
@@ -111,6 +138,12 @@ pub struct RiskManager {
     engine: RiskEngine,
     book: AccountBook,
     monitors: HashMap<Symbol, ExitMonitor>,
+    exit_intents: ExitIntents,
+    exit_store: Option<ExitStore>,
+    /// Saved states not yet claimed by a holding (loaded at the first sync).
+    restorable: SavedExits,
+    /// What was last handed to the store.
+    saved_states: Option<Vec<ExitState>>,
     api: KisApi,
     clock: VenueClock,
     feed: FeedSlots,
@@ -119,9 +152,9 @@ pub struct RiskManager {
     signal_actors: HashMap<Symbol, (Recipient<AccountView>, Recipient<StrategyFill>)>,
     subscribed: std::collections::HashSet<Symbol>,
     ready: bool,
-    entries_blocked: bool,
     day: Option<NaiveDate>,
-    last_state: TradingState,
+    /// The causes last reported, to report each change once.
+    last_causes: Vec<(HaltCause, TradingState)>,
     approved: u64,
     refused: BTreeMap<&'static str, u64>,
     exits: BTreeMap<&'static str, u64>,
@@ -155,6 +188,10 @@ impl RiskManager {
             engine,
             book,
             monitors: HashMap::new(),
+            exit_intents: ExitIntents::new(),
+            exit_store: None,
+            restorable: SavedExits::default(),
+            saved_states: None,
             api,
             clock,
             feed,
@@ -163,9 +200,8 @@ impl RiskManager {
             signal_actors: HashMap::new(),
             subscribed: std::collections::HashSet::new(),
             ready: false,
-            entries_blocked: false,
             day: None,
-            last_state: TradingState::Active,
+            last_causes: Vec::new(),
             approved: 0,
             refused: BTreeMap::new(),
             exits: BTreeMap::new(),
@@ -177,6 +213,12 @@ impl RiskManager {
 
     pub fn with_heartbeat(mut self, reporter: HeartbeatReporter, interval: Duration) -> RiskManager {
         self.heartbeat = Some((reporter, interval));
+        self
+    }
+
+    /// Saves and restores the positions' exit state there.
+    pub fn with_exit_store(mut self, store: ExitStore) -> RiskManager {
+        self.exit_store = Some(store);
         self
     }
 
@@ -193,8 +235,23 @@ impl RiskManager {
         }
         self.syncing = true;
         let api = self.api.clone();
-        ctx.spawn(async move { fetch_account(&api).await }.into_actor(self).map(move |result, act, ctx| {
+        // At start the saved exit states are read beside the balance, off the event loop.
+        let saved = self.exit_store.as_ref().filter(|_| first).map(|s| s.path().to_path_buf());
+        let load = async move {
+            let path = saved?;
+            Some(actix_rt::task::spawn_blocking(move || ExitStore::load(&path)).await)
+        };
+        let fut = async move { (fetch_account(&api).await, load.await) };
+        ctx.spawn(fut.into_actor(self).map(move |(result, saved), act, ctx| {
             act.syncing = false;
+            match saved {
+                Some(Ok(Ok(states))) => act.restorable = SavedExits::new(states),
+                Some(Ok(Err(e))) => {
+                    tracing::warn!(target: "risk", error = %e, "saved exit states unusable: every position starts fresh")
+                }
+                Some(Err(e)) => tracing::warn!(target: "risk", error = %e, "reading the saved exit states failed"),
+                None => {}
+            }
             match result {
                 Ok(snapshot) => act.apply_snapshot(snapshot, mode),
                 Err(e) => {
@@ -215,8 +272,10 @@ impl RiskManager {
         if mode == SyncMode::Periodic && self.has_working() {
             return;
         }
-        self.book.sync(snapshot.cash, &snapshot.holdings, now);
+        let adopted = self.book.sync(snapshot.cash, &snapshot.holdings, now, &mut self.restorable);
+        self.adopted(&adopted);
         let held: Vec<Symbol> = self.book.positions().map(|p| p.symbol).collect();
+        self.monitors.retain(|s, _| held.contains(s));
         for symbol in held {
             self.ensure_subscribed(symbol);
         }
@@ -244,6 +303,7 @@ impl RiskManager {
                 cash: Money::new(snapshot.cash, currency),
             });
         }
+        self.save_exit_states();
         self.push_all_views();
     }
 
@@ -292,11 +352,11 @@ impl RiskManager {
         }
     }
 
-    fn judge(&mut self, signal: Signal) {
+    fn judge(&mut self, signal: Signal) -> Verdict {
         if !self.ready {
             *self.refused.entry("not_ready").or_insert(0) += 1;
             self.push_view(signal.symbol);
-            return;
+            return Verdict::Skipped;
         }
         if signal.symbol.market() != self.config.market {
             // The book counts one currency; a signal for the other market would be sized with the wrong cash.
@@ -311,94 +371,30 @@ impl RiskManager {
                 );
             }
             self.push_view(signal.symbol);
-            return;
-        }
-        if self.entries_blocked && signal.is_entry() {
-            self.count_refusal(&signal, &RefuseReason::ReduceOnly);
-            self.push_view(signal.symbol);
-            return;
+            return Verdict::Skipped;
         }
         let now = self.clock.now();
         let view = self.book.risk_view(signal.symbol);
-        match self.engine.evaluate(&signal, &view, now) {
+        let verdict = match self.engine.evaluate(&signal, &view, now) {
             RiskDecision::Approve(intent) => {
                 self.approved += 1;
                 self.book.order_working(intent.symbol, intent.side, intent.qty, intent.limit);
-                let price = intent.limit.or(view.last_price).unwrap_or(Price::ZERO);
-                let event = match (intent.side, intent.kind) {
-                    (Side::Buy, _) => NotifyEvent::Buy {
-                        symbol: intent.symbol,
-                        qty: intent.qty,
-                        price,
-                        reason: intent.reason.clone(),
-                    },
-                    (Side::Sell, SignalKind::Exit(ExitReason::StopLoss)) => {
-                        let pnl = view
-                            .position
-                            .map_or(Decimal::ZERO, |p| (price.value() - p.avg_price.value()) * intent.qty.as_decimal());
-                        NotifyEvent::StopLoss {
-                            symbol: intent.symbol,
-                            qty: intent.qty,
-                            price,
-                            pnl: Money::new(pnl, self.book.currency()),
-                            reason: intent.reason.clone(),
-                        }
-                    }
-                    (Side::Sell, _) => NotifyEvent::Sell {
-                        symbol: intent.symbol,
-                        qty: intent.qty,
-                        price,
-                        pnl: view.position.map(|p| {
-                            Money::new(
-                                (price.value() - p.avg_price.value()) * intent.qty.as_decimal(),
-                                self.book.currency(),
-                            )
-                        }),
-                        reason: intent.reason.clone(),
-                    },
-                };
-                self.notifier.notify(event);
+                self.notifier.notify(notify::approval_event(&intent, &view, self.book.currency()));
                 self.orders.do_send(ApprovedOrder { intent, decided_at: now });
+                Verdict::Approved
             }
-            RiskDecision::Refuse(reason) => self.count_refusal(&signal, &reason),
-        }
-        self.note_state("order rate limit");
+            RiskDecision::Refuse(reason) => {
+                self.count_refusal(&signal, &reason);
+                Verdict::Refused(reason)
+            }
+        };
+        self.note_state();
         self.push_all_views();
+        verdict
     }
 
-    fn check_exits(&mut self, symbol: Symbol, price: Price, at: DateTime<Utc>) {
-        let Some(position) = self.book.position(symbol) else { return };
-        if self.book.working(symbol).is_some() {
-            return;
-        }
-        let monitor = match self.monitors.entry(symbol) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => match ExitMonitor::new(self.config.exits) {
-                Ok(m) => e.insert(m),
-                Err(_) => return,
-            },
-        };
-        let Some(reason) = monitor.check(&position, price, at) else { return };
-        *self.exits.entry(reason.label()).or_insert(0) += 1;
-        let avg = position.avg_price.value().round_dp(2);
-        tracing::info!(target: "risk", %symbol, reason = %reason, price = %price, %avg, "exit rule fired");
-        let limit = match symbol.market() {
-            // KIS takes no US market orders: sell at the last price.
-            Market::Us => Some(price),
-            Market::Krx => None,
-        };
-        self.judge(Signal {
-            symbol,
-            side: Side::Sell,
-            kind: SignalKind::Exit(reason),
-            quantity: SignalQty::All,
-            limit,
-            stop: None,
-            strategy_id: StrategyId::new(EXIT_STRATEGY),
-            reason: format!("{reason} at {price} (average {avg})"),
-        });
-    }
-
+    /// Once a second: a new trading day, the daily loss limit, a rate breach that has lifted, exits due on a
+    /// quiet symbol, and the exit states to save.
     fn mark_equity(&mut self) {
         if !self.ready {
             return;
@@ -411,29 +407,39 @@ impl RiskManager {
             self.engine.start_day(self.book.equity());
             tracing::info!(target: "risk", %today, "new trading day");
         }
+        self.engine.refresh(now);
         self.engine.mark_equity(self.book.equity());
-        self.note_state("daily loss limit");
+        self.note_state();
+        self.check_all_exits(now);
+        self.save_exit_states();
     }
 
-    /// Reports a change of the trading state, naming what caused it (the caller knows: the only thing that
-    /// changed since the last look). A halt ordered by the daemon itself is recorded by its handler first.
-    fn note_state(&mut self, cause: &str) {
-        let state = self.engine.state();
-        if state == self.last_state {
+    /// Reports each change of the halt causes once, both ways: a cause that appeared (the daily loss, the
+    /// order rate) and one that lifted itself. Halts ordered from outside are reported by their handler.
+    fn note_state(&mut self) {
+        let causes: Vec<(HaltCause, TradingState)> = self.engine.causes().collect();
+        if causes == self.last_causes {
             return;
         }
-        tracing::warn!(target: "risk", was = ?self.last_state, now = ?state, cause, "trading state changed");
-        if state != TradingState::Active {
-            self.notifier.notify(NotifyEvent::Halt { reason: format!("{cause}: trading is now {state:?}") });
+        let state = self.engine.state();
+        for &(cause, to) in causes.iter().filter(|c| !self.last_causes.contains(c)) {
+            tracing::warn!(target: "risk", cause = cause.label(), restriction = ?to, now = ?state, "trading restricted");
+            let exits = if cause == HaltCause::Shutdown { "" } else { "; protective exits still go out" };
+            self.notifier.notify(NotifyEvent::Halt { reason: format!("{cause}: trading is now {state:?}{exits}") });
         }
-        self.last_state = state;
+        for &(cause, _) in self.last_causes.iter().filter(|c| !causes.iter().any(|n| n.0 == c.0)) {
+            tracing::warn!(target: "risk", cause = cause.label(), now = ?state, "trading restriction lifted");
+            self.notifier.notify(NotifyEvent::Resumed { reason: format!("{cause} lifted: trading is now {state:?}") });
+        }
+        self.last_causes = causes;
     }
 
     fn status(&self) -> RiskStatus {
         RiskStatus {
             ready: self.ready,
             state: self.engine.state(),
-            entries_blocked: self.entries_blocked,
+            halts: self.engine.causes().collect(),
+            entries_blocked: self.engine.state() != TradingState::Active,
             cash: self.book.cash(),
             equity: self.book.equity(),
             positions: self.book.positions().map(|p| (p.symbol, p.qty, p.avg_price)).collect(),
@@ -441,6 +447,8 @@ impl RiskManager {
             approved: self.approved,
             refused: self.refused.clone(),
             exits: self.exits.clone(),
+            pending_exits: self.exit_intents.len(),
+            exit_states: self.exit_states(),
             day: self.book.day(),
         }
     }
@@ -482,6 +490,7 @@ impl Actor for RiskManager {
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {
+        self.save_exit_states();
         for symbol in std::mem::take(&mut self.subscribed) {
             self.feed.unsubscribe.do_send(Unsubscribe { owner: SubscriberId::new(OWNER), symbol });
         }
@@ -523,104 +532,22 @@ impl Handler<MarketBatch> for RiskManager {
     }
 }
 
-impl Handler<OrderUpdate> for RiskManager {
-    type Result = ();
-
-    fn handle(&mut self, msg: OrderUpdate, ctx: &mut Self::Context) {
-        self.touch();
-        let symbol = msg.symbol;
-        match msg.event {
-            OrderEvent::Working { qty, side } => {
-                if self.book.working(symbol).is_none() {
-                    let limit = self.book.last_price(symbol);
-                    self.book.order_working(symbol, side, qty, limit);
-                }
-            }
-            OrderEvent::FilledBeforeStart(fill) => {
-                tracing::info!(target: "risk", %symbol, side = %fill.side, qty = %fill.qty, "fill of an earlier run: re-reading the balance");
-                if self.ready {
-                    self.sync(ctx, SyncMode::Forced);
-                }
-            }
-            OrderEvent::Filled(fill) => {
-                let date = trade_date(self.config.market, fill.ts);
-                match self.book.fill(&fill, date) {
-                    Ok(realised) => {
-                        tracing::info!(
-                            target: "risk",
-                            %symbol,
-                            side = %fill.side,
-                            qty = %fill.qty,
-                            price = %fill.price,
-                            pnl = ?realised.map(|r| r.pnl),
-                            "fill booked"
-                        );
-                        if self.book.position(symbol).is_some() {
-                            self.ensure_subscribed(symbol);
-                        } else {
-                            self.monitors.remove(&symbol);
-                            self.drop_subscription(symbol);
-                        }
-                    }
-                    Err(e) => {
-                        tracing::error!(target: "risk", %symbol, error = %e, "fill does not fit the book; resyncing");
-                        self.notifier.notify(NotifyEvent::Error {
-                            context: format!("fill of {symbol}"),
-                            message: e.to_string(),
-                        });
-                    }
-                }
-                if let Some((_, fills)) = self.signal_actors.get(&symbol) {
-                    fills.do_send(StrategyFill(fill));
-                }
-            }
-            OrderEvent::Closed { side, filled, reason } => {
-                self.book.order_closed(symbol);
-                match &reason {
-                    CloseReason::Filled => {
-                        let avg = self.book.last_price(symbol).unwrap_or(Price::ZERO);
-                        self.notifier.notify(NotifyEvent::FullyFilled {
-                            symbol,
-                            side,
-                            qty: filled,
-                            avg_price: self.book.position(symbol).map_or(avg, |p| p.avg_price),
-                            order_no: None,
-                        });
-                    }
-                    CloseReason::Rejected { code, message } => {
-                        self.notifier.notify(NotifyEvent::Error {
-                            context: format!("{side} order for {symbol} rejected"),
-                            message: format!("{code} {message}"),
-                        });
-                    }
-                    CloseReason::NotSent(why) => {
-                        tracing::warn!(target: "risk", %symbol, %why, "order not sent");
-                    }
-                    CloseReason::Cancelled | CloseReason::Uncertain => {}
-                }
-            }
-        }
-        // Cash moved: every strategy's available cash changed.
-        self.push_all_views();
-    }
-}
-
 impl Handler<Halt> for RiskManager {
     type Result = ();
 
     fn handle(&mut self, msg: Halt, _: &mut Self::Context) {
-        if msg.reduce_only {
-            self.entries_blocked = true;
-        } else {
-            self.engine.halt();
-            // Caused here, and reported below: the equity marks must not report it again as a loss breach.
-            self.last_state = self.engine.state();
-        }
+        let state = if msg.reduce_only { TradingState::ReduceOnly } else { TradingState::Halted };
+        self.engine.impose(msg.cause, state);
+        // Caused here, and reported below: the next look at the causes must not report it again.
+        self.last_causes = self.engine.causes().collect();
+        let cause = msg.cause.label();
         if msg.alert {
-            tracing::error!(target: "risk", reason = %msg.reason, reduce_only = msg.reduce_only, "trading halted");
-            self.notifier.notify(NotifyEvent::Halt { reason: msg.reason });
+            tracing::error!(target: "risk", reason = %msg.reason, cause, restriction = ?state, "trading halted; protective exits still go out");
+            self.notifier.notify(NotifyEvent::Halt {
+                reason: format!("{}: {}; protective exits still go out", msg.cause, msg.reason),
+            });
         } else {
-            tracing::info!(target: "risk", reason = %msg.reason, reduce_only = msg.reduce_only, "new orders stopped");
+            tracing::info!(target: "risk", reason = %msg.reason, cause, restriction = ?state, "new orders stopped");
         }
     }
 }

@@ -64,6 +64,17 @@ pub enum ExitReason {
 }
 
 impl ExitReason {
+    /// Exits that cut risk the account already holds and so go out in every trading state, a halt or a
+    /// breached order rate included: stop-loss, trailing stop (it protects a gain already made, and once
+    /// armed it is the position's stop), max holding time and scheduled time exits (a flatten at a session's
+    /// end). Take-profit and a strategy's own exit are decisions, not protection: they wait while halted.
+    pub fn is_protective(self) -> bool {
+        match self {
+            ExitReason::StopLoss | ExitReason::TrailingStop | ExitReason::MaxHoldingTime | ExitReason::TimeExit => true,
+            ExitReason::TakeProfit | ExitReason::SignalExit => false,
+        }
+    }
+
     /// The serde name (no spaces): CSV columns, counters, log fields.
     pub fn label(self) -> &'static str {
         match self {
@@ -133,6 +144,11 @@ pub struct Signal {
 impl Signal {
     pub fn is_entry(&self) -> bool {
         matches!(self.kind, SignalKind::Entry)
+    }
+
+    /// A sell closing a position for a [protective](ExitReason::is_protective) reason.
+    pub fn is_protective_exit(&self) -> bool {
+        self.side == Side::Sell && self.exit_reason().is_some_and(ExitReason::is_protective)
     }
 
     pub fn exit_reason(&self) -> Option<ExitReason> {

@@ -295,7 +295,7 @@ fn daily_loss_switches_to_reduce_only_until_the_next_day() {
 }
 
 #[test]
-fn order_rate_limit_halts_until_resumed() {
+fn an_order_rate_breach_lifts_itself_and_unsent_orders_do_not_count() {
     let config = RiskConfig {
         order_rate: OrderRateLimit { max_per_minute: 3, action: LimitAction::Halt },
         ..RiskConfig::default()
@@ -303,18 +303,32 @@ fn order_rate_limit_halts_until_resumed() {
     let mut e = RiskEngine::new(config).unwrap();
     let t0 = kst(2, 10, 0, 0);
     let b = buy(SignalQty::Shares(Qty::new(1)));
+    // Ten approvals the router never sent: each gives its slot back.
+    for i in 0..10 {
+        assert!(e.evaluate(&b, &account(), t0 + Duration::seconds(i)).approved().is_some(), "attempt {i}");
+        assert!(e.order_not_sent(samsung()));
+    }
+    assert_eq!(e.state(), TradingState::Active);
     for i in 0..3 {
-        assert!(e.evaluate(&b, &account(), t0 + Duration::seconds(i)).approved().is_some());
+        assert!(e.evaluate(&b, &account(), t0 + Duration::seconds(10 + i)).approved().is_some());
+        e.order_sent(samsung());
     }
     assert_eq!(
         e.evaluate(&b, &account(), t0 + Duration::seconds(59)).refusal(),
         Some(RefuseReason::RateLimited { max_per_minute: 3 })
     );
     assert_eq!(e.state(), TradingState::Halted);
-    // Time passing does not lift a rate halt; an operator does.
-    assert_eq!(e.evaluate(&b, &account(), t0 + Duration::minutes(5)).refusal(), Some(RefuseReason::Halted));
-    e.resume();
-    assert!(e.evaluate(&b, &account(), t0 + Duration::minutes(5)).approved().is_some());
+    assert_eq!(e.causes().collect::<Vec<_>>(), vec![(HaltCause::OrderRate, TradingState::Halted)]);
+    // Rate-halted: a take-profit waits, a stop-loss goes out (and counts).
+    let take = signal(samsung(), Side::Sell, SignalKind::Exit(ExitReason::TakeProfit), SignalQty::All, None);
+    let stop = signal(samsung(), Side::Sell, SignalKind::Exit(ExitReason::StopLoss), SignalQty::All, None);
+    assert_eq!(e.evaluate(&take, &held(5), t0 + Duration::seconds(60)).refusal(), Some(RefuseReason::Halted));
+    assert!(e.evaluate(&stop, &held(5), t0 + Duration::seconds(60)).approved().is_some());
+    e.order_sent(samsung());
+    // The breach lifts once the trailing minute has room: orders at 10, 11, 12 and the stop at 60.
+    assert_eq!(e.refresh(t0 + Duration::seconds(70)), TradingState::Halted);
+    assert_eq!(e.refresh(t0 + Duration::seconds(71)), TradingState::Active);
+    assert!(e.evaluate(&b, &account(), t0 + Duration::seconds(73)).approved().is_some());
 
     // Reduce-only variant: the window slides, so orders older than 60 s stop counting.
     let config = RiskConfig {
@@ -331,9 +345,31 @@ fn order_rate_limit_halts_until_resumed() {
         Some(RefuseReason::RateLimited { max_per_minute: 2 })
     );
     assert_eq!(r.state(), TradingState::ReduceOnly);
+    assert_eq!(r.evaluate(&b, &account(), t0 + Duration::seconds(59)).refusal(), Some(RefuseReason::ReduceOnly));
     assert!(r.evaluate(&sell(SignalQty::All), &held(9), t0 + Duration::seconds(61)).approved().is_some());
     r.halt();
     assert_eq!(r.state(), TradingState::Halted);
+}
+
+#[test]
+fn protective_exits_go_out_in_every_state_but_shutdown() {
+    let now = kst(2, 10, 0, 0);
+    let exit = |reason| signal(samsung(), Side::Sell, SignalKind::Exit(reason), SignalQty::All, None);
+    let mut e = engine();
+    e.halt();
+    e.impose(HaltCause::DailyLoss, TradingState::Halted);
+    for reason in [ExitReason::StopLoss, ExitReason::TrailingStop, ExitReason::MaxHoldingTime, ExitReason::TimeExit] {
+        let d = e.evaluate(&exit(reason), &held(5), now);
+        assert_eq!(d.approved().map(|o| o.qty), Some(Qty::new(5)), "{reason} while halted");
+    }
+    for reason in [ExitReason::TakeProfit, ExitReason::SignalExit] {
+        assert_eq!(e.evaluate(&exit(reason), &held(5), now).refusal(), Some(RefuseReason::Halted), "{reason}");
+    }
+    assert_eq!(e.evaluate(&buy(SignalQty::Shares(Qty::new(1))), &account(), now).refusal(), Some(RefuseReason::Halted));
+    e.impose(HaltCause::Shutdown, TradingState::Halted);
+    assert_eq!(e.evaluate(&exit(ExitReason::StopLoss), &held(5), now).refusal(), Some(RefuseReason::Halted));
+    e.resume();
+    assert!(e.evaluate(&exit(ExitReason::TakeProfit), &held(5), now).approved().is_some());
 }
 
 #[test]
@@ -379,4 +415,42 @@ fn positions_follow_fills() {
     assert_eq!(Position::apply_fill(Some(p), &fill(Side::Buy, 0, 50_000, t)), Err(PositionError::ZeroQty(sym)));
     let other = FillReport { symbol: tqqq(), price: Price::new(dec!(50.5)).unwrap(), ..fill(Side::Buy, 1, 1, t) };
     assert_eq!(Position::apply_fill(Some(p), &other), Err(PositionError::WrongSymbol { position: sym, fill: tqqq() }));
+}
+
+#[test]
+fn a_resumed_monitor_keeps_the_high_water_mark_and_the_armed_trail() {
+    let rules = ExitRules {
+        stop_loss_pct: None,
+        take_profit_pct: None,
+        trailing_stop: Some(TrailingStop { distance_pct: dec!(1), arm_pct: dec!(2) }),
+        max_holding_secs: Some(600),
+    };
+    let opened = kst(2, 10, 0, 0);
+    // Armed in the earlier run (under an arm of +1 %), now +1.6 % with rules that arm at +2 %: it stays armed.
+    let p = Position { high_water: won(50_800), opened_at: opened, ..position(50_000) };
+    let mut m = ExitMonitor::resume(rules, &p, true).unwrap();
+    assert!(m.trailing_armed());
+    assert_eq!(m.high_water(), Some(won(50_800)));
+    // 1 % under 50,800 is 50,292: 50,500 holds, 50,200 exits.
+    assert_eq!(m.check(&p, won(50_500), opened + Duration::seconds(60)), None);
+    assert_eq!(m.check(&p, won(50_200), opened + Duration::seconds(61)), Some(ExitReason::TrailingStop));
+    // Never armed: the same prices do nothing.
+    let mut unarmed = ExitMonitor::resume(rules, &p, false).unwrap();
+    assert!(!unarmed.trailing_armed());
+    assert_eq!(unarmed.check(&p, won(50_200), opened + Duration::seconds(61)), None);
+    // The holding clock runs from the original opening, not from the resume.
+    assert_eq!(unarmed.check(&p, won(50_100), opened + Duration::seconds(599)), None);
+    assert_eq!(unarmed.check(&p, won(50_100), opened + Duration::seconds(600)), Some(ExitReason::MaxHoldingTime));
+}
+
+#[test]
+fn while_halted_a_take_profit_does_not_hide_a_holding_time_that_is_up() {
+    let rules = ExitRules { max_holding_secs: Some(60), ..ExitRules::default() };
+    let p = position(50_000);
+    let late = p.opened_at + Duration::seconds(61);
+    let mut m = ExitMonitor::new(rules).unwrap();
+    assert_eq!(m.check(&p, won(51_000), late), Some(ExitReason::TakeProfit));
+    assert_eq!(m.check_in(&p, won(51_000), late, true), Some(ExitReason::MaxHoldingTime));
+    assert_eq!(m.check_in(&p, won(51_000), p.opened_at, true), None, "a take-profit alone is not protective");
+    assert_eq!(m.check_in(&p, won(49_000), p.opened_at, true), Some(ExitReason::StopLoss));
 }

@@ -25,7 +25,7 @@ pub struct OrderIntent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RefuseReason {
-    /// Trading is halted (kill switch, order-rate breach, or daily loss set to halt).
+    /// Trading is halted and the order is not a protective exit, or the daemon is shutting down.
     Halted,
     /// Only orders that reduce positions are allowed (daily loss limit reached).
     ReduceOnly,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ConfigError;
 use crate::position::Position;
 use crate::risk::decision::{OrderIntent, RefuseReason, RiskDecision};
-use crate::risk::limits::{DailyLossLimit, OrderRateLimit, TradingGuard, TradingState};
+use crate::risk::limits::{DailyLossLimit, HaltCause, OrderRateLimit, TradingGuard, TradingState};
 use crate::risk::sizing::{SizeLimit, SizingRules};
 use crate::signal::{Signal, SignalKind, SignalQty};
 
@@ -70,11 +70,45 @@ impl RiskEngine {
         self.guard.resume();
     }
 
-    /// Checks and sizes one signal. An approval counts toward the order-rate limit, so call this only for
-    /// orders that will be sent.
+    /// See [`TradingGuard::impose`].
+    pub fn impose(&mut self, cause: HaltCause, state: TradingState) {
+        self.guard.impose(cause, state);
+    }
+
+    pub fn lift(&mut self, cause: HaltCause) {
+        self.guard.lift(cause);
+    }
+
+    pub fn causes(&self) -> impl Iterator<Item = (HaltCause, TradingState)> + '_ {
+        self.guard.causes()
+    }
+
+    /// See [`TradingGuard::refresh`]: call it now and then so a rate breach lifts even with no signal.
+    pub fn refresh(&mut self, now: DateTime<Utc>) -> TradingState {
+        self.guard.refresh(now)
+    }
+
+    pub fn rate_room(&self, now: DateTime<Utc>) -> bool {
+        self.guard.rate_room(now)
+    }
+
+    /// See [`TradingGuard::order_sent`].
+    pub fn order_sent(&mut self, symbol: kis_model::Symbol) {
+        self.guard.order_sent(symbol);
+    }
+
+    /// See [`TradingGuard::order_not_sent`].
+    pub fn order_not_sent(&mut self, symbol: kis_model::Symbol) -> bool {
+        self.guard.order_not_sent(symbol)
+    }
+
+    /// Checks and sizes one signal. An approval takes an order-rate slot, so call this only for orders that
+    /// will be handed to the router; report the ones it did not send with [`order_not_sent`](Self::order_not_sent).
     pub fn evaluate(&mut self, signal: &Signal, account: &AccountView, now: DateTime<Utc>) -> RiskDecision {
-        match self.check(signal, account) {
-            Ok(qty) => match self.guard.admit_order(now) {
+        self.guard.refresh(now);
+        let protective = signal.is_protective_exit();
+        match self.check(signal, account, protective) {
+            Ok(qty) => match self.guard.admit_order(signal.symbol, now, protective) {
                 Ok(()) => RiskDecision::Approve(OrderIntent {
                     symbol: signal.symbol,
                     side: signal.side,
@@ -90,8 +124,11 @@ impl RiskEngine {
         }
     }
 
-    fn check(&self, signal: &Signal, account: &AccountView) -> Result<Qty, RefuseReason> {
-        if self.guard.state() == TradingState::Halted {
+    fn check(&self, signal: &Signal, account: &AccountView, protective: bool) -> Result<Qty, RefuseReason> {
+        // Halted lets protective exits through (a halt stops new risk, never the cutting of held risk), except
+        // while the daemon shuts down: nothing would follow an order sent then.
+        let halted = self.guard.state() == TradingState::Halted;
+        if self.guard.has_cause(HaltCause::Shutdown) || (halted && !protective) {
             return Err(RefuseReason::Halted);
         }
         if account.order_pending {

@@ -116,18 +116,30 @@ impl Levels {
         }
     }
 
-    fn trail_level(&self, high_water: Decimal) -> Option<Decimal> {
-        self.arm.filter(|arm| high_water >= *arm).map(|_| high_water.saturating_mul(self.trail_keep))
+    fn trail_level(&self, high_water: Decimal, armed: bool) -> Option<Decimal> {
+        self.arm.filter(|arm| armed || high_water >= *arm).map(|_| high_water.saturating_mul(self.trail_keep))
     }
 
     fn check(&self, price: Decimal, high_water: Decimal, now: DateTime<Utc>) -> Option<ExitReason> {
-        self.check_with_trail(price, self.trail_level(high_water), now)
+        self.check_with_trail(price, self.trail_level(high_water, false), now)
     }
 
     fn check_with_trail(&self, price: Decimal, trail: Option<Decimal>, now: DateTime<Utc>) -> Option<ExitReason> {
+        self.check_rules(price, trail, now, false)
+    }
+
+    /// `protective_only` skips take-profit, so a position above it whose holding time is up is reported as
+    /// the protective exit it also is (the one a halt lets through).
+    fn check_rules(
+        &self,
+        price: Decimal,
+        trail: Option<Decimal>,
+        now: DateTime<Utc>,
+        protective_only: bool,
+    ) -> Option<ExitReason> {
         if self.stop.is_some_and(|s| price <= s) {
             Some(ExitReason::StopLoss)
-        } else if self.take.is_some_and(|t| price >= t) {
+        } else if !protective_only && self.take.is_some_and(|t| price >= t) {
             Some(ExitReason::TakeProfit)
         } else if trail.is_some_and(|t| price <= t) {
             Some(ExitReason::TrailingStop)
@@ -154,6 +166,8 @@ struct Cached {
     opened_at: DateTime<Utc>,
     levels: Levels,
     high_water: Price,
+    /// Once armed, a trailing stop stays armed for the position.
+    armed: bool,
     trail: Option<Decimal>,
 }
 
@@ -163,38 +177,77 @@ impl ExitMonitor {
         Ok(ExitMonitor { rules, cached: None })
     }
 
+    /// A monitor that carries on the exits of a position from an earlier run: its high-water mark is
+    /// `position.high_water`, and a trailing stop that was armed then stays armed (even if the arming
+    /// threshold was raised since: the stop the position had is not taken away by a restart).
+    pub fn resume(rules: ExitRules, position: &Position, trailing_armed: bool) -> Result<ExitMonitor, ConfigError> {
+        let mut monitor = ExitMonitor::new(rules)?;
+        monitor.cache(position, trailing_armed);
+        Ok(monitor)
+    }
+
     pub fn rules(&self) -> &ExitRules {
         &self.rules
+    }
+
+    fn cache(&mut self, position: &Position, armed: bool) -> &mut Cached {
+        let levels = Levels::new(&self.rules, position);
+        let trail = levels.trail_level(position.high_water.value(), armed);
+        self.cached.insert(Cached {
+            avg_price: position.avg_price,
+            opened_at: position.opened_at,
+            levels,
+            high_water: position.high_water,
+            armed: trail.is_some(),
+            trail,
+        })
     }
 
     /// Checks one tick of `position`. A position with a different average price or opening time than the
     /// last one (a new position, or an add) gets fresh thresholds.
     pub fn check(&mut self, position: &Position, price: Price, now: DateTime<Utc>) -> Option<ExitReason> {
-        let cached = match &mut self.cached {
-            Some(c) if c.avg_price == position.avg_price && c.opened_at == position.opened_at => c,
-            slot => {
-                let levels = Levels::new(&self.rules, position);
-                slot.insert(Cached {
-                    avg_price: position.avg_price,
-                    opened_at: position.opened_at,
-                    levels,
-                    high_water: position.high_water,
-                    trail: levels.trail_level(position.high_water.value()),
-                })
-            }
+        self.check_in(position, price, now, false)
+    }
+
+    /// [`check`](Self::check), with only the [protective](ExitReason::is_protective) rules when
+    /// `protective_only` (while halted: a take-profit would be refused, a holding time that is up must not be
+    /// hidden behind it).
+    pub fn check_in(
+        &mut self,
+        position: &Position,
+        price: Price,
+        now: DateTime<Utc>,
+        protective_only: bool,
+    ) -> Option<ExitReason> {
+        let same = self.cached.is_some_and(|c| c.avg_price == position.avg_price && c.opened_at == position.opened_at);
+        let cached = match (&mut self.cached, same) {
+            (Some(c), true) => c,
+            _ => self.cache(position, false),
         };
         let high_water = cached.high_water.max(position.high_water).max(price);
         if high_water > cached.high_water {
             cached.high_water = high_water;
-            cached.trail = cached.levels.trail_level(high_water.value());
+            cached.trail = cached.levels.trail_level(high_water.value(), cached.armed);
+            cached.armed = cached.trail.is_some();
         }
-        cached.levels.check_with_trail(price.value(), cached.trail, now)
+        cached.levels.check_rules(price.value(), cached.trail, now, protective_only)
     }
 
     /// The high-water mark the monitor has seen for the current position (it also counts ticks the caller's
     /// position record may not have been marked with yet).
     pub fn high_water(&self) -> Option<Price> {
         self.cached.map(|c| c.high_water)
+    }
+
+    /// Whether the monitor's figures are for `position` (same average and opening; a new position or an add
+    /// is not, until its first check).
+    pub fn tracks(&self, position: &Position) -> bool {
+        self.cached.is_some_and(|c| c.avg_price == position.avg_price && c.opened_at == position.opened_at)
+    }
+
+    /// Whether the trailing stop of the current position is armed.
+    pub fn trailing_armed(&self) -> bool {
+        self.cached.is_some_and(|c| c.armed)
     }
 
     /// Forgets the current position (after it was closed).

@@ -3,12 +3,16 @@
 
 mod decision;
 mod engine;
+mod exit_intents;
 mod exit_rules;
+mod exit_state;
 mod limits;
 mod sizing;
 
 pub use decision::{OrderIntent, RefuseReason, RiskDecision};
 pub use engine::{AccountView, RiskConfig, RiskEngine};
+pub use exit_intents::{ExitCall, ExitGate, ExitIntent, ExitIntents, ExitProgress, RETRY_FIRST, RETRY_MAX};
 pub use exit_rules::{ExitMonitor, ExitRules, TrailingStop};
-pub use limits::{DailyLossLimit, LimitAction, OrderRateLimit, TradingGuard, TradingState};
+pub use exit_state::{ExitState, ExitStateFile, FreshReason, SavedExits};
+pub use limits::{DailyLossLimit, HaltCause, LimitAction, OrderRateLimit, TradingGuard, TradingState};
 pub use sizing::{KellyCap, SizeCap, SizeLimit, SizingRules, volatility_stop_distance};

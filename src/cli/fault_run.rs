@@ -64,8 +64,9 @@ const READY_WAIT: Duration = Duration::from_secs(60);
 const STOP_GRACE: Duration = Duration::from_secs(30);
 /// The final daemon must have written nothing to the journal for this long before it is stopped…
 const QUIET: Duration = Duration::from_secs(3);
-/// …or this long has passed since it became ready.
-const SETTLE_MAX: Duration = Duration::from_secs(30);
+/// …and settled every unknown outcome (which takes the client timeout plus the accept margin after the
+/// send, and two reads), or this long has passed since it became ready.
+const SETTLE_MAX: Duration = Duration::from_secs(60);
 
 pub fn run(args: FaultRunArgs) -> anyhow::Result<ExitCode> {
     let exe = std::env::current_exe().context("finding the kis-trader binary")?;
@@ -304,13 +305,20 @@ fn journal_path(dir: &Path) -> PathBuf {
     dir.join("state/sim-external/journal.jsonl")
 }
 
-/// Waits until the journal has not grown for [`QUIET`], at most [`SETTLE_MAX`].
+/// Whether the journal still holds a send whose outcome the daemon has not settled from the broker.
+fn any_unknown(journal: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(journal) else { return false };
+    let Ok(outcome) = read_entries(file) else { return false };
+    kis_journal::IntentBook::fold(&outcome.entries).is_ok_and(|book| book.iter().any(kis_journal::is_unknown))
+}
+
+/// Waits until the journal has not grown for [`QUIET`] and holds no unknown outcome, at most [`SETTLE_MAX`].
 async fn settle(t: &mut Tracker<'_>, dir: &Path) -> anyhow::Result<()> {
     let journal = journal_path(dir);
     let size = || std::fs::metadata(&journal).map(|m| m.len()).unwrap_or(0);
     let deadline = Instant::now() + SETTLE_MAX;
     let (mut last, mut since) = (size(), Instant::now());
-    while Instant::now() < deadline && since.elapsed() < QUIET {
+    while Instant::now() < deadline && (since.elapsed() < QUIET || any_unknown(&journal)) {
         t.wait_until(Instant::now() + Duration::from_millis(200)).await?;
         let now = size();
         if now != last {

@@ -24,6 +24,7 @@ use kis_actors::daemon::{Daemon, DaemonSetup};
 use kis_actors::supervisor::SupervisorConfig;
 use kis_actors::venue_clock::VenueClock;
 use kis_client::{Credentials, Endpoints};
+use kis_journal::IntentState;
 use kis_config::{DaemonConfig, Severity, TradingEnvironment, check, check_real_money, load_process};
 use kis_model::{AccountNo, Environment, Secret};
 use kis_sim::{AccountConfig, SimConfig};
@@ -320,6 +321,15 @@ async fn wait_for_stop(
 async fn status_line(daemon: &Daemon) {
     let feed = daemon.feed_status().await.unwrap_or_default();
     let watch = daemon.watchlist().await.len();
+    // Sends without a usable answer and no trace at the broker yet: their symbols take no new order.
+    let unknown: Vec<String> = daemon
+        .open_orders()
+        .await
+        .into_iter()
+        .filter(|o| o.order_id.is_none() && matches!(o.state, IntentState::Sent | IntentState::Uncertain))
+        .map(|o| format!("{}({})", o.symbol, o.id))
+        .collect();
+    let unknown = if unknown.is_empty() { "none".to_string() } else { unknown.join(",") };
     match daemon.risk_status().await {
         Some(r) => tracing::info!(
             target: "status",
@@ -333,8 +343,10 @@ async fn status_line(daemon: &Daemon) {
             approved = r.approved,
             trades = r.day.trades,
             realised_pnl = %r.day.realised_pnl,
+            cash = %r.cash.round_dp(2),
             equity = %r.equity.round_dp(0),
             state = ?r.state,
+            unknown_orders = %unknown,
             "daemon status"
         ),
         None => tracing::warn!(target: "status", "risk manager not running"),

@@ -128,7 +128,8 @@ fn toml_str(s: &str) -> String {
 }
 
 /// The daemon's config: the shipped defaults (their strategy trades within seconds) pointed at `sim`, with a
-/// looser screener (more symbols watched, more orders) and a short holding time so that exits come due
+/// looser screener (more symbols watched, more orders), smaller and more positions, tighter exits and a short
+/// holding time so that exits come due
 /// within a seed. `trading: false` is the
 /// final run's: no strategy, so no new entries, while the exit rules still watch every position.
 fn daemon_config(rest_url: &str, ws_url: &str, dir: &Path, trading: bool) -> String {
@@ -136,7 +137,7 @@ fn daemon_config(rest_url: &str, ws_url: &str, dir: &Path, trading: bool) -> Str
     let strategies = if trading { "" } else { "strategies = []\n" };
     format!(
         "environment = \"sim\"\n{strategies}\n[api]\nrest_base = {}\nws_url = {}\n\n[sim]\nexternal = true\nemulate = \
-         \"real\"\n\n[screener]\nmin_volume = 10000\nmin_range_pct = 0.5\nmax_spread_pct = 1.0\n\n[exits]\nmax_holding_secs = {MAX_HOLDING_SECS}\n\n[router]\ncancel_unfilled_after_secs = 60\n\n\
+         \"real\"\n\n[screener]\nmin_volume = 10000\nmin_range_pct = 0.5\nmax_spread_pct = 1.0\n\n[risk.sizing]\nmax_position_pct = 10\nmax_open_positions = 10\n\n[exits]\nmax_holding_secs = {MAX_HOLDING_SECS}\nstop_loss_pct = 0.5\ntake_profit_pct = 0.5\n\n[router]\ncancel_unfilled_after_secs = 60\n\n\
          [feed]\nsim_sessions = 2\n\n[logging]\ndir = {}\n\n[daemon]\nstate_dir = {}\nhealth_report_secs = 5\n",
         toml_str(rest_url),
         toml_str(ws_url),

@@ -100,17 +100,7 @@ impl Tracker {
         cancel_after: chrono::Duration,
         now: Instant,
     ) {
-        self.intents.insert(
-            view.id,
-            Tracked {
-                symbol: view.record.symbol,
-                side: view.record.side,
-                strategy: strategy_of(view),
-                source: FillSource::Notices,
-                cancel: initial_cancel(view, acked_at + cancel_after),
-                last_heard: Some(now),
-            },
-        );
+        self.track(view, FillSource::Notices, initial_cancel(view, acked_at + cancel_after), Some(now));
     }
 
     /// An intent that was open before this run started (or adopted): its fills come from the broker (KRX;
@@ -118,37 +108,23 @@ impl Tracker {
     /// its cancellation is due `cancel_after` after it was created — even if an earlier run asked for one
     /// (the crash may have come before the request left; a repeated cancel is merely refused).
     pub fn track_restored(&mut self, view: &IntentView, cancel_after: chrono::Duration) {
-        self.intents.insert(
-            view.id,
-            Tracked {
-                symbol: view.record.symbol,
-                side: view.record.side,
-                strategy: strategy_of(view),
-                source: match view.record.symbol {
-                    Symbol::Krx(_) => FillSource::Broker,
-                    Symbol::Us(..) => FillSource::Notices,
-                },
-                cancel: CancelPlan::At(view.created + cancel_after),
-                last_heard: None,
-            },
-        );
+        let source = match view.record.symbol {
+            Symbol::Krx(_) => FillSource::Broker,
+            Symbol::Us(..) => FillSource::Notices,
+        };
+        self.track(view, source, CancelPlan::At(view.created + cancel_after), None);
     }
 
     /// An intent whose outcome was unknown, now found in the broker's order list at venue time `found_at`.
     /// Its early notices may have been missed (or held back while it was unknown), so its fills come from
     /// the broker's totals; its unfilled rest is cancelled `cancel_after` after it was found.
     pub fn track_resolved(&mut self, view: &IntentView, found_at: DateTime<Utc>, cancel_after: chrono::Duration) {
-        self.intents.insert(
-            view.id,
-            Tracked {
-                symbol: view.record.symbol,
-                side: view.record.side,
-                strategy: strategy_of(view),
-                source: FillSource::Broker,
-                cancel: initial_cancel(view, found_at + cancel_after),
-                last_heard: None,
-            },
-        );
+        self.track(view, FillSource::Broker, initial_cancel(view, found_at + cancel_after), None);
+    }
+
+    fn track(&mut self, view: &IntentView, source: FillSource, cancel: CancelPlan, last_heard: Option<Instant>) {
+        let (symbol, side, strategy) = (view.record.symbol, view.record.side, strategy_of(view));
+        self.intents.insert(view.id, Tracked { symbol, side, strategy, source, cancel, last_heard });
     }
 
     /// A catch-up journaled a fill: from now on the broker's totals are the only source for this intent.

@@ -13,13 +13,14 @@
 //! a poll succeeds again. Symbols the RiskManager must keep while held are its own business (it holds its
 //! own subscription), not the Screener's.
 
+pub mod pacing;
 pub mod scoring;
 pub mod source;
 pub mod watchlist;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use kis_auth::AuthError;
@@ -33,8 +34,10 @@ use tracing::{debug, info, warn};
 use crate::kis_api::{ApiCallError, KisApi};
 use crate::market_cache::GetLatest;
 use crate::messages::WatchlistChange;
+use crate::notifier::{NotifierHandle, NotifyEvent};
 use crate::slot::Slot;
 use crate::supervisor::{Beating, HeartbeatReporter, Shutdown, start_heartbeat};
+use pacing::{IdleNote, IdleWatch, Sweep};
 use scoring::{Filters, evaluate};
 use source::{Quote, Ranked};
 use watchlist::{Hysteresis, Watchlist};
@@ -63,6 +66,8 @@ pub struct ScreenerSettings {
     pub universe: Vec<KrxCode>,
     /// Always in the watchlist (e.g. the US tickers of a fixed-symbol strategy). Default empty.
     pub pinned: Vec<Symbol>,
+    /// The key's requests a second, when [`ScreenerSettings::fit_budget`] was told (for the sweep log).
+    pub budget_per_second: Option<u32>,
 }
 
 impl From<&ScreenerConfig> for ScreenerSettings {
@@ -89,6 +94,7 @@ impl From<&ScreenerConfig> for ScreenerSettings {
                 })
                 .collect(),
             pinned: c.pinned.clone(),
+            budget_per_second: None,
         }
     }
 }
@@ -144,6 +150,16 @@ impl ScreenerSettings {
         Ok(())
     }
 
+    /// Caps `quotes_per_poll` at what the Screener's share of a `requests_per_second` budget (half of it,
+    /// at least one call a second: see `kis_client::Priority`) sends in one `poll_interval`, so that a poll
+    /// applies its results at least that often. Real (20/s, 10 s): 40 stays 40. Paper (2/s): 1 a second.
+    pub fn fit_budget(&mut self, requests_per_second: u32) {
+        let share = u64::from(requests_per_second - requests_per_second / 2).max(1);
+        let per_poll = share.saturating_mul(self.poll_interval.as_secs().max(1));
+        self.quotes_per_poll = self.quotes_per_poll.min(usize::try_from(per_poll).unwrap_or(usize::MAX)).max(1);
+        self.budget_per_second = Some(requests_per_second);
+    }
+
     fn hysteresis(&self) -> Hysteresis {
         Hysteresis { entry_score: self.entry_score, exit_margin: self.exit_margin, swap_margin: self.swap_margin }
     }
@@ -178,6 +194,12 @@ pub struct ScreenerStatus {
     pub polls_failed: u64,
     /// Members, pinned included.
     pub watchlist_len: usize,
+    /// Polls whose rank lists failed and that quoted the universe instead.
+    pub fallback_polls: u64,
+    /// Completed sweeps of the universe.
+    pub sweeps: u64,
+    /// Applied polls in a row that left the watchlist empty.
+    pub empty_polls: u32,
 }
 
 /// What went wrong in a poll, at the granularity the log-once rule uses.
@@ -214,6 +236,9 @@ fn not_offered(e: &ApiCallError) -> bool {
 /// What the I/O half of a poll brings back to the actor.
 struct Gathered {
     source: SourceKind,
+    /// The rank lists failed and the universe was quoted instead.
+    fallback: bool,
+    started: Instant,
     /// Codes judged this poll, with the rank list's name when there was one.
     considered: Vec<Ranked>,
     quotes: Vec<(KrxCode, Quote)>,
@@ -237,6 +262,8 @@ struct Plan {
 async fn gather(api: KisApi, cache: Option<Slot<GetLatest>>, plan: Plan) -> Gathered {
     let mut g = Gathered {
         source: plan.source.unwrap_or(SourceKind::Rank),
+        fallback: false,
+        started: Instant::now(),
         considered: Vec::new(),
         quotes: Vec::new(),
         spreads: HashMap::new(),
@@ -252,13 +279,19 @@ async fn gather(api: KisApi, cache: Option<Slot<GetLatest>>, plan: Plan) -> Gath
                 }
             }
             Err(e) if not_offered(&e) => g.source = SourceKind::Universe,
+            // The universe stands in for failing rank lists: a screener that quotes something beats one
+            // that waits for KIS's rankings to come back.
+            Err(e) if !plan.universe.is_empty() => {
+                g.skipped.push((kind_of(&e), format!("rank list: {e}; quoting the universe instead")));
+                g.fallback = true;
+            }
             Err(e) => {
                 g.fatal = Some((kind_of(&e), format!("rank list: {e}")));
                 return g;
             }
         }
     }
-    if g.source == SourceKind::Universe {
+    if g.source == SourceKind::Universe || g.fallback {
         g.considered = plan.universe.iter().map(|&code| Ranked { code, name: String::new() }).collect();
     }
     for code in plan.members {
@@ -321,6 +354,11 @@ pub struct Screener {
     /// Failure kinds already logged since the last clean poll.
     logged: BTreeSet<PollErrorKind>,
     heartbeat: Option<(HeartbeatReporter, Duration)>,
+    notifier: Option<NotifierHandle>,
+    sweep: Sweep,
+    sweeps: u64,
+    fallback_polls: u64,
+    idle: IdleWatch,
 }
 
 impl Screener {
@@ -346,7 +384,18 @@ impl Screener {
             polls_failed: 0,
             logged: BTreeSet::new(),
             heartbeat: None,
+            notifier: None,
+            sweep: Sweep::default(),
+            sweeps: 0,
+            fallback_polls: 0,
+            idle: IdleWatch::new(IDLE_REMINDER_EVERY),
         })
+    }
+
+    /// Where the "nothing to watch" alert goes (besides the log).
+    pub fn with_notifier(mut self, notifier: NotifierHandle) -> Screener {
+        self.notifier = Some(notifier);
+        self
     }
 
     /// Reports to the supervisor every `interval`.
@@ -374,8 +423,14 @@ impl Screener {
         };
         let fut = gather(self.api.clone(), self.cache.clone(), plan);
         ctx.spawn(fut.into_actor(self).map(|g, act, ctx| {
+            let universe_poll = g.source == SourceKind::Universe || g.fallback;
             act.apply(g);
-            ctx.run_later(act.settings.poll_interval, |act, ctx| act.poll(ctx));
+            // While a sweep of the universe is under way the next poll follows at once: the request budget,
+            // not a timer, paces it (orders and account reads go first). Rank polls, and the pause between
+            // sweeps, wait the poll interval.
+            let next =
+                if universe_poll && act.sweep.in_progress() { Duration::ZERO } else { act.settings.poll_interval };
+            ctx.run_later(next, |act, ctx| act.poll(ctx));
         }));
     }
 
@@ -401,6 +456,26 @@ impl Screener {
                 ),
             }
             self.source = Some(g.source);
+        }
+        if g.fallback {
+            self.fallback_polls = self.fallback_polls.saturating_add(1);
+        }
+        if g.fatal.is_none()
+            && (g.source == SourceKind::Universe || g.fallback)
+            && let Some(done) =
+                self.sweep.record(&self.settings.universe, g.quotes.iter().map(|(c, _)| *c), g.started, Instant::now())
+        {
+            self.sweeps = self.sweeps.saturating_add(1);
+            info!(
+                "screener sweep of the universe: {} codes quoted in {:.1} s ({} quotes a poll; {}, orders first)",
+                done.codes,
+                done.took.as_secs_f64(),
+                self.settings.quotes_per_poll,
+                match self.settings.budget_per_second {
+                    Some(rps) => format!("{rps} requests/s budget"),
+                    None => "the key's request budget".to_string(),
+                }
+            );
         }
         let names: HashMap<KrxCode, &str> = g.considered.iter().map(|r| (r.code, r.name.as_str())).collect();
         for (code, quote) in g.quotes {
@@ -438,6 +513,7 @@ impl Screener {
             .collect();
         let (passed, refused) = evaluate(&candidates, &self.settings.filters);
         let update = self.watchlist.update(&passed, &refused, &self.rules);
+        self.note_idle(g.considered.len(), candidates.len(), passed.len());
         debug!(
             "screener poll={} candidates={} passed={} watchlist={}",
             self.poll_seq,
@@ -458,6 +534,37 @@ impl Screener {
         }
         info!("{line}");
         self.out.do_send(update.change);
+    }
+}
+
+/// While the watchlist stays empty, how often the status reminder repeats.
+const IDLE_REMINDER_EVERY: Duration = Duration::from_secs(30);
+
+impl Screener {
+    /// The "never silently idle" rule: an empty watchlist for more than a poll or two is a WARN, a
+    /// notification and, while it lasts, a line on the status target.
+    fn note_idle(&mut self, considered: usize, quoted: usize, passed: usize) {
+        let hint = match (self.source, self.settings.universe.is_empty()) {
+            (Some(SourceKind::Universe), true) => "the universe is empty and this environment offers no rank lists",
+            (Some(SourceKind::Universe), false) => "no code of the universe passes the filters yet",
+            _ => "no ranked code passes the filters",
+        };
+        let what = format!(
+            "nothing to watch: {hint} ({considered} codes considered, {quoted} quoted, {passed} passed); set              `[screener] universe` or `[api.market_data]`, or relax the [screener] filters"
+        );
+        match self.idle.after_poll(self.watchlist.len(), Instant::now()) {
+            IdleNote::Nothing => {}
+            IdleNote::Warn => {
+                warn!("screener {what}");
+                if let Some(n) = &self.notifier {
+                    n.notify(NotifyEvent::Error { context: "screener".into(), message: what });
+                }
+            }
+            IdleNote::Remind => {
+                warn!(target: "status", "screener watchlist=0 for {} polls: {what}", self.idle.empty_polls())
+            }
+            IdleNote::Recovered => info!("screener watchlist has members again"),
+        }
     }
 }
 
@@ -498,6 +605,9 @@ impl Handler<GetScreenerStatus> for Screener {
             polls_ok: self.polls_ok,
             polls_failed: self.polls_failed,
             watchlist_len: self.watchlist.len(),
+            fallback_polls: self.fallback_polls,
+            sweeps: self.sweeps,
+            empty_polls: self.idle.empty_polls(),
         })
     }
 }
@@ -533,6 +643,19 @@ mod tests {
         );
         assert_eq!((s.watchlist_max, s.poll_interval, s.quotes_per_poll), (30, Duration::from_secs(10), 40));
         assert_eq!(s.validate(), Ok(()));
+    }
+
+    #[test]
+    fn a_poll_spends_at_most_one_interval_of_the_screeners_share() {
+        let mut real = settings();
+        real.fit_budget(20);
+        assert_eq!((real.quotes_per_poll, real.budget_per_second), (40, Some(20)));
+        let mut paper = settings();
+        paper.fit_budget(2);
+        assert_eq!(paper.quotes_per_poll, 10, "1 call a second for 10 s");
+        let mut one = ScreenerSettings { poll_interval: Duration::from_millis(300), ..settings() };
+        one.fit_budget(1);
+        assert_eq!(one.quotes_per_poll, 1);
     }
 
     #[test]

@@ -487,7 +487,10 @@ mod tests {
         let u = Universe::from_listings(3, &listings, 2).unwrap();
         assert_eq!(u.len(), 12);
         let s = &u.specs()[0];
-        assert_eq!((s.symbol.to_string(), s.name.as_str(), s.board), ("005930".into(), "삼성전자", Some(KrxBoard::Kospi)));
+        assert_eq!(
+            (s.symbol.to_string(), s.name.as_str(), s.board),
+            ("005930".into(), "삼성전자", Some(KrxBoard::Kospi))
+        );
         assert_eq!(s.shares_outstanding, 5_969_782_550);
         let e = &u.specs()[1];
         assert_eq!((e.name.as_str(), e.board), ("에코프로비엠", Some(KrxBoard::Kosdaq)));

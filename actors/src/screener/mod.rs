@@ -151,11 +151,11 @@ impl ScreenerSettings {
     }
 
     /// Caps `quotes_per_poll` at what the Screener's share of a `requests_per_second` budget (half of it,
-    /// at least one call a second: see `kis_client::Priority`) sends in one `poll_interval`, so that a poll
-    /// applies its results at least that often. Real (20/s, 10 s): 40 stays 40. Paper (2/s): 1 a second.
+    /// at least one call a second: see `kis_client::Priority`) sends in [`POLL_BUDGET_SECS`], so that a poll
+    /// applies its results at least that often. Real (20/s): 40 stays 40. Paper (2/s): 4.
     pub fn fit_budget(&mut self, requests_per_second: u32) {
         let share = u64::from(requests_per_second - requests_per_second / 2).max(1);
-        let per_poll = share.saturating_mul(self.poll_interval.as_secs().max(1));
+        let per_poll = share.saturating_mul(POLL_BUDGET_SECS);
         self.quotes_per_poll = self.quotes_per_poll.min(usize::try_from(per_poll).unwrap_or(usize::MAX)).max(1);
         self.budget_per_second = Some(requests_per_second);
     }
@@ -164,6 +164,9 @@ impl ScreenerSettings {
         Hysteresis { entry_score: self.entry_score, exit_margin: self.exit_margin, swap_margin: self.swap_margin }
     }
 }
+
+/// Seconds of the Screener's request budget one poll may spend before its results are applied.
+pub const POLL_BUDGET_SECS: u64 = 4;
 
 /// Where the codes of a poll come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -255,6 +258,8 @@ struct Plan {
     universe: Vec<KrxCode>,
     members: Vec<KrxCode>,
     refreshed: HashMap<KrxCode, u64>,
+    /// Universe codes last refused only for volume or range.
+    growing: Vec<KrxCode>,
     budget: usize,
     min_volume: u64,
 }
@@ -301,7 +306,12 @@ async fn gather(api: KisApi, cache: Option<Slot<GetLatest>>, plan: Plan) -> Gath
     }
 
     let codes: Vec<KrxCode> = g.considered.iter().map(|r| r.code).collect();
-    for code in source::refresh_order(&codes, &plan.refreshed, plan.budget) {
+    let order = if g.source == SourceKind::Universe || g.fallback {
+        source::refresh_order_with_retry(&codes, &plan.growing, &plan.refreshed, plan.budget)
+    } else {
+        source::refresh_order(&codes, &plan.refreshed, plan.budget)
+    };
+    for code in order {
         match api.call(&source::price_request(code), Priority::Screener).await {
             Ok(reply) => match source::quote_of(code, &reply.reply.body.output) {
                 Ok(quote) => g.quotes.push((code, quote)),
@@ -359,6 +369,8 @@ pub struct Screener {
     sweeps: u64,
     fallback_polls: u64,
     idle: IdleWatch,
+    /// Codes whose last judgement was a volume or range refusal (figures that grow through the day).
+    growing: BTreeSet<KrxCode>,
 }
 
 impl Screener {
@@ -389,6 +401,7 @@ impl Screener {
             sweeps: 0,
             fallback_polls: 0,
             idle: IdleWatch::new(IDLE_REMINDER_EVERY),
+            growing: BTreeSet::new(),
         })
     }
 
@@ -418,6 +431,7 @@ impl Screener {
                 })
                 .collect(),
             refreshed: self.refreshed.clone(),
+            growing: self.growing.iter().copied().collect(),
             budget: self.settings.quotes_per_poll,
             min_volume: self.settings.filters.min_volume,
         };
@@ -512,6 +526,14 @@ impl Screener {
             })
             .collect();
         let (passed, refused) = evaluate(&candidates, &self.settings.filters);
+        self.growing.clear();
+        for r in &refused {
+            if let scoring::Refusal::Volume { symbol: Symbol::Krx(code), .. }
+            | scoring::Refusal::Range { symbol: Symbol::Krx(code), .. } = r
+            {
+                self.growing.insert(*code);
+            }
+        }
         let update = self.watchlist.update(&passed, &refused, &self.rules);
         self.note_idle(g.considered.len(), candidates.len(), passed.len());
         debug!(
@@ -550,7 +572,7 @@ impl Screener {
             _ => "no ranked code passes the filters",
         };
         let what = format!(
-            "nothing to watch: {hint} ({considered} codes considered, {quoted} quoted, {passed} passed); set              `[screener] universe` or `[api.market_data]`, or relax the [screener] filters"
+            "nothing to watch: {hint} ({considered} codes considered, {quoted} quoted, {passed} passed); set `[screener] universe` or `[api.market_data]`, or relax the [screener] filters"
         );
         match self.idle.after_poll(self.watchlist.len(), Instant::now()) {
             IdleNote::Nothing => {}
@@ -652,10 +674,10 @@ mod tests {
         assert_eq!((real.quotes_per_poll, real.budget_per_second), (40, Some(20)));
         let mut paper = settings();
         paper.fit_budget(2);
-        assert_eq!(paper.quotes_per_poll, 10, "1 call a second for 10 s");
-        let mut one = ScreenerSettings { poll_interval: Duration::from_millis(300), ..settings() };
+        assert_eq!(paper.quotes_per_poll, 4, "1 call a second for 4 s");
+        let mut one = ScreenerSettings { quotes_per_poll: 2, ..settings() };
         one.fit_budget(1);
-        assert_eq!(one.quotes_per_poll, 1);
+        assert_eq!(one.quotes_per_poll, 2, "never raised");
     }
 
     #[test]

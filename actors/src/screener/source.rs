@@ -343,9 +343,9 @@ mod tests {
     fn growing_codes_are_requoted_with_half_the_budget() {
         let codes: Vec<KrxCode> = (1..=8).map(|n| code(&format!("{n:06}"))).collect();
         let mut refreshed: HashMap<KrxCode, u64> = HashMap::new();
-        // Poll 1 quoted codes 1-4; 1 and 3 were refused for volume.
-        for (i, c) in codes[..4].iter().enumerate() {
-            refreshed.insert(*c, 1 + (i as u64 % 2));
+        // Polls 1 and 2 quoted codes 1-4; 1 and 3 were refused for volume.
+        for (c, poll) in codes[..4].iter().zip([1, 1, 2, 2]) {
+            refreshed.insert(*c, poll);
         }
         let growing = vec![codes[2], codes[0], code("999990")];
         let pick = refresh_order_with_retry(&codes, &growing, &refreshed, 4);

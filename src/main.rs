@@ -34,6 +34,8 @@ enum Command {
     Sim(cli::sim::SimArgs),
     /// Validate the daemon's configuration and explain it: every effective value and its origin, secrets redacted.
     CheckConfig(cli::check_config::CheckConfigArgs),
+    /// The KRX universe table the screener quotes on paper: `universe refresh` rebuilds it from KIS's master files.
+    Universe(cli::universe::UniverseArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cli::run::run(args),
         Command::Sim(args) => cli::sim::run(args),
         Command::CheckConfig(args) => cli::check_config::run(args),
+        Command::Universe(args) => cli::universe::run(args),
     };
     match result {
         Ok(code) => code,

@@ -9,3 +9,4 @@ pub mod optimize;
 pub mod record;
 pub mod run;
 pub mod sim;
+pub mod universe;

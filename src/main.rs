@@ -37,6 +37,8 @@ enum Command {
     FaultRun(cli::fault_run::FaultRunArgs),
     /// Validate the daemon's configuration and explain it: every effective value and its origin, secrets redacted.
     CheckConfig(cli::check_config::CheckConfigArgs),
+    /// The KRX universe table the screener quotes on paper: `universe refresh` rebuilds it from KIS's master files.
+    Universe(cli::universe::UniverseArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         Command::Sim(args) => cli::sim::run(args),
         Command::CheckConfig(args) => cli::check_config::run(args),
         Command::FaultRun(args) => cli::fault_run::run(args),
+        Command::Universe(args) => cli::universe::run(args),
     };
     match result {
         Ok(code) => code,

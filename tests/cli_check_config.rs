@@ -145,3 +145,32 @@ fn no_secret_value_appears_in_any_output() {
     }
     assert_eq!(codes, [Some(0), Some(0), Some(0), Some(1), Some(1)]);
 }
+
+#[test]
+fn paper_explains_which_key_serves_what_and_hides_the_market_data_key() {
+    let paper = [
+        ("KIS__ENVIRONMENT", "paper"),
+        ("KIS_APP_KEY", "PSpaperKeyForCheckConfig0000000001"),
+        ("KIS_APP_SECRET", "paper-secret-for-check-config-000001"),
+        ("KIS_ACCOUNT", "12345678-01"),
+    ];
+    let (out, text) = run(None, &paper);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("# screener: KIS offers no rank lists on paper, so it quotes the universe"), "{text}");
+    assert!(text.contains("244 codes of config/krx-universe.toml (built in), as of 2024-06-28"), "{text}");
+
+    let mut with_md = paper.to_vec();
+    with_md.push(("KIS_MARKET_DATA_APP_KEY", "PSrealMarketDataKey00000000000000042"));
+    with_md.push(("KIS_MARKET_DATA_APP_SECRET", "real-market-data-secret-0000000000042"));
+    let (out, text) = run(None, &with_md);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("# screener rank lists and quotes: api.market_data.app_key (KIS's real domain)"), "{text}");
+    assert!(text.contains("never used for orders or account reads"), "{text}");
+    assert!(!text.contains("MarketDataKey0000") && !text.contains("real-market-data-secret"), "{text}");
+    assert!(line(&text, "api.market_data.app_key").contains("***42"), "{text}");
+
+    let bad = file("bad-universe.toml", "[screener]\nuniverse_file = \"/nonexistent/universe.toml\"\n");
+    let (out, text) = run(Some(&bad), &paper);
+    assert!(!out.status.success());
+    assert!(text.contains("error: screener.universe_file: cannot read /nonexistent/universe.toml"), "{text}");
+}

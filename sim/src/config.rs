@@ -33,8 +33,10 @@ pub struct SimConfig {
     /// Which TR ids, limits and behaviours are emulated.
     pub env: Environment,
     pub seed: u64,
-    /// Synthetic KRX listings (10 to 5,000).
+    /// KRX listings (10 to 5,000; with `listings = "krx"` at most the table's length).
     pub symbols: usize,
+    /// Where the KRX listings' codes and names come from.
+    pub listings: Listings,
     /// Synthetic US listings (0 to 2,000).
     pub us_symbols: usize,
     /// Virtual seconds per real second (1 to 1,000).
@@ -72,6 +74,7 @@ impl Default for SimConfig {
             env: Environment::Paper,
             seed: 1,
             symbols: 50,
+            listings: Listings::Synthetic,
             us_symbols: 10,
             speed: 1,
             start: None,
@@ -90,6 +93,18 @@ impl Default for SimConfig {
             faults: Vec::new(),
         }
     }
+}
+
+/// The KRX listings the market trades.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Listings {
+    /// Generated codes and names from the seed.
+    #[default]
+    Synthetic,
+    /// The first `symbols` listings of the shipped KRX universe table (`config/krx-universe.toml`): real codes,
+    /// names, boards and share counts, synthetic prices. A daemon on paper screens that same table.
+    Krx,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

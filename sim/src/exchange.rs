@@ -13,12 +13,12 @@ use kis_calendar::{KrxCalendar, NyseCalendar, TradingCalendar};
 use kis_engine::{Engine, EngineConfig, EngineEvent, EngineState, NewOrder, Order, RejectReason, SymbolSpec};
 use kis_model::{Currency, FeeModel, InstrumentKind, KrxBoard, Market, Money, Secret, Symbol};
 use kis_synth::rng::Rng;
-use kis_synth::{MarketConfig, ReplaySource, SyntheticMarket, Universe, UniverseConfig, VirtualClock};
+use kis_synth::{KrxListing, MarketConfig, ReplaySource, SyntheticMarket, Universe, UniverseConfig, VirtualClock};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::clock_view::ClockView;
-use crate::config::SimConfig;
+use crate::config::{Listings, SimConfig};
 use crate::faults::FaultState;
 use crate::feed::SymFeed;
 use crate::kis_error::{self as kis, KisError};
@@ -29,6 +29,8 @@ use crate::ws::hub::WsHub;
 pub enum SimError {
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+    #[error("listings: {0}")]
+    Listings(String),
     #[error("synthetic universe: {0}")]
     Universe(#[from] kis_synth::UniverseError),
     #[error("synthetic market: {0}")]
@@ -162,6 +164,8 @@ pub struct Exchange {
     restored_tokens: HashMap<String, SavedToken>,
     approvals: HashMap<String, usize>,
     rate: HashMap<usize, (u64, u32)>,
+    /// Calls served per (account, operation), whatever their answer: what a test asks of who asked for what.
+    served: HashMap<(usize, kis_protocol::tr_id::Op), u64>,
     pub feeds: Vec<SymFeed>,
     pub feed_index: HashMap<Symbol, usize>,
     pub by_tr_key: HashMap<String, usize>,
@@ -189,11 +193,23 @@ impl Exchange {
             Some(start) => VirtualClock::new(start, cfg.speed)?,
             None => VirtualClock::at_next_open(&krx, Utc::now(), cfg.speed)?,
         };
-        let universe = Universe::generate(UniverseConfig {
-            seed: cfg.seed,
-            krx_symbols: cfg.symbols,
-            us_symbols: cfg.us_symbols,
-        })?;
+        let universe = match cfg.listings {
+            Listings::Synthetic => Universe::generate(UniverseConfig {
+                seed: cfg.seed,
+                krx_symbols: cfg.symbols,
+                us_symbols: cfg.us_symbols,
+            })?,
+            Listings::Krx => {
+                let table = kis_universe::UniverseTable::shipped().map_err(|e| SimError::Listings(e.to_string()))?;
+                let listings: Vec<KrxListing> = table
+                    .listings
+                    .into_iter()
+                    .take(cfg.symbols)
+                    .map(|l| KrxListing { code: l.code, name: l.name, board: l.market, listed_shares: l.listed_shares })
+                    .collect();
+                Universe::from_listings(cfg.seed, &listings, cfg.us_symbols)?
+            }
+        };
         let mcfg = MarketConfig {
             seed: cfg.seed,
             trades_per_minute: cfg.market.trades_per_minute,
@@ -250,6 +266,7 @@ impl Exchange {
             restored_tokens,
             approvals: HashMap::new(),
             rate: HashMap::new(),
+            served: HashMap::new(),
             feeds,
             feed_index,
             by_tr_key,
@@ -277,6 +294,16 @@ impl Exchange {
 
     pub fn env(&self) -> kis_model::Environment {
         self.cfg.env
+    }
+
+    /// Counts a call of `op` by `account` that passed the header checks.
+    pub fn count_served(&mut self, account: usize, op: kis_protocol::tr_id::Op) {
+        *self.served.entry((account, op)).or_insert(0) += 1;
+    }
+
+    /// Calls of `op` made with `appkey` that passed the header checks (0 for an unknown key).
+    pub fn served(&self, appkey: &str, op: kis_protocol::tr_id::Op) -> u64 {
+        self.by_appkey.get(appkey).and_then(|a| self.served.get(&(*a, op))).copied().unwrap_or(0)
     }
 
     /// Random lowercase letters (tokens, approval keys, notice keys). Not cryptographic: loopback only.

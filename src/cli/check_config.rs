@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use kis_config::{Severity, check, explain, load_process};
+use kis_config::{
+    DaemonConfig, Finding, Severity, UniverseSummary, check, explain, key_roles, load_process, watch_finding,
+};
 
 #[derive(Args)]
 pub struct CheckConfigArgs {
@@ -52,7 +54,19 @@ fn report(args: &CheckConfigArgs) -> (String, bool) {
     for note in &loaded.notes {
         let _ = writeln!(out, "warning: {note}");
     }
-    let findings = check(&loaded.config);
+    let mut findings = check(&loaded.config);
+    let universe = match universe_summary(&loaded.config) {
+        Ok(u) => u,
+        Err(message) => {
+            findings.insert(0, Finding { severity: Severity::Error, key: "screener.universe_file".into(), message });
+            UniverseSummary { codes: 0, from: "an unreadable universe_file".into() }
+        }
+    };
+    for role in key_roles(&loaded.config, &universe) {
+        let _ = writeln!(out, "# {role}");
+    }
+    let _ = writeln!(out);
+    findings.extend(watch_finding(&loaded.config, &universe));
     for finding in &findings {
         let _ = writeln!(out, "{finding}");
     }
@@ -65,6 +79,27 @@ fn report(args: &CheckConfigArgs) -> (String, bool) {
         let _ = writeln!(out, "config is invalid: {errors} error{}", plural(errors));
     }
     (out, errors == 0)
+}
+
+/// The universe the screener would quote, as the daemon resolves it at start.
+fn universe_summary(config: &DaemonConfig) -> Result<UniverseSummary, String> {
+    let screener = &config.screener;
+    if !screener.universe.is_empty() {
+        return Ok(UniverseSummary { codes: screener.universe.len(), from: "[screener] universe".into() });
+    }
+    let (table, from) = match &screener.universe_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let table =
+                kis_universe::UniverseTable::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            (table, path.display().to_string())
+        }
+        None => (
+            kis_universe::UniverseTable::shipped().map_err(|e| e.to_string())?,
+            "config/krx-universe.toml (built in)".to_string(),
+        ),
+    };
+    Ok(UniverseSummary { codes: table.listings.len(), from: format!("{from}, as of {}", table.as_of) })
 }
 
 fn plural(n: usize) -> &'static str {

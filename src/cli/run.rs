@@ -119,6 +119,10 @@ fn secrets_of(config: &DaemonConfig) -> Vec<String> {
         out.push(pair.app_key.expose().to_string());
         out.push(pair.app_secret.expose().to_string());
     }
+    if let Some(md) = &api.market_data {
+        out.push(md.app_key.expose().to_string());
+        out.push(md.app_secret.expose().to_string());
+    }
     if let Some(account) = &api.account {
         out.push(account.cano().to_string());
     }

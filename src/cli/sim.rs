@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 use kis_model::Environment;
+use kis_sim::config::Listings;
 use kis_sim::{SimConfig, Simulator};
 
 #[derive(Debug, Args)]
@@ -21,9 +22,13 @@ pub struct SimArgs {
     /// `real` or `paper` (default paper): which TR ids, limits and behaviours to emulate.
     #[arg(long, value_parser = parse_env)]
     pub env: Option<Environment>,
-    /// Synthetic KRX listings (10 to 5,000).
+    /// KRX listings (10 to 5,000).
     #[arg(long)]
     pub symbols: Option<usize>,
+    /// `krx`: the listings of config/krx-universe.toml (real codes and names, the universe a paper daemon
+    /// screens); `synthetic`: generated ones (the default of the config).
+    #[arg(long, value_parser = parse_listings)]
+    pub listings: Option<Listings>,
     #[arg(long)]
     pub seed: Option<u64>,
     /// Virtual seconds per real second (1 to 1,000).
@@ -42,6 +47,14 @@ fn parse_env(s: &str) -> Result<Environment, String> {
     }
 }
 
+fn parse_listings(s: &str) -> Result<Listings, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "krx" => Ok(Listings::Krx),
+        "synthetic" => Ok(Listings::Synthetic),
+        other => Err(format!("unknown listings {other:?}: expected krx or synthetic")),
+    }
+}
+
 pub fn config_from(args: &SimArgs) -> anyhow::Result<SimConfig> {
     let mut c = match &args.config {
         Some(path) => SimConfig::load(path)?,
@@ -55,6 +68,9 @@ pub fn config_from(args: &SimArgs) -> anyhow::Result<SimConfig> {
     }
     if let Some(e) = args.env {
         c.env = e;
+    }
+    if let Some(l) = args.listings {
+        c.listings = l;
     }
     if let Some(n) = args.symbols {
         c.symbols = n;

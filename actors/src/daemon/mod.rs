@@ -141,6 +141,58 @@ fn token_store(state_dir: &Path, index: usize) -> TokenStore {
     TokenStore::new(state_dir.join(format!("tokens-{index}.json")))
 }
 
+/// The universe the screener quotes when `[screener] universe` is empty: the table of `universe_file`, or the
+/// copy of `config/krx-universe.toml` compiled in. Read once at start (a small file).
+fn resolve_universe(file: Option<&Path>) -> Result<Vec<kis_model::KrxCode>, DaemonError> {
+    let settings = |detail: String| DaemonError::Settings { what: "screener universe", detail };
+    let (table, from) = match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| settings(format!("cannot read universe_file {}: {e}", path.display())))?;
+            let table = kis_universe::UniverseTable::from_toml(&text)
+                .map_err(|e| settings(format!("{}: {e}", path.display())))?;
+            (table, path.display().to_string())
+        }
+        None => (
+            kis_universe::UniverseTable::shipped().map_err(|e| settings(e.to_string()))?,
+            "config/krx-universe.toml (built in)".to_string(),
+        ),
+    };
+    tracing::info!(
+        codes = table.listings.len(),
+        as_of = %table.as_of,
+        "screener universe from {from}: {}",
+        table.source
+    );
+    Ok(table.codes())
+}
+
+/// The Screener's REST service on a real-domain market-data key: its own budget and token, the trading
+/// account's identity (the Screener sends only quotations and rank lists, never an account read or order).
+fn market_data_api(
+    md: &kis_config::MarketDataKey,
+    state_dir: &Path,
+    http_timeout: Duration,
+    token_policy: TokenPolicy,
+    trading: &KisApi,
+) -> KisApi {
+    let real = Endpoints::real();
+    let endpoints = Endpoints::custom(
+        kis_model::Environment::Real,
+        md.rest_base.as_deref().unwrap_or(&real.rest_base),
+        &real.ws_url,
+    );
+    let key = Credentials { app_key: md.app_key.clone(), app_secret: md.app_secret.clone() };
+    let rps = md.requests_per_second.unwrap_or(kis_config::api::REAL_REQUESTS_PER_SECOND);
+    let client = RestClient::new(endpoints, key.clone(), rps, http_timeout);
+    let store = TokenStore::new(state_dir.join("tokens-market-data.json"));
+    let auth = kis_auth::TokenManager::new(client, store, StoreKey::new("real", &key.app_key), token_policy);
+    KisApi::new(
+        auth,
+        AccountIdentity { account: trading.account().clone(), hts_id: None, env: kis_model::Environment::Real },
+    )
+}
+
 impl Daemon {
     /// Starts the tree on the current arbiter (inside an actix System). Returns once every actor has been
     /// started; the RiskManager and OrderRouter then sync with the broker before they act.
@@ -236,6 +288,25 @@ impl Daemon {
             screener_settings.watchlist_max = capacity.max(1);
         }
         feed_config.validate(auths.len()).map_err(|e| DaemonError::Settings { what: "feed", detail: e.to_string() })?;
+        if screener_settings.universe.is_empty() {
+            screener_settings.universe = resolve_universe(config.screener.universe_file.as_deref())?;
+        }
+        let screener_api = match config.api.market_data.as_ref().filter(|_| config.environment.kis().is_some()) {
+            Some(md) => {
+                let api = market_data_api(md, &state_dir, http_timeout, token_policy, &api);
+                screener_settings
+                    .fit_budget(md.requests_per_second.unwrap_or(kis_config::api::REAL_REQUESTS_PER_SECOND));
+                tracing::info!(
+                    "screener: rank lists and quotes from api.market_data.app_key (real domain); orders and account \
+                     reads stay on the {env} key"
+                );
+                api
+            }
+            None => {
+                screener_settings.fit_budget(rps);
+                api.clone()
+            }
+        };
         screener_settings.validate().map_err(|e| DaemonError::Settings { what: "screener", detail: e.to_string() })?;
         let slots = Slots::default();
         let table = SharedSubscriptions::new();
@@ -390,7 +461,8 @@ impl Daemon {
                 {
                     let beat = beat.clone();
                     let slots = slots.clone();
-                    let api = api.clone();
+                    let api = screener_api.clone();
+                    let notifier = notifier.clone();
                     add(
                         "screener",
                         Box::new(move || {
@@ -401,7 +473,10 @@ impl Daemon {
                                 watchlist_out.clone(),
                             );
                             let addr = match screener {
-                                Ok(s) => s.with_heartbeat(beat("screener"), HEARTBEAT_EVERY).start(),
+                                Ok(s) => s
+                                    .with_notifier(notifier.clone())
+                                    .with_heartbeat(beat("screener"), HEARTBEAT_EVERY)
+                                    .start(),
                                 Err(e) => return FailedChild::start("screener", e),
                             };
                             slots.screener_list.set(addr.clone().recipient());

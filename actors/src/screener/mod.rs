@@ -13,18 +13,19 @@
 //! a poll succeeds again. Symbols the RiskManager must keep while held are its own business (it holds its
 //! own subscription), not the Screener's.
 
+pub mod pacing;
 pub mod scoring;
+pub mod settings;
 pub mod source;
 pub mod watchlist;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use kis_auth::AuthError;
 use kis_client::{ClientError, Priority};
-use kis_config::ScreenerConfig;
 use kis_model::{KrxCode, Symbol};
 use kis_protocol::error_class::ErrorClass;
 use rust_decimal::Decimal;
@@ -33,121 +34,16 @@ use tracing::{debug, info, warn};
 use crate::kis_api::{ApiCallError, KisApi};
 use crate::market_cache::GetLatest;
 use crate::messages::WatchlistChange;
+use crate::notifier::{NotifierHandle, NotifyEvent};
 use crate::slot::Slot;
 use crate::supervisor::{Beating, HeartbeatReporter, Shutdown, start_heartbeat};
-use scoring::{Filters, evaluate};
+use pacing::{IdleNote, IdleWatch, Sweep};
+use scoring::evaluate;
 use source::{Quote, Ranked};
 use watchlist::{Hysteresis, Watchlist};
 
+pub use settings::{POLL_BUDGET_SECS, ScreenerSettings, ScreenerSettingsError};
 pub use watchlist::WatchEntry;
-
-/// Everything the Screener is told. `From<&ScreenerConfig>` takes the `[screener]` section and fills the rest
-/// with the defaults documented on each field.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScreenerSettings {
-    pub filters: Filters,
-    /// Includes the pinned symbols.
-    pub watchlist_max: usize,
-    /// Real time between the end of one poll and the start of the next.
-    pub poll_interval: Duration,
-    /// Default 20: ten times the minimum volume alone, or a 6 % range at the minimum volume, scores 20.
-    pub entry_score: f64,
-    /// Default 10.
-    pub exit_margin: f64,
-    /// Default 10.
-    pub swap_margin: f64,
-    /// `inquire-price` calls a poll may make. Default 40: four seconds of the Screener's half of the real
-    /// domain's 20 calls a second.
-    pub quotes_per_poll: usize,
-    /// Codes quoted where the rank endpoints are not offered (paper). Default empty.
-    pub universe: Vec<KrxCode>,
-    /// Always in the watchlist (e.g. the US tickers of a fixed-symbol strategy). Default empty.
-    pub pinned: Vec<Symbol>,
-}
-
-impl From<&ScreenerConfig> for ScreenerSettings {
-    fn from(c: &ScreenerConfig) -> ScreenerSettings {
-        ScreenerSettings {
-            filters: Filters {
-                min_volume: c.min_volume,
-                min_range_pct: c.min_range_pct,
-                max_spread_pct: c.max_spread_pct,
-                min_market_cap_krw: c.min_market_cap_krw,
-            },
-            watchlist_max: c.watchlist_max,
-            poll_interval: Duration::from_secs(c.poll_interval_secs),
-            entry_score: 20.0,
-            exit_margin: 10.0,
-            swap_margin: 10.0,
-            quotes_per_poll: c.quotes_per_poll,
-            universe: c
-                .universe
-                .iter()
-                .filter_map(|s| match s {
-                    Symbol::Krx(code) => Some(*code),
-                    Symbol::Us(..) => None,
-                })
-                .collect(),
-            pinned: c.pinned.clone(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ScreenerSettingsError {
-    #[error("screener watchlist_max must be at least 1")]
-    ZeroWatchlist,
-    #[error("screener: {pinned} pinned symbols do not fit in watchlist_max {max}")]
-    TooManyPinned { pinned: usize, max: usize },
-    #[error("screener poll interval must be greater than zero")]
-    ZeroPollInterval,
-    #[error("screener quotes_per_poll must be at least 1")]
-    ZeroQuoteBudget,
-    #[error("screener {what} must be within 0..=100, got {value}")]
-    BadScore { what: &'static str, value: f64 },
-    #[error("screener {what} must not be negative, got {value}")]
-    NegativeLimit { what: &'static str, value: Decimal },
-}
-
-impl ScreenerSettings {
-    pub fn validate(&self) -> Result<(), ScreenerSettingsError> {
-        if self.watchlist_max == 0 {
-            return Err(ScreenerSettingsError::ZeroWatchlist);
-        }
-        let pinned: BTreeSet<&Symbol> = self.pinned.iter().collect();
-        if pinned.len() > self.watchlist_max {
-            return Err(ScreenerSettingsError::TooManyPinned { pinned: pinned.len(), max: self.watchlist_max });
-        }
-        if self.poll_interval.is_zero() {
-            return Err(ScreenerSettingsError::ZeroPollInterval);
-        }
-        if self.quotes_per_poll == 0 {
-            return Err(ScreenerSettingsError::ZeroQuoteBudget);
-        }
-        for (what, value) in
-            [("entry_score", self.entry_score), ("exit_margin", self.exit_margin), ("swap_margin", self.swap_margin)]
-        {
-            if !(0.0..=100.0).contains(&value) {
-                return Err(ScreenerSettingsError::BadScore { what, value });
-            }
-        }
-        let f = &self.filters;
-        for (what, value) in [
-            ("min_range_pct", f.min_range_pct),
-            ("max_spread_pct", f.max_spread_pct),
-            ("min_market_cap_krw", f.min_market_cap_krw),
-        ] {
-            if value < Decimal::ZERO {
-                return Err(ScreenerSettingsError::NegativeLimit { what, value });
-            }
-        }
-        Ok(())
-    }
-
-    fn hysteresis(&self) -> Hysteresis {
-        Hysteresis { entry_score: self.entry_score, exit_margin: self.exit_margin, swap_margin: self.swap_margin }
-    }
-}
 
 /// Where the codes of a poll come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,6 +74,12 @@ pub struct ScreenerStatus {
     pub polls_failed: u64,
     /// Members, pinned included.
     pub watchlist_len: usize,
+    /// Polls whose rank lists failed and that quoted the universe instead.
+    pub fallback_polls: u64,
+    /// Completed sweeps of the universe.
+    pub sweeps: u64,
+    /// Applied polls in a row that left the watchlist empty.
+    pub empty_polls: u32,
 }
 
 /// What went wrong in a poll, at the granularity the log-once rule uses.
@@ -213,6 +115,9 @@ fn not_offered(e: &ApiCallError) -> bool {
 /// What the I/O half of a poll brings back to the actor.
 struct Gathered {
     source: SourceKind,
+    /// The rank lists failed and the universe was quoted instead.
+    fallback: bool,
+    started: Instant,
     /// Codes judged this poll, with the rank list's name when there was one.
     considered: Vec<Ranked>,
     quotes: Vec<(KrxCode, Quote)>,
@@ -229,6 +134,8 @@ struct Plan {
     universe: Vec<KrxCode>,
     members: Vec<KrxCode>,
     refreshed: HashMap<KrxCode, u64>,
+    /// Universe codes last refused only for volume or range.
+    growing: Vec<KrxCode>,
     budget: usize,
     min_volume: u64,
 }
@@ -236,6 +143,8 @@ struct Plan {
 async fn gather(api: KisApi, cache: Option<Slot<GetLatest>>, plan: Plan) -> Gathered {
     let mut g = Gathered {
         source: plan.source.unwrap_or(SourceKind::Rank),
+        fallback: false,
+        started: Instant::now(),
         considered: Vec::new(),
         quotes: Vec::new(),
         spreads: HashMap::new(),
@@ -251,13 +160,19 @@ async fn gather(api: KisApi, cache: Option<Slot<GetLatest>>, plan: Plan) -> Gath
                 }
             }
             Err(e) if not_offered(&e) => g.source = SourceKind::Universe,
+            // The universe stands in for failing rank lists: a screener that quotes something beats one
+            // that waits for KIS's rankings to come back.
+            Err(e) if !plan.universe.is_empty() => {
+                g.skipped.push((kind_of(&e), format!("rank list: {e}; quoting the universe instead")));
+                g.fallback = true;
+            }
             Err(e) => {
                 g.fatal = Some((kind_of(&e), format!("rank list: {e}")));
                 return g;
             }
         }
     }
-    if g.source == SourceKind::Universe {
+    if g.source == SourceKind::Universe || g.fallback {
         g.considered = plan.universe.iter().map(|&code| Ranked { code, name: String::new() }).collect();
     }
     for code in plan.members {
@@ -267,7 +182,12 @@ async fn gather(api: KisApi, cache: Option<Slot<GetLatest>>, plan: Plan) -> Gath
     }
 
     let codes: Vec<KrxCode> = g.considered.iter().map(|r| r.code).collect();
-    for code in source::refresh_order(&codes, &plan.refreshed, plan.budget) {
+    let order = if g.source == SourceKind::Universe || g.fallback {
+        source::refresh_order_with_retry(&codes, &plan.growing, &plan.refreshed, plan.budget)
+    } else {
+        source::refresh_order(&codes, &plan.refreshed, plan.budget)
+    };
+    for code in order {
         match api.call(&source::price_request(code), Priority::Screener).await {
             Ok(reply) => match source::quote_of(code, &reply.reply.body.output) {
                 Ok(quote) => g.quotes.push((code, quote)),
@@ -320,6 +240,13 @@ pub struct Screener {
     /// Failure kinds already logged since the last clean poll.
     logged: BTreeSet<PollErrorKind>,
     heartbeat: Option<(HeartbeatReporter, Duration)>,
+    notifier: Option<NotifierHandle>,
+    sweep: Sweep,
+    sweeps: u64,
+    fallback_polls: u64,
+    idle: IdleWatch,
+    /// Codes whose last judgement was a volume or range refusal (figures that grow through the day).
+    growing: BTreeSet<KrxCode>,
 }
 
 impl Screener {
@@ -345,7 +272,19 @@ impl Screener {
             polls_failed: 0,
             logged: BTreeSet::new(),
             heartbeat: None,
+            notifier: None,
+            sweep: Sweep::default(),
+            sweeps: 0,
+            fallback_polls: 0,
+            idle: IdleWatch::new(IDLE_REMINDER_EVERY),
+            growing: BTreeSet::new(),
         })
+    }
+
+    /// Where the "nothing to watch" alert goes (besides the log).
+    pub fn with_notifier(mut self, notifier: NotifierHandle) -> Screener {
+        self.notifier = Some(notifier);
+        self
     }
 
     /// Reports to the supervisor every `interval`.
@@ -368,13 +307,20 @@ impl Screener {
                 })
                 .collect(),
             refreshed: self.refreshed.clone(),
+            growing: self.growing.iter().copied().collect(),
             budget: self.settings.quotes_per_poll,
             min_volume: self.settings.filters.min_volume,
         };
         let fut = gather(self.api.clone(), self.cache.clone(), plan);
         ctx.spawn(fut.into_actor(self).map(|g, act, ctx| {
+            let universe_poll = g.source == SourceKind::Universe || g.fallback;
             act.apply(g);
-            ctx.run_later(act.settings.poll_interval, |act, ctx| act.poll(ctx));
+            // While a sweep of the universe is under way the next poll follows at once: the request budget,
+            // not a timer, paces it (orders and account reads go first). Rank polls, and the pause between
+            // sweeps, wait the poll interval.
+            let next =
+                if universe_poll && act.sweep.in_progress() { Duration::ZERO } else { act.settings.poll_interval };
+            ctx.run_later(next, |act, ctx| act.poll(ctx));
         }));
     }
 
@@ -400,6 +346,26 @@ impl Screener {
                 ),
             }
             self.source = Some(g.source);
+        }
+        if g.fallback {
+            self.fallback_polls = self.fallback_polls.saturating_add(1);
+        }
+        if g.fatal.is_none()
+            && (g.source == SourceKind::Universe || g.fallback)
+            && let Some(done) =
+                self.sweep.record(&self.settings.universe, g.quotes.iter().map(|(c, _)| *c), g.started, Instant::now())
+        {
+            self.sweeps = self.sweeps.saturating_add(1);
+            info!(
+                "screener sweep of the universe: {} codes quoted in {:.1} s ({} quotes a poll; {}, orders first)",
+                done.codes,
+                done.took.as_secs_f64(),
+                self.settings.quotes_per_poll,
+                match self.settings.budget_per_second {
+                    Some(rps) => format!("{rps} requests/s budget"),
+                    None => "the key's request budget".to_string(),
+                }
+            );
         }
         let names: HashMap<KrxCode, &str> = g.considered.iter().map(|r| (r.code, r.name.as_str())).collect();
         for (code, quote) in g.quotes {
@@ -436,7 +402,16 @@ impl Screener {
             })
             .collect();
         let (passed, refused) = evaluate(&candidates, &self.settings.filters);
+        self.growing.clear();
+        for r in &refused {
+            if let scoring::Refusal::Volume { symbol: Symbol::Krx(code), .. }
+            | scoring::Refusal::Range { symbol: Symbol::Krx(code), .. } = r
+            {
+                self.growing.insert(*code);
+            }
+        }
         let update = self.watchlist.update(&passed, &refused, &self.rules);
+        self.note_idle(g.considered.len(), candidates.len(), passed.len());
         debug!(
             "screener poll={} candidates={} passed={} watchlist={}",
             self.poll_seq,
@@ -457,6 +432,37 @@ impl Screener {
         }
         info!("{line}");
         self.out.do_send(update.change);
+    }
+}
+
+/// While the watchlist stays empty, how often the status reminder repeats.
+const IDLE_REMINDER_EVERY: Duration = Duration::from_secs(30);
+
+impl Screener {
+    /// The "never silently idle" rule: an empty watchlist for more than a poll or two is a WARN, a
+    /// notification and, while it lasts, a line on the status target.
+    fn note_idle(&mut self, considered: usize, quoted: usize, passed: usize) {
+        let hint = match (self.source, self.settings.universe.is_empty()) {
+            (Some(SourceKind::Universe), true) => "the universe is empty and this environment offers no rank lists",
+            (Some(SourceKind::Universe), false) => "no code of the universe passes the filters yet",
+            _ => "no ranked code passes the filters",
+        };
+        let what = format!(
+            "nothing to watch: {hint} ({considered} codes considered, {quoted} quoted, {passed} passed); set `[screener] universe` or `[api.market_data]`, or relax the [screener] filters"
+        );
+        match self.idle.after_poll(self.watchlist.len(), Instant::now()) {
+            IdleNote::Nothing => {}
+            IdleNote::Warn => {
+                warn!("screener {what}");
+                if let Some(n) = &self.notifier {
+                    n.notify(NotifyEvent::Error { context: "screener".into(), message: what });
+                }
+            }
+            IdleNote::Remind => {
+                warn!(target: "status", "screener watchlist=0 for {} polls: {what}", self.idle.empty_polls())
+            }
+            IdleNote::Recovered => info!("screener watchlist has members again"),
+        }
     }
 }
 
@@ -497,6 +503,9 @@ impl Handler<GetScreenerStatus> for Screener {
             polls_ok: self.polls_ok,
             polls_failed: self.polls_failed,
             watchlist_len: self.watchlist.len(),
+            fallback_polls: self.fallback_polls,
+            sweeps: self.sweeps,
+            empty_polls: self.idle.empty_polls(),
         })
     }
 }
@@ -506,68 +515,5 @@ impl Handler<Shutdown> for Screener {
 
     fn handle(&mut self, _: Shutdown, ctx: &mut Self::Context) {
         ctx.stop();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rust_decimal_macros::dec;
-
-    fn settings() -> ScreenerSettings {
-        ScreenerSettings::from(&ScreenerConfig::default())
-    }
-
-    #[test]
-    fn settings_from_config() {
-        let s = settings();
-        assert_eq!(
-            s.filters,
-            Filters {
-                min_volume: 100_000,
-                min_range_pct: dec!(2),
-                max_spread_pct: dec!(0.3),
-                min_market_cap_krw: dec!(100_000_000_000),
-            }
-        );
-        assert_eq!((s.watchlist_max, s.poll_interval, s.quotes_per_poll), (30, Duration::from_secs(10), 40));
-        assert_eq!(s.validate(), Ok(()));
-    }
-
-    #[test]
-    fn every_settings_refusal() {
-        let us = |t: &str| Symbol::parse(&format!("NASDAQ:{t}")).unwrap();
-        let cases = [
-            (ScreenerSettings { watchlist_max: 0, ..settings() }, ScreenerSettingsError::ZeroWatchlist),
-            (
-                ScreenerSettings { watchlist_max: 1, pinned: vec![us("AAA"), us("BBB"), us("AAA")], ..settings() },
-                ScreenerSettingsError::TooManyPinned { pinned: 2, max: 1 },
-            ),
-            (ScreenerSettings { poll_interval: Duration::ZERO, ..settings() }, ScreenerSettingsError::ZeroPollInterval),
-            (ScreenerSettings { quotes_per_poll: 0, ..settings() }, ScreenerSettingsError::ZeroQuoteBudget),
-            (
-                ScreenerSettings { entry_score: 100.5, ..settings() },
-                ScreenerSettingsError::BadScore { what: "entry_score", value: 100.5 },
-            ),
-            (
-                ScreenerSettings { exit_margin: -1.0, ..settings() },
-                ScreenerSettingsError::BadScore { what: "exit_margin", value: -1.0 },
-            ),
-            (
-                ScreenerSettings {
-                    filters: Filters { max_spread_pct: dec!(-0.1), ..settings().filters },
-                    ..settings()
-                },
-                ScreenerSettingsError::NegativeLimit { what: "max_spread_pct", value: dec!(-0.1) },
-            ),
-        ];
-        for (s, want) in cases {
-            assert_eq!(s.validate(), Err(want));
-        }
-        let nan = ScreenerSettings { swap_margin: f64::NAN, ..settings() };
-        assert!(matches!(nan.validate(), Err(ScreenerSettingsError::BadScore { what: "swap_margin", .. })));
-        // The same symbol pinned twice counts once.
-        let twice = ScreenerSettings { watchlist_max: 1, pinned: vec![us("AAA"), us("AAA")], ..settings() };
-        assert_eq!(twice.validate(), Ok(()));
     }
 }

@@ -139,6 +139,25 @@ pub fn refresh_order(codes: &[KrxCode], refreshed: &HashMap<KrxCode, u64>, budge
     order.into_iter().take(budget).map(|(_, _, c)| c).collect()
 }
 
+/// [`refresh_order`] for a universe walked in turn: up to half of `budget` re-quotes `growing` codes (refused
+/// last time only by a figure that grows through the day: volume or range), stalest first; the rest walks
+/// the universe as [`refresh_order`] does. Without it a code quoted in the first minutes of the session, when
+/// nothing has traded yet, would wait a whole sweep (minutes at 1 quote a second on paper) to be judged again.
+pub fn refresh_order_with_retry(
+    codes: &[KrxCode],
+    growing: &[KrxCode],
+    refreshed: &HashMap<KrxCode, u64>,
+    budget: usize,
+) -> Vec<KrxCode> {
+    let members: HashSet<&KrxCode> = codes.iter().collect();
+    let growing: Vec<KrxCode> = growing.iter().filter(|c| members.contains(c)).copied().collect();
+    let mut out = refresh_order(&growing, refreshed, budget / 2);
+    let taken: HashSet<KrxCode> = out.iter().copied().collect();
+    let rest: Vec<KrxCode> = codes.iter().filter(|c| !taken.contains(c)).copied().collect();
+    out.extend(refresh_order(&rest, refreshed, budget - out.len()));
+    out
+}
+
 /// `volume-rank` over the whole market by today's volume, at least `min_volume` shares; excludes warned,
 /// 관리, 정리매매, 불성실공시, halted, ETF, ETN and SPAC listings (common and preferred shares stay).
 pub fn volume_rank_request(min_volume: u64) -> VolumeRankRequest {
@@ -318,6 +337,24 @@ mod tests {
         let dup = vec![codes[0], codes[0], codes[1]];
         assert_eq!(refresh_order(&dup, &HashMap::new(), 10), vec![codes[0], codes[1]]);
         assert!(refresh_order(&codes, &refreshed, 0).is_empty());
+    }
+
+    #[test]
+    fn growing_codes_are_requoted_with_half_the_budget() {
+        let codes: Vec<KrxCode> = (1..=8).map(|n| code(&format!("{n:06}"))).collect();
+        let mut refreshed: HashMap<KrxCode, u64> = HashMap::new();
+        // Polls 1 and 2 quoted codes 1-4; 1 and 3 were refused for volume.
+        for (c, poll) in codes[..4].iter().zip([1, 1, 2, 2]) {
+            refreshed.insert(*c, poll);
+        }
+        let growing = vec![codes[2], codes[0], code("999990")];
+        let pick = refresh_order_with_retry(&codes, &growing, &refreshed, 4);
+        let got: Vec<&str> = pick.iter().map(|c| c.as_str()).collect();
+        // 000001 (poll 1) before 000003 (poll 2); then never-quoted codes; the stranger is ignored.
+        assert_eq!(got, vec!["000001", "000003", "000005", "000006"]);
+        // Nothing growing: the plain walk. A budget of 1 still walks the universe.
+        assert_eq!(refresh_order_with_retry(&codes, &[], &refreshed, 4), refresh_order(&codes, &refreshed, 4));
+        assert_eq!(refresh_order_with_retry(&codes, &growing, &refreshed, 1), vec![codes[4]]);
     }
 
     #[test]

@@ -28,6 +28,24 @@ pub struct ApiConfig {
     /// More app keys of the same account, each one more WebSocket session (41 registrations each) for
     /// market data; orders and notices use the main key.
     pub extra_keys: Vec<KeyPair>,
+    /// `[api.market_data]`: a real-domain app key used only for quotations and rank lists (the screener), so
+    /// that a paper account screens with the real volume and rise rankings. Never used for orders or account
+    /// reads.
+    pub market_data: Option<MarketDataKey>,
+}
+
+/// A real-domain key for market data only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarketDataKey {
+    pub app_key: Secret,
+    pub app_secret: Secret,
+    /// Overrides KIS's real-domain REST base URL (a proxy, or a simulator emulating the real domain).
+    #[serde(default)]
+    pub rest_base: Option<String>,
+    /// Calls a second for this key; unset means KIS's real-domain limit (20).
+    #[serde(default)]
+    pub requests_per_second: Option<u32>,
 }
 
 /// One more app key and its secret.

@@ -75,7 +75,23 @@ pub fn check(config: &DaemonConfig) -> Vec<Finding> {
             format!("{rate}/s is above KIS's {limit}/s for this environment; expect EGW00201 refusals"),
         );
     }
-    for (key, url) in [("api.rest_base", &api.rest_base), ("api.ws_url", &api.ws_url)] {
+    if let Some(md) = &api.market_data {
+        if md.app_key.is_empty() || md.app_secret.is_empty() {
+            out.error("api.market_data", "needs both app_key and app_secret (a real-domain key)".into());
+        }
+        if md.requests_per_second == Some(0) {
+            out.error("api.market_data.requests_per_second", "must be at least 1".into());
+        }
+        if env == TradingEnvironment::Sim {
+            out.warn("api.market_data", "ignored with environment = \"sim\": the simulator serves everything".into());
+        }
+    }
+    let md_base = api.market_data.as_ref().and_then(|m| m.rest_base.as_ref());
+    for (key, url) in [
+        ("api.rest_base", &api.rest_base),
+        ("api.ws_url", &api.ws_url),
+        ("api.market_data.rest_base", &md_base.cloned()),
+    ] {
         if let Some(url) = url {
             let scheme_ok = match key {
                 "api.ws_url" => url.starts_with("ws://") || url.starts_with("wss://"),

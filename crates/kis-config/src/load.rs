@@ -27,6 +27,8 @@ pub const FLAT_ENV: &[(&str, &str)] = &[
     ("KIS_APP_SECRET", "api.app_secret"),
     ("KIS_ACCOUNT", "api.account"),
     ("KIS_HTS_ID", "api.hts_id"),
+    ("KIS_MARKET_DATA_APP_KEY", "api.market_data.app_key"),
+    ("KIS_MARKET_DATA_APP_SECRET", "api.market_data.app_secret"),
     ("KIS_TELEGRAM_BOT_TOKEN", "notifier.telegram.bot_token"),
     ("KIS_TELEGRAM_CHAT_ID", "notifier.telegram.chat_id"),
 ];

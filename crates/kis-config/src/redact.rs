@@ -2,8 +2,15 @@
 //! use one.
 
 /// Dotted keys whose values are secrets (credentials, the account number, the HTS id).
-pub const SECRET_KEYS: &[&str] =
-    &["api.app_key", "api.app_secret", "api.account", "api.hts_id", "notifier.telegram.bot_token"];
+pub const SECRET_KEYS: &[&str] = &[
+    "api.app_key",
+    "api.app_secret",
+    "api.account",
+    "api.hts_id",
+    "api.market_data.app_key",
+    "api.market_data.app_secret",
+    "notifier.telegram.bot_token",
+];
 
 pub fn is_secret_key(key: &str) -> bool {
     SECRET_KEYS.contains(&key)

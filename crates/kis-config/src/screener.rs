@@ -1,5 +1,7 @@
 //! `[screener]`: which symbols are worth a WebSocket registration.
 
+use std::path::PathBuf;
+
 use kis_model::Symbol;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -22,8 +24,13 @@ pub struct ScreenerConfig {
     pub poll_interval_secs: u64,
     /// `inquire-price` calls one poll may spend on candidates' figures.
     pub quotes_per_poll: usize,
-    /// KRX codes quoted in turn where KIS offers no rank endpoints (paper trading).
+    /// KRX codes quoted in turn where KIS offers no rank endpoints (paper trading without
+    /// `[api.market_data]`), and whenever the rank lists fail. Empty: the table of `universe_file`, or the
+    /// shipped `config/krx-universe.toml`.
     pub universe: Vec<Symbol>,
+    /// A universe table (the format of `config/krx-universe.toml`, e.g. written by `kis-trader universe
+    /// refresh`) used when `universe` is empty, instead of the copy compiled into the binary.
+    pub universe_file: Option<PathBuf>,
     /// Always watched, never dropped (e.g. a fixed list of US tickers). The tickers of `us_rsi_macd`
     /// strategies are added to it.
     pub pinned: Vec<Symbol>,
@@ -40,6 +47,7 @@ impl Default for ScreenerConfig {
             poll_interval_secs: 10,
             quotes_per_poll: 40,
             universe: Vec::new(),
+            universe_file: None,
             pinned: Vec::new(),
         }
     }

@@ -5,8 +5,11 @@
 //! - [`tr_id`]: the one table of transaction ids per environment (real/paper, new and old ids).
 //! - [`ws`]: WebSocket control messages and the `E|TR_ID|NNN|payload` data frame codec (decode and encode),
 //!   including AES-256-CBC for execution notices.
+//! - [`master`]: KIS's stock master files (`kospi_code.mst`, `kosdaq_code.mst`), the fixed-width list of every
+//!   KRX listing KIS publishes.
 
 pub mod error_class;
+pub mod master;
 pub mod rest;
 pub mod tr_id;
 pub mod ws;

@@ -35,4 +35,4 @@ pub use ranks::Direction;
 pub use recording::{LineError, Record, RecordingError, RecordingReader, RecordingWriter, ReplaySource};
 pub use source::MarketSource;
 pub use summary::SymbolSummary;
-pub use universe::{SymbolSpec, Universe, UniverseConfig, UniverseError};
+pub use universe::{KrxListing, SymbolSpec, Universe, UniverseConfig, UniverseError};

@@ -107,6 +107,15 @@ fn min_price(grid: Grid) -> u64 {
     }
 }
 
+/// A real KRX listing to trade synthetically ([`Universe::from_listings`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KrxListing {
+    pub code: KrxCode,
+    pub name: String,
+    pub board: KrxBoard,
+    pub listed_shares: Option<u64>,
+}
+
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UniverseConfig {
@@ -152,6 +161,37 @@ impl Universe {
         }
         let mut tickers = HashSet::new();
         while tickers.len() < config.us_symbols {
+            if let Some(ticker) = us_ticker(&mut rng)
+                && tickers.insert(ticker)
+            {
+                specs.push(us_spec(&mut rng, ticker));
+            }
+        }
+        Universe::from_specs(specs)
+    }
+
+    /// Real listings (code, name, board, listed shares) with generated prices and behaviour: a market whose
+    /// names and codes look like KRX's. A listing without a share count gets a generated one.
+    pub fn from_listings(seed: u64, listings: &[KrxListing], us_symbols: usize) -> Result<Universe, UniverseError> {
+        if !KRX_SYMBOLS.contains(&listings.len()) {
+            return Err(UniverseError::KrxCount(listings.len()));
+        }
+        if us_symbols > MAX_US_SYMBOLS {
+            return Err(UniverseError::UsCount(us_symbols));
+        }
+        let mut rng = Rng::for_stream(seed, 0x6C69_7374);
+        let mut specs = Vec::with_capacity(listings.len() + us_symbols);
+        for (i, l) in listings.iter().enumerate() {
+            let generated = krx_spec(&mut rng, i, l.code, i);
+            specs.push(SymbolSpec {
+                name: l.name.clone(),
+                board: Some(l.board),
+                shares_outstanding: l.listed_shares.unwrap_or(generated.shares_outstanding),
+                ..generated
+            });
+        }
+        let mut tickers = HashSet::new();
+        while tickers.len() < us_symbols {
             if let Some(ticker) = us_ticker(&mut rng)
                 && tickers.insert(ticker)
             {
@@ -427,6 +467,36 @@ mod tests {
         assert!(us.iter().all(|s| s.prev_close.value() >= Decimal::from(5) && s.prev_close.value().scale() <= 2));
         assert!(us.iter().any(|s| matches!(s.symbol, Symbol::Us(UsExchange::Amex, _))));
         assert_eq!(u.specs()[0].market_cap().currency, Currency::Krw);
+    }
+
+    #[test]
+    fn listings_keep_their_codes_names_boards_and_shares() {
+        let listing = |code: &str, name: &str, board, shares| KrxListing {
+            code: KrxCode::parse(code).unwrap(),
+            name: name.into(),
+            board,
+            listed_shares: shares,
+        };
+        let mut listings = vec![
+            listing("005930", "삼성전자", KrxBoard::Kospi, Some(5_969_782_550)),
+            listing("247540", "에코프로비엠", KrxBoard::Kosdaq, None),
+        ];
+        for n in 0..8 {
+            listings.push(listing(&format!("{:06}", 100_000 + n * 10), "x", KrxBoard::Kospi, Some(1_000)));
+        }
+        let u = Universe::from_listings(3, &listings, 2).unwrap();
+        assert_eq!(u.len(), 12);
+        let s = &u.specs()[0];
+        assert_eq!(
+            (s.symbol.to_string(), s.name.as_str(), s.board),
+            ("005930".into(), "삼성전자", Some(KrxBoard::Kospi))
+        );
+        assert_eq!(s.shares_outstanding, 5_969_782_550);
+        let e = &u.specs()[1];
+        assert_eq!((e.name.as_str(), e.board), ("에코프로비엠", Some(KrxBoard::Kosdaq)));
+        assert!(e.shares_outstanding > 0, "a generated count where the table has none");
+        assert_eq!(u, Universe::from_listings(3, &listings, 2).unwrap(), "deterministic");
+        assert_eq!(Universe::from_listings(3, &listings[..9], 0), Err(UniverseError::KrxCount(9)));
     }
 
     #[test]

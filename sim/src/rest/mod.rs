@@ -175,6 +175,7 @@ fn serve(req: &HttpRequest, body: &[u8], shared: &Shared, gateway_status: u16) -
         let account = ex.authorize(header(req, "appkey"), header(req, "appsecret"), header(req, "authorization"))?;
         let tr_id = header(req, "tr_id");
         let op = resolve_op(ops, ex.env(), tr_id)?;
+        ex.count_served(account, op);
         let params = decode_params(req, body)?;
         let call = Call { account, op, params: &params, tr_cont: header(req, "tr_cont") };
         handler(&mut ex, &call).map(|a| (a, tr_id.to_string()))

@@ -134,10 +134,19 @@ fn toml_str(s: &str) -> String {
 /// final run's: no strategy, so no new entries, while the exit rules still watch every position.
 fn daemon_config(rest_url: &str, ws_url: &str, dir: &Path, trading: bool) -> String {
     let path = |p: &str| toml_str(&dir.join(p).to_string_lossy());
-    let strategies = if trading { "" } else { "strategies = []\n" };
+    // The shipped scalping rules with their rebound window opened at the first minute, so that a seed of
+    // 20 s (20 venue minutes) trades from its start instead of from 09:10.
+    let strategies = if trading {
+        "[[strategies]]\nkind = \"krx_scalping\"\nid = \"krx-scalping\"\n[strategies.upticks]\nenabled = true\n\
+         count = 3\n[strategies.volume]\nenabled = true\nmin_trade_strength = 100.0\nsurge_lookback_trades = 50\n\
+         surge_multiple = 2.0\n[strategies.windows.pullback_rebound]\nenabled = true\nstart = \"09:01\"\n\
+         end = \"14:30\"\nmin_pullback_pct = 0.5\n"
+    } else {
+        "strategies = []\n"
+    };
     format!(
         "environment = \"sim\"\n{strategies}\n[api]\nrest_base = {}\nws_url = {}\n\n[sim]\nexternal = true\nemulate = \
-         \"real\"\n\n[screener]\nmin_volume = 10000\nmin_range_pct = 0.5\nmax_spread_pct = 1.0\n\n[risk.sizing]\nmax_position_pct = 10\nmax_open_positions = 10\n\n[exits]\nmax_holding_secs = {MAX_HOLDING_SECS}\nstop_loss_pct = 0.5\ntake_profit_pct = 0.5\n\n[router]\ncancel_unfilled_after_secs = 60\n\n\
+         \"real\"\n\n[screener]\npoll_interval_secs = 2\nmin_volume = 10000\nmin_range_pct = 0.5\nmax_spread_pct = 1.0\n\n[risk.sizing]\nmax_position_pct = 10\nmax_open_positions = 10\n\n[exits]\nmax_holding_secs = {MAX_HOLDING_SECS}\nstop_loss_pct = 0.5\ntake_profit_pct = 0.5\n\n[router]\ncancel_unfilled_after_secs = 60\n\n\
          [feed]\nsim_sessions = 2\n\n[logging]\ndir = {}\n\n[daemon]\nstate_dir = {}\nhealth_report_secs = 5\n",
         toml_str(rest_url),
         toml_str(ws_url),

@@ -284,28 +284,37 @@ async fn domestic_orders_inquiries_and_refusals() {
         // A marketable buy fills against the book: holdings with an average price appear in the balance.
         let (_, _, mk) = uapi(&sim, &tok, "POST", ORDER, "VTTC0012U", &order_params(&code, "01", "3", "0"), "").await;
         assert_eq!(mk["msg_cd"], "APBK0013", "{mk}");
-        let (_, cont, bal) = uapi(
-            &sim,
-            &tok,
-            "GET",
-            "/uapi/domestic-stock/v1/trading/inquire-balance",
-            "VTTC8434R",
-            &[
-                ("CANO", "50000000"),
-                ("ACNT_PRDT_CD", "01"),
-                ("AFHR_FLPR_YN", "N"),
-                ("OFL_YN", ""),
-                ("INQR_DVSN", "02"),
-                ("UNPR_DVSN", "01"),
-                ("FUND_STTL_ICLD_YN", "N"),
-                ("FNCG_AMT_AUTO_RDPT_YN", "N"),
-                ("PRCS_DVSN", "00"),
-                ("CTX_AREA_FK100", ""),
-                ("CTX_AREA_NK100", ""),
-            ],
-            "",
-        )
-        .await;
+        // It fills at the simulator's next market step (10 ms of real time; longer on a loaded machine).
+        let mut attempts = 0;
+        let (cont, bal) = loop {
+            let (_, cont, bal) = uapi(
+                &sim,
+                &tok,
+                "GET",
+                "/uapi/domestic-stock/v1/trading/inquire-balance",
+                "VTTC8434R",
+                &[
+                    ("CANO", "50000000"),
+                    ("ACNT_PRDT_CD", "01"),
+                    ("AFHR_FLPR_YN", "N"),
+                    ("OFL_YN", ""),
+                    ("INQR_DVSN", "02"),
+                    ("UNPR_DVSN", "01"),
+                    ("FUND_STTL_ICLD_YN", "N"),
+                    ("FNCG_AMT_AUTO_RDPT_YN", "N"),
+                    ("PRCS_DVSN", "00"),
+                    ("CTX_AREA_FK100", ""),
+                    ("CTX_AREA_NK100", ""),
+                ],
+                "",
+            )
+            .await;
+            attempts += 1;
+            if bal["output1"][0]["pdno"] == code.as_str() || attempts >= 200 {
+                break (cont, bal);
+            }
+            actix_rt::time::sleep(std::time::Duration::from_millis(25)).await;
+        };
         assert_eq!(bal["msg_cd"], "KIOK0510");
         assert_eq!(cont, "D");
         let pos = &bal["output1"][0];

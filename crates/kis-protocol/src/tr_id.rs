@@ -69,6 +69,8 @@ pub enum Op {
     UsMinuteCandles,
     /// Overseas `dailyprice`.
     UsDailyPrice,
+    /// `search-info`: product master (names, ISIN), real only.
+    ProductInfo,
 }
 
 impl Op {
@@ -175,6 +177,7 @@ pub const TABLE: &[(Op, Environment, &str, IdGeneration)] = &[
     (Op::UsMinuteCandles, Real, "HHDFS76950200", Current),
     (Op::UsDailyPrice, Real, "HHDFS76240000", Current),
     (Op::UsDailyPrice, Paper, "HHDFS76240000", Current),
+    (Op::ProductInfo, Real, "CTPF1604R", Current),
 ];
 
 /// The id to send for `op` on `env`; `None` when KIS does not offer the operation there (e.g. volume-rank on

@@ -8,12 +8,13 @@ mod domestic_quote;
 mod oauth;
 pub mod order_faults;
 mod overseas;
+mod product_info;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use kis_model::Environment;
 use kis_protocol::rest::{domestic_account as da, domestic_order as dord, domestic_quote as dq, domestic_rank as dr};
-use kis_protocol::rest::{overseas_account as oa, overseas_order as oo, overseas_quote as oq};
+use kis_protocol::rest::{overseas_account as oa, overseas_order as oo, overseas_quote as oq, product_info as pi};
 use kis_protocol::tr_id::{Op, accepts};
 use serde::Serialize;
 
@@ -80,6 +81,7 @@ fn route(path: &str) -> Option<(&'static [Op], Handler)> {
         oa::BUYABLE_PATH => (oa::UsBuyableRequest::OPS, overseas::buyable),
         oa::UNFILLED_PATH => (oa::UsUnfilledRequest::OPS, overseas::unfilled),
         oa::ORDER_HISTORY_PATH => (oa::UsOrderHistoryRequest::OPS, overseas::order_history),
+        pi::SEARCH_INFO_PATH => (pi::SearchInfoRequest::OPS, product_info::search_info),
         _ => return None,
     })
 }

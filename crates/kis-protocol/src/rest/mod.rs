@@ -27,6 +27,7 @@ pub mod overseas_account;
 pub mod overseas_order;
 pub mod overseas_quote;
 pub mod pagination;
+pub mod product_info;
 pub mod wire;
 
 pub use decode::{classify_reply, decode_plain, decode_reply};

@@ -1,0 +1,96 @@
+//! What real KIS clients see on the wire beyond the JSON bodies: header spelling, path leniency, the
+//! product-master lookup they make before quoting (issue #10).
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use common::*;
+
+/// One raw HTTP/1.1 exchange (awc and every Rust client lowercase header names, so this reads bytes).
+fn raw_http(rest_url: &str, request: String) -> String {
+    let addr = rest_url.trim_start_matches("http://").to_string();
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut out = Vec::new();
+    let _ = stream.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn head_names(response: &str) -> Vec<String> {
+    let head = response.split("\r\n\r\n").next().unwrap_or("");
+    head.lines().skip(1).filter_map(|l| l.split_once(':').map(|(n, _)| n.to_string())).collect()
+}
+
+#[actix_rt::test]
+async fn headers_are_capitalised_and_doubled_slashes_are_accepted() {
+    bounded(20, async {
+        let sim = start(config(KRX_OPEN)).await;
+        let rest = sim.rest_url();
+        let body = format!(r#"{{"grant_type":"client_credentials","appkey":"{KEY}","appsecret":"{SECRET}"}}"#);
+        let request = format!(
+            "POST //oauth2/tokenP HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let response = actix_rt::task::spawn_blocking(move || raw_http(&rest, request)).await.unwrap();
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        let names = head_names(&response);
+        for want in ["Content-Type", "Content-Length", "Date"] {
+            assert!(names.iter().any(|n| n == want), "no {want} header as KIS spells it in {names:?}");
+        }
+        assert!(response.contains("access_token"), "{response}");
+
+        let token = token(&sim, KEY, SECRET).await;
+        let code = krx_code(&sim, 0);
+        let params = [("FID_COND_MRKT_DIV_CODE", "J"), ("FID_INPUT_ISCD", code.as_str())];
+        let path = "//uapi/domestic-stock/v1/quotations/inquire-price";
+        let (status, _, body) = uapi(&sim, &token, "GET", path, "FHKST01010100", &params, "").await;
+        assert_eq!((status, body["rt_cd"].as_str()), (200, Some("0")), "{body}");
+        sim.stop().await.unwrap();
+    })
+    .await;
+}
+
+#[actix_rt::test]
+async fn search_info_names_listings_and_answers_no_data_for_others() {
+    bounded(20, async {
+        let mut cfg = config(KRX_OPEN);
+        cfg.env = kis_model::Environment::Real;
+        let sim = start(cfg).await;
+        let token = token(&sim, KEY, SECRET).await;
+        let code = krx_code(&sim, 0);
+        let path = "/uapi/domestic-stock/v1/quotations/search-info";
+        let ask = |pdno: String, kind: &'static str| {
+            let (sim, token) = (&sim, &token);
+            async move {
+                let params = [("PDNO", pdno.as_str()), ("PRDT_TYPE_CD", kind)];
+                uapi(sim, token, "GET", path, "CTPF1604R", &params, "").await
+            }
+        };
+        let (status, _, body) = ask(code.clone(), "300").await;
+        assert_eq!((status, body["rt_cd"].as_str()), (200, Some("0")), "{body}");
+        let out = &body["output"];
+        assert_eq!(out["shtn_pdno"], code.as_str());
+        assert_eq!(out["std_pdno"].as_str().map(str::len), Some(12));
+        assert!(!out["prdt_abrv_name"].as_str().unwrap_or("").is_empty(), "{out}");
+        assert_eq!(out["prdt_type_cd"], "300");
+        let (e, ticker, _) = us_symbol(&sim);
+        let kind = match e.as_str() {
+            "NASD" => "512",
+            "NYSE" => "513",
+            _ => "529",
+        };
+        let (_, _, body) = ask(ticker.clone(), kind).await;
+        assert_eq!(body["output"]["shtn_pdno"], ticker.as_str(), "{body}");
+        // A US ticker asked as a KRX stock: KIS's "no data" (rt_cd 7), which clients take as "try the next type".
+        let (_, _, body) = ask(ticker, "300").await;
+        assert_eq!(body["rt_cd"], "7", "{body}");
+        let (_, _, body) = ask(String::new(), "300").await;
+        assert_eq!(body["msg_cd"], "OPSQ2001", "{body}");
+        sim.stop().await.unwrap();
+    })
+    .await;
+}

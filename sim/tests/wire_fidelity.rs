@@ -94,3 +94,38 @@ async fn search_info_names_listings_and_answers_no_data_for_others() {
     })
     .await;
 }
+
+#[actix_rt::test]
+async fn optional_fields_kis_tolerates_missing_are_defaulted() {
+    bounded(30, async {
+        let sim = start(config(US_OPEN)).await;
+        wait_open(&sim, 1).await;
+        let tok = token(&sim, KEY, SECRET).await;
+        let (ex, tk, last) = us_symbol(&sim);
+        let px = format!("{}.{:02}", last / 100, last % 100);
+        // No CTAC_TLNO, MGCO_APTM_ODNO, ORD_SVR_DVSN_CD: KIS takes the order.
+        let p = [
+            ("CANO", "50000000"),
+            ("ACNT_PRDT_CD", "01"),
+            ("OVRS_EXCG_CD", ex.as_str()),
+            ("PDNO", tk.as_str()),
+            ("ORD_QTY", "1"),
+            ("OVRS_ORD_UNPR", px.as_str()),
+            ("ORD_DVSN", "00"),
+        ];
+        let (_, _, r) = uapi(&sim, &tok, "POST", "/uapi/overseas-stock/v1/trading/order", "VTTT1002U", &p, "").await;
+        assert_eq!(r["msg_cd"], "APBK0013", "{r}");
+        // A required one missing is still refused.
+        let (_, _, r) =
+            uapi(&sim, &tok, "POST", "/uapi/overseas-stock/v1/trading/order", "VTTT1002U", &p[1..], "").await;
+        assert_eq!(r["msg_cd"], "OPSQ2001", "{r}");
+        // dailyprice without KEYB.
+        let q = [("AUTH", ""), ("EXCD", "NAS"), ("SYMB", tk.as_str()), ("GUBN", "0"), ("BYMD", ""), ("MODP", "0")];
+        let (_, _, dp) =
+            uapi(&sim, &tok, "GET", "/uapi/overseas-price/v1/quotations/dailyprice", "HHDFS76240000", &q, "").await;
+        assert_eq!(dp["rt_cd"], "0", "{dp}");
+        assert!(!dp["output2"].as_array().unwrap().is_empty(), "{dp}");
+        sim.stop().await.unwrap();
+    })
+    .await;
+}

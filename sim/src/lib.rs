@@ -16,6 +16,7 @@ pub mod feed;
 pub mod kis_error;
 pub mod notice;
 pub mod rest;
+pub mod wire_shapes;
 pub mod ws;
 
 use std::net::SocketAddr;

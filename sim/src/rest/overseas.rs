@@ -100,7 +100,8 @@ pub fn price(ex: &mut Exchange, call: &Call<'_>) -> Handled {
         diff: d4(change.abs()),
         rate: rate.to_string(),
         tvol: f.cum_vol.to_string(),
-        tamt: Decimal::new(i64::try_from(f.cum_value).unwrap_or(i64::MAX), 2).to_string(),
+        // Whole dollars, as KIS writes `tamt` (REST and HDFSCNT0 alike).
+        tamt: (f.cum_value / 100).to_string(),
         ordy: "매도가능".into(),
     };
     inquiry(UsPriceBody { output })
@@ -179,7 +180,7 @@ pub fn daily_price(ex: &mut Exchange, call: &Call<'_>) -> Handled {
             high: b.high.value().to_string(),
             low: b.low.value().to_string(),
             tvol: b.volume.to_string(),
-            tamt: (b.close.value() * Decimal::from(b.volume)).round_dp(2).to_string(),
+            tamt: (b.close.value() * Decimal::from(b.volume)).trunc().to_string(),
             ..UsDailyBar::default()
         });
     }

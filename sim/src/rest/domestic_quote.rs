@@ -65,14 +65,21 @@ pub fn price(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     inquiry(InquirePriceBody { output })
 }
 
+/// The `HHMMSS` bound `FID_INPUT_HOUR_1` sets, as KIS reads it: bars at/before that time; blank, malformed,
+/// or before the 09:00 open (`000000` is a common client default) mean "up to now", like a future time.
+fn hour_bound(input: &str) -> Option<&str> {
+    let t = input.trim();
+    let valid = t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit());
+    (valid && t >= "090000").then_some(t)
+}
+
 fn minute_rows(bars: &[Bar], until_hhmmss: &str, date_filter: Option<NaiveDate>) -> Vec<MinuteBar> {
+    let bound = hour_bound(until_hhmmss);
     let mut acc = 0i128;
     let mut rows: Vec<MinuteBar> = bars
         .iter()
         .filter(|b| date_filter.is_none_or(|d| kst_of(b.ts).date_naive() == d))
-        .filter(|b| {
-            until_hhmmss.trim().is_empty() || kst_of(b.ts).format("%H%M%S").to_string().as_str() <= until_hhmmss.trim()
-        })
+        .filter(|b| bound.is_none_or(|t| kst_of(b.ts).format("%H%M%S").to_string().as_str() <= t))
         .map(|b| {
             acc += i128::from(u64::try_from(b.close.value().trunc().mantissa()).unwrap_or(0)) * i128::from(b.volume);
             let k = kst_of(b.ts);
@@ -227,4 +234,19 @@ pub fn fluctuation_rank(ex: &mut Exchange, call: &Call<'_>) -> Handled {
         })
         .collect();
     inquiry(FluctuationRankBody { output })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hour_before_the_open_or_malformed_means_now() {
+        assert_eq!(hour_bound("000000"), None);
+        assert_eq!(hour_bound("085959"), None);
+        assert_eq!(hour_bound(""), None);
+        assert_eq!(hour_bound("12:00"), None);
+        assert_eq!(hour_bound("093000"), Some("093000"));
+        assert_eq!(hour_bound(" 153000 "), Some("153000"));
+    }
 }

@@ -201,13 +201,24 @@ pub fn decode<T>(params: &Params, f: FromPairs<T>) -> Result<T, KisError> {
 }
 
 /// The account named in a request must be the appkey's own when accounts are listed; opened-on-use
-/// accounts take any CANO/ACNT_PRDT_CD.
-pub fn check_account(ex: &Exchange, call: &Call<'_>, cano: &str, prdt: &str) -> Result<(), KisError> {
-    let a = &ex.accounts[call.account];
-    if a.strict && (a.cano != cano.trim() || a.acnt_prdt_cd != prdt.trim()) {
-        return Err(kis::BAD_ACCOUNT);
+/// accounts take any well-formed CANO/ACNT_PRDT_CD and adopt the last one used, so that fill notices name
+/// the account the client trades with (KIS's notices carry the client's own account number).
+pub fn check_account(ex: &mut Exchange, call: &Call<'_>, cano: &str, prdt: &str) -> Result<(), KisError> {
+    let a = &mut ex.accounts[call.account];
+    let (cano, prdt) = (cano.trim(), prdt.trim());
+    if a.strict {
+        if a.cano != cano || a.acnt_prdt_cd != prdt {
+            return Err(kis::BAD_ACCOUNT);
+        }
+    } else if is_digits(cano, 8) && is_digits(prdt, 2) && (a.cano != cano || a.acnt_prdt_cd != prdt) {
+        a.cano = cano.to_string();
+        a.acnt_prdt_cd = prdt.to_string();
     }
     Ok(())
+}
+
+fn is_digits(s: &str, n: usize) -> bool {
+    s.len() == n && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// KRX order time `HHMMSS` (KST) of the current virtual time.

@@ -129,3 +129,35 @@ async fn optional_fields_kis_tolerates_missing_are_defaulted() {
     })
     .await;
 }
+
+#[actix_rt::test]
+async fn asking_price_serves_the_ten_level_book() {
+    bounded(20, async {
+        let mut cfg = config(KRX_OPEN);
+        cfg.speed = 200;
+        let sim = start(cfg).await;
+        wait_open(&sim, 0).await;
+        let token = token(&sim, KEY, SECRET).await;
+        let code = krx_code(&sim, 0);
+        let path = "/uapi/domestic-stock/v1/quotations/inquire-asking-price-exp-ccn";
+        let params = [("FID_COND_MRKT_DIV_CODE", "J"), ("FID_INPUT_ISCD", code.as_str())];
+        let mut book = serde_json::Value::Null;
+        for _ in 0..50 {
+            let (_, _, body) = uapi(&sim, &token, "GET", path, "FHKST01010200", &params, "").await;
+            assert_eq!(body["rt_cd"], "0", "{body}");
+            book = body;
+            if book["output1"]["askp10"].as_str().is_some_and(|p| p != "0") {
+                break;
+            }
+            actix_rt::time::sleep(Duration::from_millis(50)).await;
+        }
+        let price = |k: &str| book["output1"][k].as_str().and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1);
+        assert!(price("askp1") > price("bidp1") && price("bidp1") > 0, "{book}");
+        assert!(price("askp10") > price("askp1") && price("bidp10") < price("bidp1"), "{book}");
+        assert_eq!(book["output2"]["stck_shrn_iscd"], code.as_str());
+        let (_, _, body) = uapi(&sim, &token, "GET", path, "FHKST01010200", &params[1..], "").await;
+        assert_eq!(body["msg_cd"], "OPSQ2001", "{body}");
+        sim.stop().await.unwrap();
+    })
+    .await;
+}

@@ -35,6 +35,9 @@ CLIENT_DEFECTS = {
     # python-kis refuses to modify on paper ("모의투자에서는 정정주문을 지원하지 않습니다") before sending anything,
     # though KIS paper serves VTTC0013U/VTTC0803U.
     ("paper", "modify"): "python-kis refuses domestic modify on paper without asking KIS",
+    # python-kis' pending_orders() on paper asks overseas inquire-nccs as VTTS3018R, which KIS paper does not
+    # serve (kis-protocol.md: inquire-nccs is real only; paper sees unfilled US orders through inquire-ccnl).
+    ("paper", "pending orders"): "python-kis asks inquire-nccs on paper, a real-only TR",
     # python-kis parses H0STCNI0/H0STCNI9 as 23 fields; KIS sends 26 (our captures), so its parser drops the
     # frame. The notice is still received and decrypted, and parsed by our own decoder (step "fill notice").
     ("real", "client parses fill notice"): "python-kis parses H0STCNI0 as 23 fields, KIS sends 26",
@@ -204,9 +207,16 @@ def krx_session(report: Report, kis: PyKis, code: str, trade_code: str, day: dt.
     tickets = []
     step("notice subscribe", lambda: tickets.append(account.on("execution", lambda s, e: _parsed_notices.append(e))) or "subscribed")
 
-    low = None
-    if quote is not None:
-        low = quote.low_limit if getattr(quote, "low_limit", None) else quote.price * 0.9
+    # A limit at the day's lower limit stays working (modify and cancel need a live order). Read through the
+    # client's untyped fetch so the price step's own outcome does not decide this one.
+    low = int(
+        kis.fetch(
+            "/uapi/domestic-stock/v1/quotations/inquire-price",
+            api="FHKST01010100",
+            params={"FID_COND_MRKT_DIV_CODE": "J", "FID_INPUT_ISCD": code},
+            domain="real",
+        ).output.stck_llam
+    )
     limit = step("limit buy", lambda: stock.buy(price=low, qty=1))
     if limit is not None:
         modified = step("modify", lambda: limit.modify(price=low, qty=1))

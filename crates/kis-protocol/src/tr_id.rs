@@ -71,6 +71,8 @@ pub enum Op {
     UsDailyPrice,
     /// `search-info`: product master (names, ISIN), real only.
     ProductInfo,
+    /// `inquire-asking-price-exp-ccn`: ten-level book and expected fill.
+    DomesticAskingPrice,
 }
 
 impl Op {
@@ -178,6 +180,8 @@ pub const TABLE: &[(Op, Environment, &str, IdGeneration)] = &[
     (Op::UsDailyPrice, Real, "HHDFS76240000", Current),
     (Op::UsDailyPrice, Paper, "HHDFS76240000", Current),
     (Op::ProductInfo, Real, "CTPF1604R", Current),
+    (Op::DomesticAskingPrice, Real, "FHKST01010200", Current),
+    (Op::DomesticAskingPrice, Paper, "FHKST01010200", Current),
 ];
 
 /// The id to send for `op` on `env`; `None` when KIS does not offer the operation there (e.g. volume-rank on

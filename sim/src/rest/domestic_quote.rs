@@ -11,7 +11,7 @@ use crate::feed::{SymFeed, kst_of, ymd};
 use crate::kis_error::{self as kis, KisError};
 use crate::rest::{Call, Handled, decode, inquiry};
 
-fn sign_code(change: i64) -> &'static str {
+pub fn sign_code(change: i64) -> &'static str {
     match change.cmp(&0) {
         std::cmp::Ordering::Greater => "2",
         std::cmp::Ordering::Less => "5",
@@ -19,7 +19,7 @@ fn sign_code(change: i64) -> &'static str {
     }
 }
 
-fn rate(change: i64, base: i64) -> String {
+pub fn rate(change: i64, base: i64) -> String {
     if base == 0 {
         return "0.00".into();
     }

@@ -2,6 +2,7 @@
 //! (appkey, appsecret, bearer token, rate limit, `tr_id` for the path and environment) before the endpoint
 //! family's handler runs under the state lock.
 
+mod asking_price;
 mod domestic_account;
 mod domestic_order;
 mod domestic_quote;
@@ -13,6 +14,7 @@ mod product_info;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use kis_model::Environment;
+use kis_protocol::rest::asking_price as ap;
 use kis_protocol::rest::{domestic_account as da, domestic_order as dord, domestic_quote as dq, domestic_rank as dr};
 use kis_protocol::rest::{overseas_account as oa, overseas_order as oo, overseas_quote as oq, product_info as pi};
 use kis_protocol::tr_id::{Op, accepts};
@@ -61,6 +63,7 @@ fn route(path: &str) -> Option<(&'static [Op], Handler)> {
     use kis_protocol::rest::RestRequest;
     Some(match path {
         dq::INQUIRE_PRICE_PATH => (dq::InquirePriceRequest::OPS, domestic_quote::price),
+        ap::ASKING_PRICE_PATH => (ap::AskingPriceRequest::OPS, asking_price::asking_price),
         dq::MINUTE_TODAY_PATH => (dq::MinuteTodayRequest::OPS, domestic_quote::minute_today),
         dq::MINUTE_BY_DAY_PATH => (dq::MinuteByDayRequest::OPS, domestic_quote::minute_by_day),
         dq::PERIOD_CANDLES_PATH => (dq::PeriodCandlesRequest::OPS, domestic_quote::period),

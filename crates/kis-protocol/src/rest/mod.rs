@@ -12,6 +12,7 @@
 //!   `excg_id_dvsn_Cd` decode too.
 //! - [`pagination`] drives `tr_cont` + `ctx_area_*` continuation.
 
+pub mod asking_price;
 pub mod decode;
 pub mod domestic_account;
 pub mod domestic_holiday;

@@ -161,3 +161,44 @@ async fn asking_price_serves_the_ten_level_book() {
     })
     .await;
 }
+
+#[actix_rt::test]
+async fn us_price_detail_and_present_balance() {
+    bounded(30, async {
+        let mut cfg = config(US_OPEN);
+        cfg.env = kis_model::Environment::Real;
+        let sim = start(cfg).await;
+        wait_open(&sim, 1).await;
+        let tok = token(&sim, KEY, SECRET).await;
+        let (_, tk, last) = us_symbol(&sim);
+        let q = [("AUTH", ""), ("EXCD", "NAS"), ("SYMB", tk.as_str())];
+        let (_, _, d) =
+            uapi(&sim, &tok, "GET", "/uapi/overseas-price/v1/quotations/price-detail", "HHDFS76200200", &q, "").await;
+        assert_eq!(d["rt_cd"], "0", "{d}");
+        let out = &d["output"];
+        let dec = |k: &str| out[k].as_str().and_then(|v| v.parse::<f64>().ok()).unwrap_or(-1.0);
+        assert!(dec("last") > 0.0 && dec("h52p") >= dec("l52p") && dec("l52p") > 0.0, "{out}");
+        assert!((dec("last") * 100.0 - last as f64).abs() < 1_000.0, "{out}");
+        assert_eq!((out["vnit"].as_str(), out["e_ordyn"].as_str()), (Some("1"), Some("매매 가능")));
+        let p = [
+            ("CANO", "50000000"),
+            ("ACNT_PRDT_CD", "01"),
+            ("WCRC_FRCR_DVSN_CD", "02"),
+            ("NATN_CD", "840"),
+            ("TR_MKET_CD", "00"),
+            ("INQR_DVSN_CD", "00"),
+        ];
+        let path = "/uapi/overseas-stock/v1/trading/inquire-present-balance";
+        let (_, _, b) = uapi(&sim, &tok, "GET", path, "CTRP6504R", &p, "").await;
+        assert_eq!(b["rt_cd"], "0", "{b}");
+        assert_eq!(b["output2"][0]["crcy_cd"], "USD", "{b}");
+        assert_eq!(b["output2"][0]["frcr_dncl_amt_2"], "100000", "starting dollars: {b}");
+        assert_eq!(b["output3"]["tot_dncl_amt"], "130000000", "{b}");
+        let (_, _, b) = uapi(&sim, &tok, "GET", path, "VTRP6504R", &p, "").await;
+        assert_eq!(b["msg_cd"], "OPSQ0002", "paper id on real: {b}");
+        let (_, _, b) = uapi(&sim, &tok, "GET", path, "CTRP6504R", &p[..5], "").await;
+        assert_eq!(b["msg_cd"], "OPSQ2001", "{b}");
+        sim.stop().await.unwrap();
+    })
+    .await;
+}

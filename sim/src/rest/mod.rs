@@ -9,12 +9,16 @@ mod domestic_quote;
 mod oauth;
 pub mod order_faults;
 mod overseas;
-mod product_info;
+mod overseas_detail;
+mod overseas_present_balance;
+pub mod product_info;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use kis_model::Environment;
 use kis_protocol::rest::asking_price as ap;
+use kis_protocol::rest::overseas_detail as od;
+use kis_protocol::rest::overseas_present_balance as opb;
 use kis_protocol::rest::{domestic_account as da, domestic_order as dord, domestic_quote as dq, domestic_rank as dr};
 use kis_protocol::rest::{overseas_account as oa, overseas_order as oo, overseas_quote as oq, product_info as pi};
 use kis_protocol::tr_id::{Op, accepts};
@@ -78,9 +82,11 @@ fn route(path: &str) -> Option<(&'static [Op], Handler)> {
         oo::ORDER_PATH => (oo::UsOrder::OPS, overseas::order),
         oo::ORDER_RVSECNCL_PATH => (oo::UsModifyCancelBody::OPS, overseas::rvsecncl),
         oq::PRICE_PATH => (oq::UsPriceRequest::OPS, overseas::price),
+        od::PRICE_DETAIL_PATH => (od::UsPriceDetailRequest::OPS, overseas_detail::price_detail),
         oq::MINUTE_CANDLES_PATH => (oq::UsMinuteCandlesRequest::OPS, overseas::minute_candles),
         oq::DAILY_PRICE_PATH => (oq::UsDailyPriceRequest::OPS, overseas::daily_price),
         oa::BALANCE_PATH => (oa::UsBalanceRequest::OPS, overseas::balance),
+        opb::PRESENT_BALANCE_PATH => (opb::UsPresentBalanceRequest::OPS, overseas_present_balance::present_balance),
         oa::BUYABLE_PATH => (oa::UsBuyableRequest::OPS, overseas::buyable),
         oa::UNFILLED_PATH => (oa::UsUnfilledRequest::OPS, overseas::unfilled),
         oa::ORDER_HISTORY_PATH => (oa::UsOrderHistoryRequest::OPS, overseas::order_history),

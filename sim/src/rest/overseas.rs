@@ -17,11 +17,14 @@ use crate::kis_error::{self as kis, KisError};
 use crate::rest::domestic_order::{ack, parse_qty};
 use crate::rest::{Call, Handled, check_account, decode, inquiry, ok};
 
-fn d4(cents: i64) -> String {
+/// KRW per USD the simulator quotes everywhere (it models no FX moves).
+pub const USD_KRW: &str = "1300.0000";
+
+pub fn d4(cents: i64) -> String {
     Decimal::new(cents * 100, 4).to_string()
 }
 
-fn us_feed<'a>(ex: &'a Exchange, exchange: &str, ticker: &str, err: KisError) -> Result<&'a SymFeed, KisError> {
+pub fn us_feed<'a>(ex: &'a Exchange, exchange: &str, ticker: &str, err: KisError) -> Result<&'a SymFeed, KisError> {
     let exchange = UsExchange::parse(exchange.trim()).map_err(|_| err)?;
     let symbol = Symbol::us(exchange, ticker.trim()).map_err(|_| err)?;
     ex.feed_of(&symbol).ok_or(err)
@@ -77,7 +80,7 @@ pub fn rvsecncl(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     ack(ex, new_id)
 }
 
-fn sign(change: i64) -> &'static str {
+pub fn sign(change: i64) -> &'static str {
     match change.cmp(&0) {
         std::cmp::Ordering::Greater => "2",
         std::cmp::Ordering::Less => "5",
@@ -190,7 +193,7 @@ pub fn daily_price(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     inquiry(UsDailyPriceBody { output1, output2: rows })
 }
 
-fn us_mark(ex: &Exchange, s: &Symbol) -> Option<Price> {
+pub fn us_mark(ex: &Exchange, s: &Symbol) -> Option<Price> {
     ex.feed_of(s).and_then(|f| Price::new(Decimal::new(f.last, 2)).ok())
 }
 
@@ -271,7 +274,7 @@ pub fn buyable(ex: &mut Exchange, call: &Call<'_>) -> Handled {
         echm_af_ord_psbl_amt: "0".into(),
         echm_af_ord_psbl_qty: "0".into(),
         ord_psbl_qty: b.qty.shares().to_string(),
-        exrt: "1300.0000".into(),
+        exrt: USD_KRW.into(),
         frcr_ord_psbl_amt1: b.available.to_string(),
         ovrs_max_ord_psbl_qty: b.qty.shares().to_string(),
     };

@@ -14,6 +14,7 @@ pub mod exchange;
 pub mod faults;
 pub mod feed;
 pub mod kis_error;
+pub mod listing_facts;
 pub mod notice;
 pub mod rest;
 pub mod wire_shapes;

@@ -1,7 +1,7 @@
 //! Domestic quotes, candles and rankings.
 
 use chrono::NaiveDate;
-use kis_model::{Bar, InstrumentKind, Market, Symbol, daily_limits, krx_tick_size};
+use kis_model::{Bar, InstrumentKind, Market, Symbol, daily_limits};
 use kis_protocol::rest::domestic_quote::*;
 use kis_protocol::rest::domestic_rank::*;
 use kis_synth::Direction;
@@ -29,40 +29,6 @@ pub fn rate(change: i64, base: i64) -> String {
 pub fn krx_feed<'a>(ex: &'a Exchange, code: &str) -> Result<&'a SymFeed, KisError> {
     let symbol = Symbol::krx(code.trim()).map_err(|_| kis::UNKNOWN_SYMBOL_QUOTE)?;
     ex.feed_of(&symbol).ok_or(kis::UNKNOWN_SYMBOL_QUOTE)
-}
-
-pub fn price(ex: &mut Exchange, call: &Call<'_>) -> Handled {
-    let req = decode(call.params, InquirePriceRequest::from_pairs)?;
-    let f = krx_feed(ex, &req.fid_input_iscd)?;
-    let base = u64::try_from(f.prev_close).unwrap_or(0);
-    let limits = daily_limits(base, InstrumentKind::Stock);
-    let change = f.last - f.prev_close;
-    let output = InquirePriceOutput {
-        iscd_stat_cls_code: "55".into(),
-        marg_rate: "20.00".into(),
-        rprs_mrkt_kor_name: "KOSPI".into(),
-        temp_stop_yn: "N".into(),
-        stck_prpr: f.last.to_string(),
-        prdy_vrss: change.to_string(),
-        prdy_vrss_sign: sign_code(change).into(),
-        prdy_ctrt: rate(change, f.prev_close),
-        acml_tr_pbmn: f.cum_value.to_string(),
-        acml_vol: f.cum_vol.to_string(),
-        stck_oprc: f.open.to_string(),
-        stck_hgpr: f.high.to_string(),
-        stck_lwpr: f.low.to_string(),
-        stck_mxpr: limits.upper.to_string(),
-        stck_llam: limits.lower.to_string(),
-        stck_sdpr: f.prev_close.to_string(),
-        wghn_avrg_stck_prc: if f.cum_vol > 0 { (f.cum_value / i128::from(f.cum_vol)).to_string() } else { "0".into() },
-        aspr_unit: krx_tick_size(u64::try_from(f.last).unwrap_or(0), InstrumentKind::Stock).to_string(),
-        hts_deal_qty_unit_val: "1".into(),
-        lstn_stcn: f.shares_outstanding.to_string(),
-        stck_shrn_iscd: f.symbol.code().to_string(),
-        vi_cls_code: "N".into(),
-        ..InquirePriceOutput::default()
-    };
-    inquiry(InquirePriceBody { output })
 }
 
 /// The `HHMMSS` bound `FID_INPUT_HOUR_1` sets, as KIS reads it: bars at/before that time; blank, malformed,

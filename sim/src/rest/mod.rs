@@ -6,6 +6,7 @@ mod asking_price;
 mod domestic_account;
 mod domestic_order;
 mod domestic_quote;
+mod inquire_price;
 mod oauth;
 pub mod order_faults;
 mod overseas;
@@ -66,7 +67,7 @@ type Handler = fn(&mut Exchange, &Call<'_>) -> Handled;
 fn route(path: &str) -> Option<(&'static [Op], Handler)> {
     use kis_protocol::rest::RestRequest;
     Some(match path {
-        dq::INQUIRE_PRICE_PATH => (dq::InquirePriceRequest::OPS, domestic_quote::price),
+        dq::INQUIRE_PRICE_PATH => (dq::InquirePriceRequest::OPS, inquire_price::price),
         ap::ASKING_PRICE_PATH => (ap::AskingPriceRequest::OPS, asking_price::asking_price),
         dq::MINUTE_TODAY_PATH => (dq::MinuteTodayRequest::OPS, domestic_quote::minute_today),
         dq::MINUTE_BY_DAY_PATH => (dq::MinuteByDayRequest::OPS, domestic_quote::minute_by_day),

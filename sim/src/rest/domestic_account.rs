@@ -21,10 +21,26 @@ fn mark(ex: &Exchange, symbol: &Symbol) -> Option<Price> {
     })
 }
 
+/// Today's fills on `side` (of `symbol`, or of every KRX listing): shares and amount.
+fn today_fills(orders: &[Order], today: NaiveDate, symbol: Option<&Symbol>, side: Side) -> (u64, Decimal) {
+    orders
+        .iter()
+        .filter(|o| o.trade_date == today && o.side == side && o.symbol.market() == Market::Krx)
+        .filter(|o| symbol.is_none_or(|s| &o.symbol == s))
+        .fold((0, Decimal::ZERO), |(q, a), o| (q + o.filled.shares(), a + o.filled_notional))
+}
+
+/// KIS writes these rates with eight places.
+fn rate8(num: Decimal, den: Decimal) -> String {
+    if den.is_zero() { "0.00000000".into() } else { format!("{:.8}", (num * Decimal::ONE_HUNDRED / den).round_dp(8)) }
+}
+
 pub fn balance(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     let req = decode(call.params, BalanceRequest::from_pairs)?;
     check_account(ex, call, &req.cano, &req.acnt_prdt_cd)?;
+    let today = kst_of(ex.now).date_naive();
     let engine = &ex.accounts[call.account].engine;
+    let mut bfdy_eval = Decimal::ZERO;
     let output1 = engine
         .positions()
         .filter(|p| p.symbol.market() == Market::Krx)
@@ -35,24 +51,44 @@ pub fn balance(ex: &mut Exchange, call: &Call<'_>) -> Handled {
             let eval = last * qty;
             let pnl = eval - p.cost;
             let rt = if p.cost.is_zero() { Decimal::ZERO } else { (pnl * Decimal::ONE_HUNDRED / p.cost).round_dp(2) };
+            let prev = ex.feed_of(&p.symbol).map_or(Decimal::ZERO, |f| Decimal::from(f.prev_close));
+            let (bought, _) = today_fills(engine.orders(), today, Some(&p.symbol), Side::Buy);
+            let (sold, _) = today_fills(engine.orders(), today, Some(&p.symbol), Side::Sell);
+            // Yesterday's holding at yesterday's close.
+            bfdy_eval += prev * (qty - Decimal::from(bought) + Decimal::from(sold));
             BalancePosition {
                 pdno: p.symbol.code().to_string(),
                 prdt_name: ex.names.get(&p.symbol).cloned().unwrap_or_default(),
                 trad_dvsn_name: "현금".into(),
                 hldg_qty: p.qty.shares().to_string(),
                 ord_psbl_qty: p.qty.saturating_sub(p.sell_reserved).shares().to_string(),
-                pchs_avg_pric: avg.to_string(),
+                bfdy_buy_qty: "0".into(),
+                bfdy_sll_qty: "0".into(),
+                thdt_buyqty: bought.to_string(),
+                thdt_sll_qty: sold.to_string(),
+                pchs_avg_pric: format!("{avg:.4}"),
                 pchs_amt: p.cost.to_string(),
                 prpr: last.to_string(),
                 evlu_amt: eval.to_string(),
                 evlu_pfls_amt: pnl.to_string(),
-                evlu_pfls_rt: rt.to_string(),
-                evlu_erng_rt: "0".into(),
+                evlu_pfls_rt: format!("{rt:.2}"),
+                evlu_erng_rt: rate8(pnl, p.cost),
+                loan_amt: "0".into(),
+                stln_slng_chgs: "0".into(),
+                bfdy_cprs_icdc: (last - prev).to_string(),
+                fltt_rt: rate8(last - prev, prev),
+                sbst_pric: (prev * Decimal::new(76, 2)).trunc().to_string(),
+                stck_loan_unpr: "0.0000".into(),
                 ..BalancePosition::default()
             }
         })
         .collect();
     let s = engine.cash_summary(Currency::Krw, |sym| mark(ex, sym));
+    let (bought_amt, sold_amt) = (
+        today_fills(engine.orders(), today, None, Side::Buy).1,
+        today_fills(engine.orders(), today, None, Side::Sell).1,
+    );
+    let bfdy_total = s.deposit + bought_amt - sold_amt + s.fees_paid + bfdy_eval;
     let summary = BalanceSummary {
         dnca_tot_amt: s.deposit.to_string(),
         nxdy_excc_amt: s.deposit.to_string(),
@@ -64,7 +100,21 @@ pub fn balance(ex: &mut Exchange, call: &Call<'_>) -> Handled {
         evlu_amt_smtl_amt: s.evaluation.to_string(),
         evlu_pfls_smtl_amt: s.eval_pnl.to_string(),
         thdt_tlex_amt: s.fees_paid.to_string(),
-        ..BalanceSummary::default()
+        thdt_buy_amt: bought_amt.to_string(),
+        thdt_sll_amt: sold_amt.to_string(),
+        bfdy_buy_amt: "0".into(),
+        bfdy_sll_amt: "0".into(),
+        bfdy_tlex_amt: "0".into(),
+        cma_evlu_amt: "0".into(),
+        d2_auto_rdpt_amt: "0".into(),
+        nxdy_auto_rdpt_amt: "0".into(),
+        tot_loan_amt: "0".into(),
+        tot_stln_slng_chgs: "0".into(),
+        fncg_gld_auto_rdpt_yn: String::new(),
+        // The day started with today's cash flows undone and holdings at the previous closes.
+        bfdy_tot_asst_evlu_amt: bfdy_total.to_string(),
+        asst_icdc_amt: (s.total_evaluation - bfdy_total).to_string(),
+        asst_icdc_erng_rt: rate8(s.total_evaluation - bfdy_total, bfdy_total),
     };
     let mut a =
         ok(INQUIRY_OK.0, INQUIRY_OK.1, BalanceBody { output1, output2: vec![summary], ..BalanceBody::default() })?;
@@ -90,7 +140,11 @@ pub fn buyable(ex: &mut Exchange, call: &Call<'_>) -> Handled {
         max_buy_qty: b.qty.shares().to_string(),
         ord_psbl_sbst: "0".into(),
         ruse_psbl_amt: "0".into(),
-        ..BuyableOutput::default()
+        fund_rpch_chgs: "0".into(),
+        cma_evlu_amt: "0".into(),
+        ovrs_re_use_amt_wcrc: "0".into(),
+        // Cash only (no dollars counted in unless OVRS_ICLD_YN asks): the won amount orderable.
+        ord_psbl_frcr_amt_wcrc: b.available.to_string(),
     };
     ok("KIOK0510", "조회가 완료되었습니다", BuyableBody { output })
 }

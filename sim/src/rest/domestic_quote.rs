@@ -125,11 +125,20 @@ pub fn period(ex: &mut Exchange, call: &Call<'_>) -> Handled {
             prdy_vrss_sign: sign_code(change.mantissa().signum() as i64).into(),
             mod_yn: "N".into(),
             flng_cls_code: "00".into(),
-            ..PeriodBar::default()
+            // Value traded: volume at the bar's typical price (the synthetic day keeps no tick list).
+            acml_tr_pbmn: ((b.high.value() + b.low.value() + b.close.value()) / rust_decimal::Decimal::from(3)
+                * rust_decimal::Decimal::from(b.volume))
+            .trunc()
+            .to_string(),
+            prtt_rate: "0.00".into(),
+            revl_issu_reas: String::new(),
         });
     }
     rows.reverse();
     rows.truncate(100);
+    let history = ex.market.daily_bars(&f.symbol).unwrap_or_default();
+    let prev = history.last();
+    let facts = crate::listing_facts::fundamentals(f.symbol.code(), f.prev_close.max(1));
     let change = f.last - f.prev_close;
     let limits = daily_limits(u64::try_from(f.prev_close).unwrap_or(0), InstrumentKind::Stock);
     let output1 = PeriodChartSummary {
@@ -146,7 +155,23 @@ pub fn period(ex: &mut Exchange, call: &Call<'_>) -> Handled {
         stck_hgpr: f.high.to_string(),
         stck_lwpr: f.low.to_string(),
         lstn_stcn: f.shares_outstanding.to_string(),
-        ..PeriodChartSummary::default()
+        acml_tr_pbmn: f.cum_value.to_string(),
+        hts_kor_isnm: ex.names.get(&f.symbol).cloned().unwrap_or_else(|| f.symbol.code().to_string()),
+        prdy_vol: prev.map_or(0, |b| b.volume).to_string(),
+        stck_prdy_oprc: prev.map_or(f.prev_close.to_string(), |b| b.open.value().to_string()),
+        stck_prdy_hgpr: prev.map_or(f.prev_close.to_string(), |b| b.high.value().to_string()),
+        stck_prdy_lwpr: prev.map_or(f.prev_close.to_string(), |b| b.low.value().to_string()),
+        askp: f.best.0.to_string(),
+        bidp: f.best.2.to_string(),
+        prdy_vrss_vol: (f.cum_vol - prev.map_or(0, |b| i64::try_from(b.volume).unwrap_or(0))).to_string(),
+        vol_tnrt: crate::listing_facts::ratio2(f.cum_vol * 100, f.shares_outstanding),
+        stck_fcam: facts.par.to_string(),
+        cpfn: (facts.par * f.shares_outstanding / 100_000_000).to_string(),
+        hts_avls: (i128::from(f.last) * i128::from(f.shares_outstanding) / 100_000_000).to_string(),
+        per: crate::listing_facts::ratio2(f.last, facts.eps),
+        eps: format!("{}.00", facts.eps),
+        pbr: crate::listing_facts::ratio2(f.last, facts.bps),
+        itewhol_loan_rmnd_ratem: "0.00".into(),
     };
     inquiry(PeriodCandlesBody { output1, output2: rows })
 }

@@ -14,16 +14,10 @@ use serde_json::Value;
 
 /// (sample, field): not filled like KIS yet.
 const KNOWN_GAPS: &[(&str, &str)] = &[
-    ("official_rest_kr_inquire_daily_ccld_response.json", "output1.ccld_cndt_name"),
     ("official_rest_kr_inquire_daily_ccld_response.json", "output1.cpbc_ordp_mtrl_dvsn_cd"),
     ("official_rest_kr_inquire_daily_ccld_response.json", "output1.ctac_tlno"),
     ("official_rest_kr_inquire_daily_ccld_response.json", "output1.inqr_ip_addr"),
-    ("official_rest_kr_inquire_daily_ccld_response.json", "output1.ord_orgno"),
     ("official_rest_kr_inquire_daily_ccld_response.json", "output1.ordr_empno"),
-    ("official_rest_kr_inquire_daily_ccld_response.json", "output1.prdt_type_cd"),
-    ("official_rest_kr_inquire_daily_ccld_response.json", "output2.pchs_avg_pric"),
-    ("official_rest_kr_inquire_psbl_rvsecncl_response.json", "output.ord_dvsn_name"),
-    ("official_rest_kr_inquire_psbl_rvsecncl_response.json", "output.prdt_name"),
     ("official_rest_kr_volume_rank_response.json", "output.avrg_tr_pbmn"),
     ("official_rest_kr_volume_rank_response.json", "output.avrg_vol"),
     ("official_rest_kr_volume_rank_response.json", "output.lstn_stcn"),

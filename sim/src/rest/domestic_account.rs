@@ -160,6 +160,26 @@ fn status_text(o: &Order) -> &'static str {
     }
 }
 
+/// `ord_dvsn_name`: KIS names the order type in the replies that list orders.
+fn ord_dvsn_name(code: &str) -> &'static str {
+    match code {
+        "01" => "시장가",
+        "02" => "조건부지정가",
+        "03" => "최유리지정가",
+        "04" => "최우선지정가",
+        "05" => "장전 시간외",
+        "06" => "장후 시간외",
+        "07" => "시간외 단일가",
+        "11" => "IOC지정가",
+        "12" => "FOK지정가",
+        "13" => "IOC시장가",
+        "14" => "FOK시장가",
+        "15" => "IOC최유리",
+        "16" => "FOK최유리",
+        _ => "지정가",
+    }
+}
+
 fn unpr(o: &Order) -> String {
     match o.kind {
         OrderKind::Limit(p) => p.value().to_string(),
@@ -218,7 +238,7 @@ pub fn daily_ccld(ex: &mut Exchange, call: &Call<'_>) -> Handled {
             ord_gno_brno: o.id.branch_code(),
             odno: format!("{:010}", o.id.order_no.value()),
             orgn_odno: o.original.map(|x| format!("{:010}", x.order_no.value())).unwrap_or_default(),
-            ord_dvsn_name: o.code.code().to_string(),
+            ord_dvsn_name: ord_dvsn_name(o.code.code()).to_string(),
             sll_buy_dvsn_cd: o.side.kis_code().to_string(),
             sll_buy_dvsn_cd_name: match o.side {
                 Side::Buy => "현금매수".into(),
@@ -243,6 +263,9 @@ pub fn daily_ccld(ex: &mut Exchange, call: &Call<'_>) -> Handled {
             rjct_qty: "0".into(),
             excg_dvsn_cd: "02".into(),
             excg_id_dvsn_cd: "KRX".into(),
+            prdt_type_cd: "300".into(),
+            ord_orgno: "00000".into(),
+            ccld_cndt_name: "없음".into(),
             ..DailyCcldRow::default()
         })
         .collect();
@@ -261,9 +284,9 @@ pub fn daily_ccld(ex: &mut Exchange, call: &Call<'_>) -> Handled {
             tot_ccld_amt: tot_amt.to_string(),
             prsm_tlex_smtl: fees.to_string(),
             pchs_avg_pric: if tot_ccld == 0 {
-                "0".into()
+                "0.0000".into()
             } else {
-                (tot_amt / Decimal::from(tot_ccld)).round_dp(2).to_string()
+                format!("{:.4}", (tot_amt / Decimal::from(tot_ccld)).round_dp(4))
             },
         },
     };
@@ -291,6 +314,8 @@ pub fn modifiable(ex: &mut Exchange, call: &Call<'_>) -> Handled {
             psbl_qty: o.remaining().shares().to_string(),
             sll_buy_dvsn_cd: o.side.kis_code().to_string(),
             ord_dvsn_cd: o.code.code().to_string(),
+            ord_dvsn_name: ord_dvsn_name(o.code.code()).into(),
+            prdt_name: ex.names.get(&o.symbol).cloned().unwrap_or_default(),
             excg_id_dvsn_cd: "KRX".into(),
             ..ModifiableOrder::default()
         })

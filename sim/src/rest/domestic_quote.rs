@@ -176,6 +176,41 @@ pub fn period(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     inquiry(PeriodCandlesBody { output1, output2: rows })
 }
 
+/// What the rankings say about a listing's recent days, from its daily history (won, shares).
+struct Recent {
+    prdy_vol: i64,
+    /// Averages over the last [`RANK_DAYS`] sessions.
+    avg_vol: i64,
+    avg_value: i64,
+    /// Close [`RANK_DAYS`] sessions ago (the period the rankings compare against).
+    base_close: i64,
+    /// Consecutive sessions up / down, ending yesterday.
+    up_days: usize,
+    down_days: usize,
+}
+
+const RANK_DAYS: usize = 20;
+
+fn recent(ex: &Exchange, symbol: &Symbol, prev_close: i64) -> Recent {
+    use rust_decimal::prelude::ToPrimitive;
+    let bars = ex.market.daily_bars(symbol).unwrap_or_default();
+    let tail = &bars[bars.len().saturating_sub(RANK_DAYS)..];
+    let won = |d: rust_decimal::Decimal| d.trunc().to_i64().unwrap_or(0);
+    let n = i64::try_from(tail.len().max(1)).unwrap_or(1);
+    let vol: i64 = tail.iter().map(|b| i64::try_from(b.volume).unwrap_or(0)).sum();
+    let value: i64 = tail.iter().map(|b| won(b.close.value()) * i64::try_from(b.volume).unwrap_or(0)).sum();
+    let closes: Vec<i64> = bars.iter().map(|b| won(b.close.value())).collect();
+    let streak = |up: bool| closes.windows(2).rev().take_while(|w| if up { w[1] > w[0] } else { w[1] < w[0] }).count();
+    Recent {
+        prdy_vol: bars.last().map_or(0, |b| i64::try_from(b.volume).unwrap_or(0)),
+        avg_vol: vol / n,
+        avg_value: value / n,
+        base_close: tail.first().map_or(prev_close, |b| won(b.close.value())),
+        up_days: streak(true),
+        down_days: streak(false),
+    }
+}
+
 pub fn volume_rank(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     let _req = decode(call.params, VolumeRankRequest::from_pairs)?;
     let output = ex
@@ -193,7 +228,7 @@ pub fn volume_rank(ex: &mut Exchange, call: &Call<'_>) -> Handled {
             prdy_ctrt: s.change_rate.to_string(),
             acml_vol: s.cum_volume.to_string(),
             acml_tr_pbmn: s.cum_value.amount.trunc().to_string(),
-            ..VolumeRankRow::default()
+            ..volume_extras(ex, &s.symbol)
         })
         .collect();
     inquiry(VolumeRankBody { output })
@@ -221,10 +256,61 @@ pub fn fluctuation_rank(ex: &mut Exchange, call: &Call<'_>) -> Handled {
             acml_vol: s.cum_volume.to_string(),
             stck_hgpr: s.high.value().to_string(),
             stck_lwpr: s.low.value().to_string(),
-            ..FluctuationRankRow::default()
+            ..fluctuation_extras(ex, &s.symbol)
         })
         .collect();
     inquiry(FluctuationRankBody { output })
+}
+
+/// The volume-rank fields beyond today's quote.
+fn volume_extras(ex: &Exchange, symbol: &Symbol) -> VolumeRankRow {
+    use crate::listing_facts::{pct2, ratio2};
+    let Some(f) = ex.feed_of(symbol) else { return VolumeRankRow::default() };
+    let r = recent(ex, symbol, f.prev_close);
+    let shares = f.shares_outstanding;
+    let cap = i64::try_from(i128::from(f.last) * i128::from(shares)).unwrap_or(i64::MAX);
+    let value = i64::try_from(f.cum_value).unwrap_or(i64::MAX);
+    VolumeRankRow {
+        lstn_stcn: shares.to_string(),
+        prdy_vol: r.prdy_vol.to_string(),
+        avrg_vol: r.avg_vol.to_string(),
+        avrg_tr_pbmn: r.avg_value.to_string(),
+        vol_inrt: ratio2(f.cum_vol * 100, r.prdy_vol),
+        vol_tnrt: ratio2(f.cum_vol * 100, shares),
+        nday_vol_tnrt: ratio2(r.avg_vol * 100, shares),
+        tr_pbmn_tnrt: ratio2(value.saturating_mul(100), cap),
+        nday_tr_pbmn_tnrt: ratio2(r.avg_value.saturating_mul(100), cap),
+        n_befr_clpr_vrss_prpr_rate: pct2(f.last, r.base_close),
+        ..VolumeRankRow::default()
+    }
+}
+
+/// The fluctuation-rank fields beyond today's quote.
+fn fluctuation_extras(ex: &Exchange, symbol: &Symbol) -> FluctuationRankRow {
+    use crate::listing_facts::pct2;
+    let Some(f) = ex.feed_of(symbol) else { return FluctuationRankRow::default() };
+    let r = recent(ex, symbol, f.prev_close);
+    let today = ymd(kst_of(ex.now).date_naive());
+    let hour =
+        |t: Option<chrono::NaiveTime>| t.map_or_else(|| "090000".to_string(), |t| t.format("%H%M%S").to_string());
+    let (open, high, low) = if f.open == 0 { (f.last, f.last, f.last) } else { (f.open, f.high, f.low) };
+    FluctuationRankRow {
+        hgpr_hour: hour(f.high_hour),
+        acml_hgpr_date: today.clone(),
+        lwpr_hour: hour(f.low_hour),
+        acml_lwpr_date: today,
+        hgpr_vrss_prpr_rate: pct2(f.last, high),
+        lwpr_vrss_prpr_rate: pct2(f.last, low),
+        oprc_vrss_prpr: (f.last - open).to_string(),
+        oprc_vrss_prpr_sign: sign_code(f.last - open).into(),
+        oprc_vrss_prpr_rate: pct2(f.last, open),
+        cnnt_ascn_dynu: r.up_days.to_string(),
+        cnnt_down_dynu: r.down_days.to_string(),
+        dsgt_date_clpr_vrss_prpr_rate: pct2(f.last, r.base_close),
+        prd_rsfl: (f.last - r.base_close).to_string(),
+        prd_rsfl_rate: pct2(f.last, r.base_close),
+        ..FluctuationRankRow::default()
+    }
 }
 
 #[cfg(test)]

@@ -249,6 +249,8 @@ def decode_notice(kis: PyKis, binary: str, order) -> str:
         raise RuntimeError("no domestic notice key from a subscribe ack")
     want = str(order.number).lstrip("0")
 
+    seen: set[tuple[str, str]] = set()
+
     def fill_record():
         with _raw_lock:
             frames = [(m, keys[tr]) for m in RAW for tr in keys if m.startswith("1|" + tr + "|")]
@@ -265,11 +267,15 @@ def decode_notice(kis: PyKis, binary: str, order) -> str:
             for line in out.stdout.splitlines():
                 rec = json.loads(line)
                 fields = rec.get("fields", rec)
+                seen.add((str(fields.get("ODER_NO", "")), str(fields.get("CNTG_YN", ""))))
                 if str(fields.get("ODER_NO", "")).lstrip("0") == want and fields.get("CNTG_YN") == "2":
                     return fields
         return None
 
-    return wait_for(fill_record, 20, f"fill notice for order {want}")
+    try:
+        return wait_for(fill_record, 20, f"fill notice for order {want}")
+    except TimeoutError as e:
+        raise TimeoutError(f"{e}; notices seen (ODER_NO, CNTG_YN): {sorted(seen)}") from None
 
 
 def notice_identity(fields: dict | None, account: str) -> str:

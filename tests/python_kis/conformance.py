@@ -205,7 +205,12 @@ def krx_session(report: Report, kis: PyKis, code: str, trade_code: str, day: dt.
 
     # Fill notices: subscribe before trading so the market buy's fill is pushed.
     tickets = []
-    step("notice subscribe", lambda: tickets.append(account.on("execution", lambda s, e: _parsed_notices.append(e))) or "subscribed")
+    def subscribe_notices():
+        tickets.append(account.on("execution", lambda s, e: _parsed_notices.append(e)))
+        # Orders placed before KIS acks the registration are not notified: wait for the ack's key.
+        return sorted(wait_for(lambda: notice_keys(kis), 15, "notice subscribe ack"))
+
+    step("notice subscribe", subscribe_notices)
 
     # A limit at the day's lower limit stays working (modify and cancel need a live order). Read through the
     # client's untyped fetch so the price step's own outcome does not decide this one.
@@ -238,13 +243,18 @@ def krx_session(report: Report, kis: PyKis, code: str, trade_code: str, day: dt.
 NOTICE_TRS = ("H0STCNI0", "H0STCNI9", "H0GSCNI0", "H0GSCNI9")
 
 
+def notice_keys(kis: PyKis) -> dict:
+    """Domestic notice keys the client took from subscribe acks, by TR id."""
+    clients = [kis.websocket] + ([kis.websocket._primary_client] if kis.websocket._primary_client else [])
+    return {tr.id: k for c in clients for tr, k in list(c._keychain.items()) if tr.id in ("H0STCNI0", "H0STCNI9")}
+
+
 def decode_notice(kis: PyKis, binary: str, order) -> str:
     """The encrypted fill notice of `order`, decrypted and parsed by `kis-trader decode` with the key the client
     took from the subscribe ack."""
     if order is None:
         raise RuntimeError("no order to be notified of")
-    clients = [kis.websocket] + ([kis.websocket._primary_client] if kis.websocket._primary_client else [])
-    keys = {tr.id: k for c in clients for tr, k in c._keychain.items() if tr.id in ("H0STCNI0", "H0STCNI9")}
+    keys = notice_keys(kis)
     if not keys:
         raise RuntimeError("no domestic notice key from a subscribe ack")
     want = str(order.number).lstrip("0")

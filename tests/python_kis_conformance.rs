@@ -21,6 +21,8 @@ fn python_kis_passes_a_full_session_against_the_simulator() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let summary = stdout.lines().rev().find(|l| l.contains(" passed, ")).unwrap_or("no summary line");
+    // Per-step lines and the "N passed, N failed" line, for the CI log.
+    println!("{stdout}");
     assert!(out.status.success(), "python-kis conformance: {summary}\n{stdout}\n{stderr}");
     assert!(summary.contains(" 0 failed") || summary.contains(", 0 failed"), "{summary}");
 }

@@ -27,6 +27,18 @@ fn sample(name: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+/// `output1` and the first `output2` row of a sample KIS elided (`......`), which is not JSON as a whole.
+fn partial_sample(name: &str) -> Value {
+    let path = format!("{}/../testdata/kis-samples/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let object_after = |marker: &str| -> Value {
+        let start = text.find(marker).and_then(|i| text[i..].find('{').map(|j| i + j)).unwrap_or(0);
+        let end = text[start..].find('}').map_or(text.len(), |j| start + j + 1);
+        serde_json::from_str(&text[start..end]).unwrap_or_else(|e| panic!("{path} {marker}: {e}"))
+    };
+    serde_json::json!({"output1": object_after("\"output1\""), "output2": [object_after("\"output2\"")]})
+}
+
 /// The records of an output: the object itself, or the first row of a list.
 fn first_record(v: &Value) -> Option<&serde_json::Map<String, Value>> {
     match v {
@@ -225,11 +237,27 @@ async fn domestic_replies_are_filled_like_the_documented_examples() {
             get("/uapi/domestic-stock/v1/ranking/fluctuation", "FHPST01700000", f).await,
         ));
 
+        let minute_q = [
+            ("FID_ETC_CLS_CODE", ""),
+            ("FID_COND_MRKT_DIV_CODE", "J"),
+            ("FID_INPUT_ISCD", code.as_str()),
+            ("FID_INPUT_HOUR_1", "000000"),
+            ("FID_PW_DATA_INCU_YN", "N"),
+        ]
+        .map(|(k, v)| (k, s(v)))
+        .to_vec();
+        let minute =
+            get("/uapi/domestic-stock/v1/quotations/inquire-time-itemchartprice", "FHKST03010200", minute_q).await;
+        let name = kis_sim::exchange::lock(sim.state()).names[&kis_model::Symbol::krx(&code).unwrap()].clone();
+        assert_eq!(minute["output1"]["hts_kor_isnm"], name.as_str(), "the listing's name, not its code: {minute}");
+
         let mut found = Vec::new();
         for (name, ours) in &replies {
             assert_eq!(ours["rt_cd"], "0", "{name}: {ours}");
             compare(name, &sample(name), ours, &mut found);
         }
+        let minute_sample = "official_rest_kr_inquire_time_itemchartprice_response.txt";
+        compare(minute_sample, &partial_sample(minute_sample), &minute, &mut found);
         let found_keys: BTreeSet<(String, String)> =
             found.iter().map(|(n, d)| (n.clone(), d.split(':').next().unwrap_or("").to_string())).collect();
         let known: BTreeSet<(String, String)> =

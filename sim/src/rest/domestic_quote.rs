@@ -66,7 +66,8 @@ fn minute_rows(bars: &[Bar], until_hhmmss: &str, date_filter: Option<NaiveDate>)
     rows
 }
 
-fn summary(f: &SymFeed) -> MinuteChartSummary {
+/// Minute-chart `output1`; `name` is the listing's Korean name (`hts_kor_isnm`), as KIS sends it.
+fn summary(f: &SymFeed, name: Option<&String>) -> MinuteChartSummary {
     let change = f.last - f.prev_close;
     MinuteChartSummary {
         prdy_vrss: change.to_string(),
@@ -75,7 +76,7 @@ fn summary(f: &SymFeed) -> MinuteChartSummary {
         stck_prdy_clpr: f.prev_close.to_string(),
         acml_vol: f.cum_vol.to_string(),
         acml_tr_pbmn: f.cum_value.to_string(),
-        hts_kor_isnm: f.symbol.code().to_string(),
+        hts_kor_isnm: name.cloned().unwrap_or_else(|| f.symbol.code().to_string()),
         stck_prpr: f.last.to_string(),
     }
 }
@@ -84,7 +85,10 @@ pub fn minute_today(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     let req = decode(call.params, MinuteTodayRequest::from_pairs)?;
     let f = krx_feed(ex, &req.fid_input_iscd)?;
     let bars = ex.market.minute_bars(&f.symbol).unwrap_or_default();
-    inquiry(MinuteChartBody { output1: summary(f), output2: minute_rows(&bars, &req.fid_input_hour_1, None) })
+    inquiry(MinuteChartBody {
+        output1: summary(f, ex.names.get(&f.symbol)),
+        output2: minute_rows(&bars, &req.fid_input_hour_1, None),
+    })
 }
 
 /// Only the current day's bars are kept by the synthetic market; older days answer with no rows.
@@ -93,7 +97,10 @@ pub fn minute_by_day(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     let f = krx_feed(ex, &req.fid_input_iscd)?;
     let date = NaiveDate::parse_from_str(req.fid_input_date_1.trim(), "%Y%m%d").map_err(|_| kis::BAD_REQUEST)?;
     let bars = ex.market.minute_bars(&f.symbol).unwrap_or_default();
-    inquiry(MinuteChartBody { output1: summary(f), output2: minute_rows(&bars, &req.fid_input_hour_1, Some(date)) })
+    inquiry(MinuteChartBody {
+        output1: summary(f, ex.names.get(&f.symbol)),
+        output2: minute_rows(&bars, &req.fid_input_hour_1, Some(date)),
+    })
 }
 
 pub fn period(ex: &mut Exchange, call: &Call<'_>) -> Handled {

@@ -307,9 +307,25 @@ pub fn unfilled(ex: &mut Exchange, call: &Call<'_>) -> Handled {
             ft_ord_qty: o.qty.shares().to_string(),
             ft_ccld_qty: o.filled.shares().to_string(),
             nccs_qty: o.remaining().shares().to_string(),
-            ft_ord_unpr3: limit_text(o),
-            ft_ccld_unpr3: o.avg_fill_price().unwrap_or_default().to_string(),
-            ft_ccld_amt3: o.filled_notional.to_string(),
+            // Places as KIS writes them: prices 8, amount 5.
+            ft_ord_unpr3: format!("{:.8}", o.kind.limit_price().map(|p| p.value()).unwrap_or_default()),
+            ft_ccld_unpr3: format!("{:.8}", o.avg_fill_price().unwrap_or_default()),
+            ft_ccld_amt3: format!("{:.5}", o.filled_notional),
+            prdt_name: ex.names.get(&o.symbol).cloned().unwrap_or_default(),
+            natn_kor_name: "미국".into(),
+            tr_mket_name: match o.symbol {
+                Symbol::Us(UsExchange::Nyse, _) => "뉴욕거래소",
+                Symbol::Us(UsExchange::Amex, _) => "아멕스",
+                _ => "나스닥",
+            }
+            .into(),
+            sll_buy_dvsn_cd_name: match o.side {
+                Side::Buy => "매수",
+                Side::Sell => "매도",
+            }
+            .into(),
+            rvse_cncl_dvsn_cd: "00".into(),
+            loan_type_cd: "10".into(),
             ovrs_excg_cd: match o.symbol {
                 Symbol::Us(e, _) => e.order_code().into(),
                 Symbol::Krx(_) => String::new(),

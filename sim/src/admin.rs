@@ -1,5 +1,5 @@
 //! The admin endpoint (loopback only): inject faults and read the simulator's counters.
-//! `POST /sim-admin/fault` with a [`Fault`] as JSON (`{"kind":"stall_ws","ms":500}`); `GET /sim-admin/status`.
+//! `POST /sim-admin/fault` with a [`Fault`] as JSON (`{"kind":"stall_ws","ms":500}`); `GET /sim-admin/status` (counters, clock, listings).
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
@@ -43,5 +43,8 @@ pub async fn status(req: HttpRequest, shared: web::Data<Shared>) -> HttpResponse
         "ws_sessions": ex.ws.len(),
         "stats": ex.stats,
         "faults_injected": ex.faults.injected,
+        // Symbols a client can quote and trade (`005930`, `NASDAQ:AAPL`): clients driven from outside (the
+        // python-kis conformance run) learn the synthetic universe here.
+        "listings": ex.feeds.iter().map(|f| f.symbol.to_string()).collect::<Vec<_>>(),
     }))
 }

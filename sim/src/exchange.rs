@@ -638,9 +638,10 @@ impl Exchange {
         for event in events {
             let Some(facts) = notice::facts(event, |id| engine.order(id).cloned()) else { continue };
             let tr = notice::notice_tr(&facts.symbol, env);
-            let name = String::new();
+            let isnm = self.names.get(&facts.symbol).map_or(facts.symbol.code(), String::as_str);
             self.ws.send_notice(account, &tr, |hts_id, key, enc| {
-                notice::encode(enc, &tr, &facts, Recipient { hts_id, account: &account_no, name: &name }, key)
+                let to = Recipient { hts_id, account: &account_no, name: notice::HOLDER_NAME, isnm };
+                notice::encode(enc, &tr, &facts, to, key)
             });
         }
     }

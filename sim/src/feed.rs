@@ -202,7 +202,8 @@ impl SymFeed {
             shnu_cntg_smtn: self.buy_vol,
             ccld_dvsn: if buy_side { "1" } else { "5" }.to_string(),
             shnu_rate: pct(self.buy_vol, self.cum_vol),
-            prdy_vol_vrss_acml_vol_rate: Decimal::ZERO,
+            // Two places, as KIS writes rates; the simulator keeps no previous-day volume yet.
+            prdy_vol_vrss_acml_vol_rate: Decimal::new(0, 2),
             oprc_hour: self.open_hour,
             oprc_vrss_prpr_sign: Some(osign),
             oprc_vrss_prpr: Some(ochg),
@@ -221,7 +222,7 @@ impl SymFeed {
             total_bidp_rsqn: self.totals.1,
             vol_tnrt: pct(self.cum_vol, self.shares_outstanding),
             prdy_smns_hour_acml_vol: 0,
-            prdy_smns_hour_acml_vol_rate: Decimal::ZERO,
+            prdy_smns_hour_acml_vol_rate: Decimal::new(0, 2),
             hour_cls_code: "0".to_string(),
             mrkt_trtm_cls_code: String::new(),
             vi_stnd_prc: Some(self.prev_close),
@@ -253,7 +254,8 @@ impl SymFeed {
             vask: self.best.1,
             evol: qty,
             tvol: self.cum_vol,
-            tamt: Decimal::new(i64::try_from(self.cum_value).unwrap_or(i64::MAX), 2),
+            // Whole dollars: KIS sends `TAMT` as an integer (captured `1198097`).
+            tamt: Decimal::from(i64::try_from(self.cum_value / 100).unwrap_or(i64::MAX)),
             bivl: self.sell_vol,
             asvl: self.buy_vol,
             strn: self.strength(),

@@ -46,6 +46,9 @@ pub const BAD_REQUEST: KisError = business("OPSQ2001", "필수항목 누락 또�
 pub const BAD_ACCOUNT: KisError = business("OPSQ0011", "계좌번호가 유효하지 않습니다.");
 pub const UNKNOWN_SYMBOL_QUOTE: KisError = business("MCA05918", "종목코드 오류입니다.");
 /// Unconfirmed text.
+/// *unconfirmed* code; `rt_cd` 7 is KIS's "no data" (python-kis tries the next product type on it).
+pub const NO_DATA: KisError =
+    KisError { http_status: 200, rt_cd: "7", msg_cd: "KIOK0560", msg1: "조회할 내용이 없습니다" };
 pub const UNKNOWN_SYMBOL_ORDER: KisError = business("APBK0656", "해당종목정보가 없습니다.");
 /// Unconfirmed text.
 pub const KRX_CLOSED: KisError = business("APBK0919", "장운영시간이 아닙니다.");

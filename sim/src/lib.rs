@@ -14,8 +14,10 @@ pub mod exchange;
 pub mod faults;
 pub mod feed;
 pub mod kis_error;
+pub mod listing_facts;
 pub mod notice;
 pub mod rest;
+pub mod wire_shapes;
 pub mod ws;
 
 use std::net::SocketAddr;
@@ -98,6 +100,19 @@ impl Simulator {
                 .route("/sim-admin/fault", web::post().to(admin::fault))
                 .route("/sim-admin/status", web::get().to(admin::status))
                 .default_service(web::to(rest::entry))
+                // KIS's gateway writes `Content-Type`, `Content-Length`, `Date`; some clients build
+                // identifiers from the header names as sent and break on lower case.
+                .wrap_fn(|req, srv| {
+                    use actix_web::dev::Service;
+                    let fut = srv.call(req);
+                    async move {
+                        let mut res = fut.await?;
+                        res.response_mut().head_mut().set_camel_case_headers(true);
+                        Ok(res)
+                    }
+                })
+                // The gateway accepts `//uapi/...` (base URL + "/" + "/uapi..." in many clients).
+                .wrap(actix_web::middleware::NormalizePath::new(actix_web::middleware::TrailingSlash::MergeOnly))
         })
         .on_connect(rest::order_faults::on_connect)
         .workers(1)

@@ -109,8 +109,15 @@ pub struct Recipient<'a> {
     pub hts_id: &'a str,
     /// CANO + ACNT_PRDT_CD (10 digits).
     pub account: &'a str,
+    /// Account holder's name (`ACNT_NAME`).
     pub name: &'a str,
+    /// The listing's name (`CNTG_ISNM40`, `CNTG_ISNM`), as KIS names it in notices.
+    pub isnm: &'a str,
 }
+
+/// `ACNT_NAME` of every simulated account: KIS always fills it with the holder's name; the simulator has no
+/// holders, so it says what it is.
+pub const HOLDER_NAME: &str = "모의고객";
 
 fn odno(id: &OrderId) -> String {
     format!("{:010}", id.order_no.value())
@@ -144,7 +151,7 @@ pub fn h0stcni0(n: &NoticeFacts, to: Recipient<'_>) -> H0stcni0Owned {
         filler: String::new(),
         crdt_cls: "10".to_string(),
         crdt_loan_date: String::new(),
-        cntg_isnm40: n.symbol.code().to_string(),
+        cntg_isnm40: to.isnm.to_string(),
         oder_prc: Some(n.price_minor),
     }
 }
@@ -181,7 +188,7 @@ pub fn h0gscni0(n: &NoticeFacts, to: Recipient<'_>) -> H0gscni0Owned {
         brnc_no: n.order.branch_code(),
         oder_qty: if n.fill { Some(i64::try_from(n.order_qty).unwrap_or(i64::MAX)) } else { None },
         acnt_name: to.name.to_string(),
-        cntg_isnm: n.symbol.code().to_string(),
+        cntg_isnm: to.isnm.to_string(),
         oder_cond: market.to_string(),
         debt_gb: "10".to_string(),
         debt_date: String::new(),

@@ -127,6 +127,8 @@ async fn data_frames_match_the_codec_and_notices_decrypt() {
         let key = approval(&sim).await;
         let mut conn = connect(&sim).await;
         let code = krx_code(&sim, 0);
+        let name = kis_sim::exchange::lock(sim.state()).names[&kis_model::Symbol::krx(&code).unwrap()].clone();
+        assert_ne!(name, code, "listings have names");
         send(&mut conn, SubscribeRequest::register(&key, WsTrId::H0stcnt0, &code).to_json()).await;
         send(&mut conn, SubscribeRequest::register(&key, WsTrId::H0stasp0, &code).to_json()).await;
         send(&mut conn, SubscribeRequest::register(&key, WsTrId::H0stcni9, "anyhtsid").to_json()).await;
@@ -141,6 +143,10 @@ async fn data_frames_match_the_codec_and_notices_decrypt() {
                 WsMessage::Control(c) => {
                     if let Some((WsTrId::H0stcni9, k, iv)) = c.ack_keys() {
                         notice_key = Some(NoticeKey::new(k, iv).unwrap());
+                        assert!(
+                            text.contains(r#""encrypt":"Y""#),
+                            "a notice ack says its channel is encrypted: {text}"
+                        );
                     }
                 }
                 WsMessage::Data(f) if f.tr_id() == "H0STCNT0" => {
@@ -190,6 +196,10 @@ async fn data_frames_match_the_codec_and_notices_decrypt() {
                     let fields: Vec<&str> = plain.split('^').collect();
                     assert_eq!(fields.len(), 26);
                     assert_eq!(fields[0], "anyhtsid");
+                    // The account the client trades with, its holder's name, the listing's name (as KIS).
+                    assert_eq!(fields[1], "5000000001", "ACNT_NO");
+                    assert!(!fields[17].is_empty(), "ACNT_NAME");
+                    assert_eq!(fields[24], name, "CNTG_ISNM40");
                     assert_eq!(fields[8], code);
                     notices.push(fields[13].to_string());
                 }

@@ -69,6 +69,14 @@ pub enum Op {
     UsMinuteCandles,
     /// Overseas `dailyprice`.
     UsDailyPrice,
+    /// `search-info`: product master (names, ISIN), real only.
+    ProductInfo,
+    /// `inquire-asking-price-exp-ccn`: ten-level book and expected fill.
+    DomesticAskingPrice,
+    /// Overseas `price-detail`: quote with reference data, real only.
+    UsPriceDetail,
+    /// Overseas `inquire-present-balance`: settled-basis balance.
+    UsPresentBalance,
 }
 
 impl Op {
@@ -175,6 +183,12 @@ pub const TABLE: &[(Op, Environment, &str, IdGeneration)] = &[
     (Op::UsMinuteCandles, Real, "HHDFS76950200", Current),
     (Op::UsDailyPrice, Real, "HHDFS76240000", Current),
     (Op::UsDailyPrice, Paper, "HHDFS76240000", Current),
+    (Op::ProductInfo, Real, "CTPF1604R", Current),
+    (Op::DomesticAskingPrice, Real, "FHKST01010200", Current),
+    (Op::DomesticAskingPrice, Paper, "FHKST01010200", Current),
+    (Op::UsPriceDetail, Real, "HHDFS76200200", Current),
+    (Op::UsPresentBalance, Real, "CTRP6504R", Current),
+    (Op::UsPresentBalance, Paper, "VTRP6504R", Current),
 ];
 
 /// The id to send for `op` on `env`; `None` when KIS does not offer the operation there (e.g. volume-rank on

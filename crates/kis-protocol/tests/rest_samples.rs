@@ -445,7 +445,7 @@ fn us_order_request_body() {
     assert_eq!(body.ovrs_excg_cd, "NASD");
     assert_eq!(body.pdno, "AAPL");
     assert_eq!(body.ovrs_ord_unpr, "145.00");
-    assert_eq!(body.ord_svr_dvsn_cd, "0");
+    assert_eq!(body.ord_svr_dvsn_cd.as_deref(), Some("0"));
     assert_eq!(body.sll_type, None);
     let json: Value = serde_json::from_str(&body.to_json()).unwrap();
     assert_eq!(json, sample_value("official_rest_us_order_request.json"));

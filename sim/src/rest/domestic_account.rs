@@ -21,10 +21,26 @@ fn mark(ex: &Exchange, symbol: &Symbol) -> Option<Price> {
     })
 }
 
+/// Today's fills on `side` (of `symbol`, or of every KRX listing): shares and amount.
+fn today_fills(orders: &[Order], today: NaiveDate, symbol: Option<&Symbol>, side: Side) -> (u64, Decimal) {
+    orders
+        .iter()
+        .filter(|o| o.trade_date == today && o.side == side && o.symbol.market() == Market::Krx)
+        .filter(|o| symbol.is_none_or(|s| &o.symbol == s))
+        .fold((0, Decimal::ZERO), |(q, a), o| (q + o.filled.shares(), a + o.filled_notional))
+}
+
+/// KIS writes these rates with eight places.
+fn rate8(num: Decimal, den: Decimal) -> String {
+    if den.is_zero() { "0.00000000".into() } else { format!("{:.8}", (num * Decimal::ONE_HUNDRED / den).round_dp(8)) }
+}
+
 pub fn balance(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     let req = decode(call.params, BalanceRequest::from_pairs)?;
     check_account(ex, call, &req.cano, &req.acnt_prdt_cd)?;
+    let today = kst_of(ex.now).date_naive();
     let engine = &ex.accounts[call.account].engine;
+    let mut bfdy_eval = Decimal::ZERO;
     let output1 = engine
         .positions()
         .filter(|p| p.symbol.market() == Market::Krx)
@@ -35,24 +51,44 @@ pub fn balance(ex: &mut Exchange, call: &Call<'_>) -> Handled {
             let eval = last * qty;
             let pnl = eval - p.cost;
             let rt = if p.cost.is_zero() { Decimal::ZERO } else { (pnl * Decimal::ONE_HUNDRED / p.cost).round_dp(2) };
+            let prev = ex.feed_of(&p.symbol).map_or(Decimal::ZERO, |f| Decimal::from(f.prev_close));
+            let (bought, _) = today_fills(engine.orders(), today, Some(&p.symbol), Side::Buy);
+            let (sold, _) = today_fills(engine.orders(), today, Some(&p.symbol), Side::Sell);
+            // Yesterday's holding at yesterday's close.
+            bfdy_eval += prev * (qty - Decimal::from(bought) + Decimal::from(sold));
             BalancePosition {
                 pdno: p.symbol.code().to_string(),
                 prdt_name: ex.names.get(&p.symbol).cloned().unwrap_or_default(),
                 trad_dvsn_name: "현금".into(),
                 hldg_qty: p.qty.shares().to_string(),
                 ord_psbl_qty: p.qty.saturating_sub(p.sell_reserved).shares().to_string(),
-                pchs_avg_pric: avg.to_string(),
+                bfdy_buy_qty: "0".into(),
+                bfdy_sll_qty: "0".into(),
+                thdt_buyqty: bought.to_string(),
+                thdt_sll_qty: sold.to_string(),
+                pchs_avg_pric: format!("{avg:.4}"),
                 pchs_amt: p.cost.to_string(),
                 prpr: last.to_string(),
                 evlu_amt: eval.to_string(),
                 evlu_pfls_amt: pnl.to_string(),
-                evlu_pfls_rt: rt.to_string(),
-                evlu_erng_rt: "0".into(),
+                evlu_pfls_rt: format!("{rt:.2}"),
+                evlu_erng_rt: rate8(pnl, p.cost),
+                loan_amt: "0".into(),
+                stln_slng_chgs: "0".into(),
+                bfdy_cprs_icdc: (last - prev).to_string(),
+                fltt_rt: rate8(last - prev, prev),
+                sbst_pric: (prev * Decimal::new(76, 2)).trunc().to_string(),
+                stck_loan_unpr: "0.0000".into(),
                 ..BalancePosition::default()
             }
         })
         .collect();
     let s = engine.cash_summary(Currency::Krw, |sym| mark(ex, sym));
+    let (bought_amt, sold_amt) = (
+        today_fills(engine.orders(), today, None, Side::Buy).1,
+        today_fills(engine.orders(), today, None, Side::Sell).1,
+    );
+    let bfdy_total = s.deposit + bought_amt - sold_amt + s.fees_paid + bfdy_eval;
     let summary = BalanceSummary {
         dnca_tot_amt: s.deposit.to_string(),
         nxdy_excc_amt: s.deposit.to_string(),
@@ -64,7 +100,21 @@ pub fn balance(ex: &mut Exchange, call: &Call<'_>) -> Handled {
         evlu_amt_smtl_amt: s.evaluation.to_string(),
         evlu_pfls_smtl_amt: s.eval_pnl.to_string(),
         thdt_tlex_amt: s.fees_paid.to_string(),
-        ..BalanceSummary::default()
+        thdt_buy_amt: bought_amt.to_string(),
+        thdt_sll_amt: sold_amt.to_string(),
+        bfdy_buy_amt: "0".into(),
+        bfdy_sll_amt: "0".into(),
+        bfdy_tlex_amt: "0".into(),
+        cma_evlu_amt: "0".into(),
+        d2_auto_rdpt_amt: "0".into(),
+        nxdy_auto_rdpt_amt: "0".into(),
+        tot_loan_amt: "0".into(),
+        tot_stln_slng_chgs: "0".into(),
+        fncg_gld_auto_rdpt_yn: String::new(),
+        // The day started with today's cash flows undone and holdings at the previous closes.
+        bfdy_tot_asst_evlu_amt: bfdy_total.to_string(),
+        asst_icdc_amt: (s.total_evaluation - bfdy_total).to_string(),
+        asst_icdc_erng_rt: rate8(s.total_evaluation - bfdy_total, bfdy_total),
     };
     let mut a =
         ok(INQUIRY_OK.0, INQUIRY_OK.1, BalanceBody { output1, output2: vec![summary], ..BalanceBody::default() })?;
@@ -90,7 +140,11 @@ pub fn buyable(ex: &mut Exchange, call: &Call<'_>) -> Handled {
         max_buy_qty: b.qty.shares().to_string(),
         ord_psbl_sbst: "0".into(),
         ruse_psbl_amt: "0".into(),
-        ..BuyableOutput::default()
+        fund_rpch_chgs: "0".into(),
+        cma_evlu_amt: "0".into(),
+        ovrs_re_use_amt_wcrc: "0".into(),
+        // Cash only (no dollars counted in unless OVRS_ICLD_YN asks): the won amount orderable.
+        ord_psbl_frcr_amt_wcrc: b.available.to_string(),
     };
     ok("KIOK0510", "조회가 완료되었습니다", BuyableBody { output })
 }
@@ -103,6 +157,26 @@ fn status_text(o: &Order) -> &'static str {
     match o.status {
         OrderStatus::Cancelled => "Y",
         _ => "N",
+    }
+}
+
+/// `ord_dvsn_name`: KIS names the order type in the replies that list orders.
+fn ord_dvsn_name(code: &str) -> &'static str {
+    match code {
+        "01" => "시장가",
+        "02" => "조건부지정가",
+        "03" => "최유리지정가",
+        "04" => "최우선지정가",
+        "05" => "장전 시간외",
+        "06" => "장후 시간외",
+        "07" => "시간외 단일가",
+        "11" => "IOC지정가",
+        "12" => "FOK지정가",
+        "13" => "IOC시장가",
+        "14" => "FOK시장가",
+        "15" => "IOC최유리",
+        "16" => "FOK최유리",
+        _ => "지정가",
     }
 }
 
@@ -164,7 +238,7 @@ pub fn daily_ccld(ex: &mut Exchange, call: &Call<'_>) -> Handled {
             ord_gno_brno: o.id.branch_code(),
             odno: format!("{:010}", o.id.order_no.value()),
             orgn_odno: o.original.map(|x| format!("{:010}", x.order_no.value())).unwrap_or_default(),
-            ord_dvsn_name: o.code.code().to_string(),
+            ord_dvsn_name: ord_dvsn_name(o.code.code()).to_string(),
             sll_buy_dvsn_cd: o.side.kis_code().to_string(),
             sll_buy_dvsn_cd_name: match o.side {
                 Side::Buy => "현금매수".into(),
@@ -189,6 +263,9 @@ pub fn daily_ccld(ex: &mut Exchange, call: &Call<'_>) -> Handled {
             rjct_qty: "0".into(),
             excg_dvsn_cd: "02".into(),
             excg_id_dvsn_cd: "KRX".into(),
+            prdt_type_cd: "300".into(),
+            ord_orgno: "00000".into(),
+            ccld_cndt_name: "없음".into(),
             ..DailyCcldRow::default()
         })
         .collect();
@@ -207,9 +284,9 @@ pub fn daily_ccld(ex: &mut Exchange, call: &Call<'_>) -> Handled {
             tot_ccld_amt: tot_amt.to_string(),
             prsm_tlex_smtl: fees.to_string(),
             pchs_avg_pric: if tot_ccld == 0 {
-                "0".into()
+                "0.0000".into()
             } else {
-                (tot_amt / Decimal::from(tot_ccld)).round_dp(2).to_string()
+                format!("{:.4}", (tot_amt / Decimal::from(tot_ccld)).round_dp(4))
             },
         },
     };
@@ -237,6 +314,8 @@ pub fn modifiable(ex: &mut Exchange, call: &Call<'_>) -> Handled {
             psbl_qty: o.remaining().shares().to_string(),
             sll_buy_dvsn_cd: o.side.kis_code().to_string(),
             ord_dvsn_cd: o.code.code().to_string(),
+            ord_dvsn_name: ord_dvsn_name(o.code.code()).into(),
+            prdt_name: ex.names.get(&o.symbol).cloned().unwrap_or_default(),
             excg_id_dvsn_cd: "KRX".into(),
             ..ModifiableOrder::default()
         })

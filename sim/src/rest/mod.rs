@@ -2,18 +2,26 @@
 //! (appkey, appsecret, bearer token, rate limit, `tr_id` for the path and environment) before the endpoint
 //! family's handler runs under the state lock.
 
+mod asking_price;
 mod domestic_account;
 mod domestic_order;
 mod domestic_quote;
+mod inquire_price;
 mod oauth;
 pub mod order_faults;
 mod overseas;
+mod overseas_detail;
+mod overseas_present_balance;
+pub mod product_info;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use kis_model::Environment;
+use kis_protocol::rest::asking_price as ap;
+use kis_protocol::rest::overseas_detail as od;
+use kis_protocol::rest::overseas_present_balance as opb;
 use kis_protocol::rest::{domestic_account as da, domestic_order as dord, domestic_quote as dq, domestic_rank as dr};
-use kis_protocol::rest::{overseas_account as oa, overseas_order as oo, overseas_quote as oq};
+use kis_protocol::rest::{overseas_account as oa, overseas_order as oo, overseas_quote as oq, product_info as pi};
 use kis_protocol::tr_id::{Op, accepts};
 use serde::Serialize;
 
@@ -59,7 +67,8 @@ type Handler = fn(&mut Exchange, &Call<'_>) -> Handled;
 fn route(path: &str) -> Option<(&'static [Op], Handler)> {
     use kis_protocol::rest::RestRequest;
     Some(match path {
-        dq::INQUIRE_PRICE_PATH => (dq::InquirePriceRequest::OPS, domestic_quote::price),
+        dq::INQUIRE_PRICE_PATH => (dq::InquirePriceRequest::OPS, inquire_price::price),
+        ap::ASKING_PRICE_PATH => (ap::AskingPriceRequest::OPS, asking_price::asking_price),
         dq::MINUTE_TODAY_PATH => (dq::MinuteTodayRequest::OPS, domestic_quote::minute_today),
         dq::MINUTE_BY_DAY_PATH => (dq::MinuteByDayRequest::OPS, domestic_quote::minute_by_day),
         dq::PERIOD_CANDLES_PATH => (dq::PeriodCandlesRequest::OPS, domestic_quote::period),
@@ -74,12 +83,15 @@ fn route(path: &str) -> Option<(&'static [Op], Handler)> {
         oo::ORDER_PATH => (oo::UsOrder::OPS, overseas::order),
         oo::ORDER_RVSECNCL_PATH => (oo::UsModifyCancelBody::OPS, overseas::rvsecncl),
         oq::PRICE_PATH => (oq::UsPriceRequest::OPS, overseas::price),
+        od::PRICE_DETAIL_PATH => (od::UsPriceDetailRequest::OPS, overseas_detail::price_detail),
         oq::MINUTE_CANDLES_PATH => (oq::UsMinuteCandlesRequest::OPS, overseas::minute_candles),
         oq::DAILY_PRICE_PATH => (oq::UsDailyPriceRequest::OPS, overseas::daily_price),
         oa::BALANCE_PATH => (oa::UsBalanceRequest::OPS, overseas::balance),
+        opb::PRESENT_BALANCE_PATH => (opb::UsPresentBalanceRequest::OPS, overseas_present_balance::present_balance),
         oa::BUYABLE_PATH => (oa::UsBuyableRequest::OPS, overseas::buyable),
         oa::UNFILLED_PATH => (oa::UsUnfilledRequest::OPS, overseas::unfilled),
         oa::ORDER_HISTORY_PATH => (oa::UsOrderHistoryRequest::OPS, overseas::order_history),
+        pi::SEARCH_INFO_PATH => (pi::SearchInfoRequest::OPS, product_info::search_info),
         _ => return None,
     })
 }
@@ -200,13 +212,24 @@ pub fn decode<T>(params: &Params, f: FromPairs<T>) -> Result<T, KisError> {
 }
 
 /// The account named in a request must be the appkey's own when accounts are listed; opened-on-use
-/// accounts take any CANO/ACNT_PRDT_CD.
-pub fn check_account(ex: &Exchange, call: &Call<'_>, cano: &str, prdt: &str) -> Result<(), KisError> {
-    let a = &ex.accounts[call.account];
-    if a.strict && (a.cano != cano.trim() || a.acnt_prdt_cd != prdt.trim()) {
-        return Err(kis::BAD_ACCOUNT);
+/// accounts take any well-formed CANO/ACNT_PRDT_CD and adopt the last one used, so that fill notices name
+/// the account the client trades with (KIS's notices carry the client's own account number).
+pub fn check_account(ex: &mut Exchange, call: &Call<'_>, cano: &str, prdt: &str) -> Result<(), KisError> {
+    let a = &mut ex.accounts[call.account];
+    let (cano, prdt) = (cano.trim(), prdt.trim());
+    if a.strict {
+        if a.cano != cano || a.acnt_prdt_cd != prdt {
+            return Err(kis::BAD_ACCOUNT);
+        }
+    } else if is_digits(cano, 8) && is_digits(prdt, 2) && (a.cano != cano || a.acnt_prdt_cd != prdt) {
+        a.cano = cano.to_string();
+        a.acnt_prdt_cd = prdt.to_string();
     }
     Ok(())
+}
+
+fn is_digits(s: &str, n: usize) -> bool {
+    s.len() == n && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// KRX order time `HHMMSS` (KST) of the current virtual time.

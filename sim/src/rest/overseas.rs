@@ -17,11 +17,14 @@ use crate::kis_error::{self as kis, KisError};
 use crate::rest::domestic_order::{ack, parse_qty};
 use crate::rest::{Call, Handled, check_account, decode, inquiry, ok};
 
-fn d4(cents: i64) -> String {
+/// KRW per USD the simulator quotes everywhere (it models no FX moves).
+pub const USD_KRW: &str = "1300.0000";
+
+pub fn d4(cents: i64) -> String {
     Decimal::new(cents * 100, 4).to_string()
 }
 
-fn us_feed<'a>(ex: &'a Exchange, exchange: &str, ticker: &str, err: KisError) -> Result<&'a SymFeed, KisError> {
+pub fn us_feed<'a>(ex: &'a Exchange, exchange: &str, ticker: &str, err: KisError) -> Result<&'a SymFeed, KisError> {
     let exchange = UsExchange::parse(exchange.trim()).map_err(|_| err)?;
     let symbol = Symbol::us(exchange, ticker.trim()).map_err(|_| err)?;
     ex.feed_of(&symbol).ok_or(err)
@@ -77,7 +80,7 @@ pub fn rvsecncl(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     ack(ex, new_id)
 }
 
-fn sign(change: i64) -> &'static str {
+pub fn sign(change: i64) -> &'static str {
     match change.cmp(&0) {
         std::cmp::Ordering::Greater => "2",
         std::cmp::Ordering::Less => "5",
@@ -100,7 +103,8 @@ pub fn price(ex: &mut Exchange, call: &Call<'_>) -> Handled {
         diff: d4(change.abs()),
         rate: rate.to_string(),
         tvol: f.cum_vol.to_string(),
-        tamt: Decimal::new(i64::try_from(f.cum_value).unwrap_or(i64::MAX), 2).to_string(),
+        // Whole dollars, as KIS writes `tamt` (REST and HDFSCNT0 alike).
+        tamt: (f.cum_value / 100).to_string(),
         ordy: "매도가능".into(),
     };
     inquiry(UsPriceBody { output })
@@ -179,7 +183,7 @@ pub fn daily_price(ex: &mut Exchange, call: &Call<'_>) -> Handled {
             high: b.high.value().to_string(),
             low: b.low.value().to_string(),
             tvol: b.volume.to_string(),
-            tamt: (b.close.value() * Decimal::from(b.volume)).round_dp(2).to_string(),
+            tamt: (b.close.value() * Decimal::from(b.volume)).trunc().to_string(),
             ..UsDailyBar::default()
         });
     }
@@ -189,7 +193,7 @@ pub fn daily_price(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     inquiry(UsDailyPriceBody { output1, output2: rows })
 }
 
-fn us_mark(ex: &Exchange, s: &Symbol) -> Option<Price> {
+pub fn us_mark(ex: &Exchange, s: &Symbol) -> Option<Price> {
     ex.feed_of(s).and_then(|f| Price::new(Decimal::new(f.last, 2)).ok())
 }
 
@@ -270,7 +274,7 @@ pub fn buyable(ex: &mut Exchange, call: &Call<'_>) -> Handled {
         echm_af_ord_psbl_amt: "0".into(),
         echm_af_ord_psbl_qty: "0".into(),
         ord_psbl_qty: b.qty.shares().to_string(),
-        exrt: "1300.0000".into(),
+        exrt: USD_KRW.into(),
         frcr_ord_psbl_amt1: b.available.to_string(),
         ovrs_max_ord_psbl_qty: b.qty.shares().to_string(),
     };
@@ -303,9 +307,25 @@ pub fn unfilled(ex: &mut Exchange, call: &Call<'_>) -> Handled {
             ft_ord_qty: o.qty.shares().to_string(),
             ft_ccld_qty: o.filled.shares().to_string(),
             nccs_qty: o.remaining().shares().to_string(),
-            ft_ord_unpr3: limit_text(o),
-            ft_ccld_unpr3: o.avg_fill_price().unwrap_or_default().to_string(),
-            ft_ccld_amt3: o.filled_notional.to_string(),
+            // Places as KIS writes them: prices 8, amount 5.
+            ft_ord_unpr3: format!("{:.8}", o.kind.limit_price().map(|p| p.value()).unwrap_or_default()),
+            ft_ccld_unpr3: format!("{:.8}", o.avg_fill_price().unwrap_or_default()),
+            ft_ccld_amt3: format!("{:.5}", o.filled_notional),
+            prdt_name: ex.names.get(&o.symbol).cloned().unwrap_or_default(),
+            natn_kor_name: "미국".into(),
+            tr_mket_name: match o.symbol {
+                Symbol::Us(UsExchange::Nyse, _) => "뉴욕거래소",
+                Symbol::Us(UsExchange::Amex, _) => "아멕스",
+                _ => "나스닥",
+            }
+            .into(),
+            sll_buy_dvsn_cd_name: match o.side {
+                Side::Buy => "매수",
+                Side::Sell => "매도",
+            }
+            .into(),
+            rvse_cncl_dvsn_cd: "00".into(),
+            loan_type_cd: "10".into(),
             ovrs_excg_cd: match o.symbol {
                 Symbol::Us(e, _) => e.order_code().into(),
                 Symbol::Krx(_) => String::new(),

@@ -12,6 +12,7 @@
 //!   `excg_id_dvsn_Cd` decode too.
 //! - [`pagination`] drives `tr_cont` + `ctx_area_*` continuation.
 
+pub mod asking_price;
 pub mod decode;
 pub mod domestic_account;
 pub mod domestic_holiday;
@@ -24,9 +25,12 @@ pub mod oauth;
 pub mod order_ack;
 pub mod order_builder;
 pub mod overseas_account;
+pub mod overseas_detail;
 pub mod overseas_order;
+pub mod overseas_present_balance;
 pub mod overseas_quote;
 pub mod pagination;
+pub mod product_info;
 pub mod wire;
 
 pub use decode::{classify_reply, decode_plain, decode_reply};

@@ -174,13 +174,13 @@ impl UsOrder {
                 pdno: ticker.as_str().to_string(),
                 ord_qty: qty.to_string(),
                 ovrs_ord_unpr: us_price(kind, price)?,
-                ctac_tlno: String::new(),
-                mgco_aptm_odno: String::new(),
+                ctac_tlno: Some(String::new()),
+                mgco_aptm_odno: Some(String::new()),
                 sll_type: match side {
                     Side::Sell => Some("00".into()),
                     Side::Buy => None,
                 },
-                ord_svr_dvsn_cd: "0".into(),
+                ord_svr_dvsn_cd: Some("0".into()),
                 ord_dvsn: kind.code().to_string(),
                 start_time: None,
                 end_time: None,
@@ -209,8 +209,8 @@ impl UsModifyCancelBody {
             rvse_cncl_dvsn_cd: RVSE_CNCL_CANCEL.to_string(),
             ord_qty: remaining.to_string(),
             ovrs_ord_unpr: "0".into(),
-            mgco_aptm_odno: String::new(),
-            ord_svr_dvsn_cd: "0".into(),
+            mgco_aptm_odno: Some(String::new()),
+            ord_svr_dvsn_cd: Some("0".into()),
         })
     }
 }

@@ -29,11 +29,13 @@ wire_request! {
         ord_qty: String = "ORD_QTY",
         /// Decimal string; never blank.
         ovrs_ord_unpr: String = "OVRS_ORD_UNPR",
-        ctac_tlno: String = "CTAC_TLNO",
-        mgco_aptm_odno: String = "MGCO_APTM_ODNO",
+        /// Optional for KIS (a missing one is taken as blank), like the two below.
+        ctac_tlno: Option<String> = "CTAC_TLNO",
+        mgco_aptm_odno: Option<String> = "MGCO_APTM_ODNO",
         /// Omitted for buys, `"00"` for sells.
         sll_type: Option<String> = "SLL_TYPE",
-        ord_svr_dvsn_cd: String = "ORD_SVR_DVSN_CD",
+        /// Optional for KIS (`"0"` when missing).
+        ord_svr_dvsn_cd: Option<String> = "ORD_SVR_DVSN_CD",
         /// Buy: `00` limit, `32` LOO, `34` LOC, `35` TWAP, `36` VWAP; sell adds `31` MOO, `33` MOC.
         ord_dvsn: String = "ORD_DVSN",
         /// TWAP/VWAP only.
@@ -100,8 +102,9 @@ wire_request! {
         ord_qty: String = "ORD_QTY",
         /// `"0"` on cancel.
         ovrs_ord_unpr: String = "OVRS_ORD_UNPR",
-        mgco_aptm_odno: String = "MGCO_APTM_ODNO",
-        ord_svr_dvsn_cd: String = "ORD_SVR_DVSN_CD",
+        /// Optional for KIS, like `ORD_SVR_DVSN_CD`.
+        mgco_aptm_odno: Option<String> = "MGCO_APTM_ODNO",
+        ord_svr_dvsn_cd: Option<String> = "ORD_SVR_DVSN_CD",
     }
 }
 

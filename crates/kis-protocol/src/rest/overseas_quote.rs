@@ -128,7 +128,8 @@ wire_request! {
         bymd: String = "BYMD",
         /// `0`/`1` adjusted prices.
         modp: String = "MODP",
-        keyb: String = "KEYB",
+        /// Continuation key; optional for KIS (blank when missing).
+        keyb: Option<String> = "KEYB",
     }
 }
 

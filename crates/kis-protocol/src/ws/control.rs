@@ -216,17 +216,19 @@ impl Control {
         Self::PingPong { datetime: datetime.into() }
     }
 
-    /// A subscribe ack carrying the notice key and IV, as KIS sends for every TR.
+    /// A subscribe ack carrying the notice key and IV, as KIS sends for every TR. `encrypt` is `"Y"` on the
+    /// notice channels (their frames are encrypted; clients decrypt only when told so), `"N"` elsewhere.
     pub fn subscribe_ack(
         tr_id: WsTrId,
         tr_key: impl Into<String>,
         iv: impl Into<String>,
         key: impl Into<String>,
     ) -> Self {
+        let encrypt = if tr_id.is_notice() { "Y" } else { "N" };
         Self::Reply(ControlReply {
             tr_id,
             tr_key: Some(tr_key.into()),
-            encrypt: Some("N".to_owned()),
+            encrypt: Some(encrypt.to_owned()),
             rt_cd: ControlCode::SubscribeSuccess.default_rt_cd().to_owned(),
             code: ControlCode::SubscribeSuccess,
             msg1: ControlCode::SubscribeSuccess.default_msg1().to_owned(),
@@ -373,6 +375,21 @@ mod tests {
             in_use,
             r#"{"header":{"tr_id":"(null)","encrypt":"N"},"body":{"rt_cd":"9","msg_cd":"OPSP8996","msg1":"ALREADY IN USE appkey"}}"#
         );
+    }
+
+    #[test]
+    fn notice_acks_say_encrypted_market_data_acks_do_not() {
+        let encrypt = |tr: WsTrId| {
+            let Control::Reply(r) = Control::subscribe_ack(tr, "k", "0123456789abcdef", "a".repeat(32)) else {
+                panic!("not a reply")
+            };
+            r.encrypt
+        };
+        for tr in [WsTrId::H0stcni0, WsTrId::H0stcni9, WsTrId::H0gscni0, WsTrId::H0gscni9] {
+            assert_eq!(encrypt(tr).as_deref(), Some("Y"));
+        }
+        assert_eq!(encrypt(WsTrId::H0stcnt0).as_deref(), Some("N"));
+        assert_eq!(encrypt(WsTrId::Hdfscnt0).as_deref(), Some("N"));
     }
 
     #[test]

@@ -12,8 +12,7 @@ use actix::prelude::*;
 use chrono::{DateTime, Utc};
 use kis_model::{Market, MarketEvent, OrderNo, Price, Qty, Side, Symbol};
 use kis_strategy::risk::{HaltCause, OrderIntent};
-use kis_strategy::{FillReport, Position, Signal};
-use rust_decimal::Decimal;
+use kis_strategy::{FillReport, Signal};
 
 /// Market events of one symbol (or of several, in time order), as decoded from one WebSocket frame.
 #[derive(Debug, Clone, Message)]
@@ -180,18 +179,11 @@ pub enum CloseReason {
     Uncertain,
 }
 
-/// What a SignalActor needs of the account to build its strategy's context: pushed by the RiskManager whenever
-/// it changes, so that the tick path never waits on a request.
+/// The desk's account snapshot for one symbol, pushed to its SignalActor by the RiskManager whenever it
+/// changed, so that the tick path never waits on a request.
 #[derive(Debug, Clone, Copy, PartialEq, Message)]
 #[rtype(result = "()")]
-pub struct AccountView {
-    pub position: Option<Position>,
-    pub available_cash: Decimal,
-    pub equity: Decimal,
-    pub order_pending: bool,
-    pub last_buy_at: Option<DateTime<Utc>>,
-    pub last_sell_at: Option<DateTime<Utc>>,
-}
+pub struct AccountUpdate(pub kis_strategy::AccountSnapshot);
 
 /// Stop opening positions (`reduce_only`) or stop trading (protective exits still go out, except for
 /// [`HaltCause::Shutdown`]), with the typed cause and the reason for the log.

@@ -7,7 +7,7 @@
 //! feed instead of adding a second subscription.
 //!
 //! The tick path never waits: the account figures the strategy's [`Context`] needs are pushed here by the
-//! RiskManager ([`AccountView`]) whenever they change.
+//! RiskManager ([`AccountUpdate`]) whenever they change.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,10 +15,10 @@ use std::time::Duration;
 use actix::prelude::*;
 use kis_model::tick_size::InstrumentKind;
 use kis_model::{MarketEvent, Symbol};
-use kis_strategy::{Context as StrategyContext, FillReport, Signal, Strategy, StrategyFactory};
+use kis_strategy::{AccountSnapshot, Context as StrategyContext, FillReport, Signal, Strategy, StrategyFactory};
 
 use crate::market_cache::{BarInterval, GetBars};
-use crate::messages::{AccountView, MarketBatch, SignalMsg, Subscribe, SubscriberId, Unsubscribe};
+use crate::messages::{AccountUpdate, MarketBatch, SignalMsg, Subscribe, SubscriberId, Unsubscribe};
 use crate::slot::{FeedSlots, Slot};
 use crate::supervisor::{HeartbeatReporter, Shutdown};
 
@@ -30,7 +30,7 @@ pub const WARM_UP_BARS: usize = 400;
 #[rtype(result = "()")]
 pub struct RegisterSignalActor {
     pub symbol: Symbol,
-    pub to: Recipient<AccountView>,
+    pub to: Recipient<AccountUpdate>,
     pub fills: Recipient<StrategyFill>,
 }
 
@@ -71,7 +71,7 @@ pub struct SignalActor {
     kind: InstrumentKind,
     wiring: SignalWiring,
     strategy: Option<Box<dyn Strategy>>,
-    account: AccountView,
+    account: AccountSnapshot,
     /// Set when a signal went out, cleared by the next account view: one idea never becomes two signals while
     /// the RiskManager is deciding.
     awaiting_decision: bool,
@@ -96,14 +96,7 @@ impl SignalActor {
             kind,
             wiring,
             strategy: None,
-            account: AccountView {
-                position: None,
-                available_cash: rust_decimal::Decimal::ZERO,
-                equity: rust_decimal::Decimal::ZERO,
-                order_pending: false,
-                last_buy_at: None,
-                last_sell_at: None,
-            },
+            account: AccountSnapshot::flat(rust_decimal::Decimal::ZERO),
             awaiting_decision: false,
             out: Vec::with_capacity(4),
             heartbeat,
@@ -133,15 +126,9 @@ impl SignalActor {
         }
         let Some(strategy) = self.strategy.as_mut() else { return };
         self.stats.events += 1;
-        let ctx = StrategyContext {
-            now: event.ts(),
-            position: self.account.position,
-            available_cash: self.account.available_cash,
-            equity: self.account.equity,
-            order_pending: self.account.order_pending || self.awaiting_decision,
-            last_buy_at: self.account.last_buy_at,
-            last_sell_at: self.account.last_sell_at,
-        };
+        let mut account = self.account;
+        account.order_pending |= self.awaiting_decision;
+        let ctx = StrategyContext::new(event.ts(), account);
         strategy.on_event(event, &ctx, &mut self.out);
         for signal in self.out.drain(..) {
             self.stats.signals += 1;
@@ -243,11 +230,11 @@ impl Handler<MarketBatch> for SignalActor {
     }
 }
 
-impl Handler<AccountView> for SignalActor {
+impl Handler<AccountUpdate> for SignalActor {
     type Result = ();
 
-    fn handle(&mut self, msg: AccountView, _: &mut Self::Context) {
-        self.account = msg;
+    fn handle(&mut self, msg: AccountUpdate, _: &mut Self::Context) {
+        self.account = msg.0;
         self.awaiting_decision = false;
     }
 }

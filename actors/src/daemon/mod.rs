@@ -19,7 +19,7 @@ use actix::prelude::*;
 use kis_auth::{StoreKey, TokenPolicy, TokenStore};
 use kis_client::{Credentials, Endpoints, RestClient};
 use kis_config::DaemonConfig;
-use kis_model::{AccountNo, Secret};
+use kis_model::{AccountNo, Market, Secret};
 use kis_strategy::StrategyFactory;
 use kis_strategy::risk::HaltCause;
 use thiserror::Error;
@@ -35,6 +35,7 @@ use crate::messages::{
 use crate::notifier::{ChatId, NotifierConfig, NotifierHandle, NotifyEvent, TelegramConfig};
 use crate::order_router::{CancelAll, GetOpenOrders, OpenOrder, OrderRouter, RouterConfig};
 use crate::risk_manager::{ExitStore, GetRiskStatus, RiskManager, RiskManagerConfig, RiskStatus, SendDailySummary};
+
 use crate::screener::{GetWatchlist, Screener, ScreenerSettings, WatchEntry};
 use crate::signal_actor::{RegisterSignalActor, SignalWiring};
 use crate::signal_pool::{GetSignalSymbols, SignalPool};
@@ -45,6 +46,28 @@ use crate::supervisor::{
 use crate::token_manager::{GetTokenStatus, TokenManagerActor, TokenStatus};
 use crate::venue_clock::VenueClock;
 use crate::ws_feed::{SharedSubscriptions, WsFeed, WsFeedConfig};
+
+/// The markets the desk trades, from the configured strategies: KRX with the top-level `[risk]` and
+/// `[exits]` (also when no strategy is configured), the US with its strategy's own risk rules and its own
+/// stop-loss (the KRX scalping exits would close a swing position within minutes).
+fn risk_markets(config: &DaemonConfig) -> RiskManagerConfig {
+    use kis_strategy::StrategyConfig;
+    let krx =
+        config.strategies.is_empty() || config.strategies.iter().any(|s| !matches!(s, StrategyConfig::UsRsiMacd(_)));
+    let us = config.strategies.iter().find(|s| matches!(s, StrategyConfig::UsRsiMacd(_)));
+    let mut markets = RiskManagerConfig::new(config.risk, config.exits);
+    if let Some(_strategy) = us {
+        markets = markets.with_market(kis_desk::MarketRules {
+            market: Market::Us,
+            risk: config.risk, /* TODO(merge usrules): the strategy's own risk */
+            exits: None,
+        });
+    }
+    if !krx {
+        markets = markets.only(&[Market::Us]);
+    }
+    markets
+}
 
 /// How often children report to the supervisor.
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(1);
@@ -236,7 +259,7 @@ impl Daemon {
             strategy.unwrap_or_else(|| Arc::new(StrategySet(config.strategies.clone())));
         let books = config.strategies.iter().any(|s| matches!(s, kis_strategy::StrategyConfig::KrxScalping(_)));
 
-        let mut risk_config = RiskManagerConfig::new(config.risk, config.exits);
+        let mut risk_config = risk_markets(&config);
         risk_config.environment = config.environment;
         risk_config.validate().map_err(|e| DaemonError::Settings { what: "risk", detail: e.to_string() })?;
         // One writer for every incarnation of the RiskManager: a restarted one is never overwritten by the last

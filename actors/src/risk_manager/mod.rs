@@ -1,87 +1,95 @@
-//! The RiskManager: the one place that decides whether a signal becomes an order, and the one place that
-//! watches every held position's exits on every tick.
+//! The RiskManager: a thin actor over the pure [`Desk`] (crates/kis-desk), which decides whether a signal
+//! becomes an order, books every fill, and watches every held position's exits on every trade.
 //!
-//! It owns the account picture ([`AccountBook`]): seeded from the broker's balance before any signal is
-//! judged, moved by the OrderRouter's fill reports, corrected from the broker now and then. It keeps its own
-//! feed subscription for every held symbol, so exits keep working after the Screener drops a symbol from the
-//! watchlist. Stop-loss, take-profit, trailing stop and holding time come from [`ExitMonitor`] (stop-loss is
-//! checked first), one intent per exit; the trading state (active, reduce-only, halted, each with its typed
-//! [`HaltCause`]) from kis-strategy's [`RiskEngine`]. Protective exits go out in every state but shutdown.
-//!
-//! The order rate counts orders the router sent: every approval takes a slot, and the router's
-//! `Closed { NotSent }` gives it back. Each position's exit state (opening time, high-water mark, trailing
-//! arm) is saved in the state directory and restored at the next start when the broker's holding is the same.
+//! The actor owns the desk and does the I/O around it: it reads each configured market's account from the
+//! broker before anything is judged (and again now and then, and after a fill of an earlier run), keeps a
+//! feed subscription for every held symbol (exits keep working after the Screener drops it), hands approved
+//! intents to the OrderRouter, tells the notifier, saves each position's exit state for the next start, and
+//! pushes each SignalActor its symbol's [`AccountSnapshot`] when it changed. Protective exits go out in every
+//! trading state but shutdown.
 
-mod book;
 mod broker_sync;
 mod exit_store;
 mod exits;
 mod notify;
 mod order_updates;
+mod outputs;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use actix::prelude::*;
-use chrono::{DateTime, NaiveDate, Utc};
-use kis_model::{KrxBoard, Market, Money, Price, Qty, Symbol};
-use kis_strategy::Signal;
-use kis_strategy::risk::{
-    ExitIntents, ExitMonitor, ExitRules, ExitState, HaltCause, RefuseReason, RiskConfig, RiskDecision, RiskEngine,
-    SavedExits, TradingState,
-};
+use chrono::NaiveDate;
+use kis_desk::{DayResult, Desk, DeskConfig, MarketRules, Output};
+use kis_model::{Currency, KrxBoard, Market, Money, Price, Qty, Symbol};
+use kis_strategy::AccountSnapshot;
+use kis_strategy::risk::{ExitRules, ExitState, HaltCause, RiskConfig, TradingState};
 use rust_decimal::Decimal;
 
-pub use book::{AccountBook, Adopted, BookError, DayResult, Realised, Working};
-pub use broker_sync::{AccountSnapshot, SyncError, fetch_account};
+pub use broker_sync::{BrokerAccount, SyncError, fetch_account};
 pub use exit_store::{ExitStore, ExitStoreError};
+pub use kis_desk::EXIT_STRATEGY;
 
 use crate::kis_api::KisApi;
-use crate::messages::{AccountView, ApprovedOrder, Halt, MarketBatch, SignalMsg, Subscribe, SubscriberId, Unsubscribe};
-use crate::notifier::{Holding, NotifierHandle, NotifyEvent};
+use crate::messages::{
+    AccountUpdate, ApprovedOrder, Halt, MarketBatch, SignalMsg, Subscribe, SubscriberId, Unsubscribe,
+};
+use crate::notifier::{NotifierHandle, NotifyEvent};
 use crate::signal_actor::{RegisterSignalActor, StrategyFill};
 use crate::slot::FeedSlots;
 use crate::supervisor::{Beating, HeartbeatReporter, Shutdown, start_heartbeat};
 use crate::venue_clock::VenueClock;
 
-/// The strategy id stamped on exits the RiskManager decides itself.
-pub const EXIT_STRATEGY: &str = "risk-exits";
 const OWNER: &str = "risk";
 
 #[derive(Debug, Clone)]
 pub struct RiskManagerConfig {
-    pub risk: RiskConfig,
-    pub exits: ExitRules,
-    pub market: Market,
+    /// The markets traded, each with its risk rules and exits.
+    pub markets: Vec<MarketRules>,
     pub fees: kis_model::FeeModel,
     /// Board assumed for the sell tax of KRX symbols (the broker sync corrects the cash).
     pub board: KrxBoard,
     /// How often the account is re-read from the broker while no order is working.
     pub resync_every: Duration,
-    /// How often equity is marked against the daily loss limit.
+    /// How often time is passed to the desk (daily loss, new days, holding-time exits).
     pub mark_every: Duration,
     /// Named in the start-up notification (the simulator emulates a KIS service; this says which it is).
     pub environment: kis_config::TradingEnvironment,
 }
 
 impl RiskManagerConfig {
-    /// The rules' own checks: what [`RiskManager::new`] would refuse.
-    pub fn validate(&self) -> Result<(), kis_strategy::ConfigError> {
-        RiskEngine::new(self.risk)?;
-        self.exits.validate()
-    }
-
+    /// The KRX market with these rules (add others with [`with_market`](Self::with_market)).
     pub fn new(risk: RiskConfig, exits: ExitRules) -> RiskManagerConfig {
         RiskManagerConfig {
-            risk,
-            exits,
-            market: Market::Krx,
+            markets: vec![MarketRules { market: Market::Krx, risk, exits: Some(exits) }],
             fees: kis_model::FeeModel::shipped(),
             board: KrxBoard::Kospi,
             resync_every: Duration::from_secs(60),
             mark_every: Duration::from_secs(1),
             environment: kis_config::TradingEnvironment::Sim,
         }
+    }
+
+    /// Adds a market, or replaces its rules.
+    pub fn with_market(mut self, rules: MarketRules) -> RiskManagerConfig {
+        self.markets.retain(|m| m.market != rules.market);
+        self.markets.push(rules);
+        self
+    }
+
+    /// Only these markets.
+    pub fn only(mut self, markets: &[Market]) -> RiskManagerConfig {
+        self.markets.retain(|m| markets.contains(&m.market));
+        self
+    }
+
+    fn desk_config(&self) -> DeskConfig {
+        DeskConfig { fees: self.fees.clone(), board: self.board, markets: self.markets.clone() }
+    }
+
+    /// The rules' own checks: what [`RiskManager::new`] would refuse.
+    pub fn validate(&self) -> Result<(), kis_strategy::ConfigError> {
+        Desk::new(self.desk_config()).map(|_| ())
     }
 }
 
@@ -101,16 +109,31 @@ enum SyncMode {
 #[rtype(result = "RiskStatus")]
 pub struct GetRiskStatus;
 
+/// One market's account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarketAccount {
+    pub market: Market,
+    pub ready: bool,
+    pub state: TradingState,
+    pub cash: Money,
+    pub equity: Money,
+    pub day: DayResult,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct RiskStatus {
+    /// Every configured market's account has been read.
     pub ready: bool,
+    /// The strictest state over the markets.
     pub state: TradingState,
     /// What restricts trading now, and how far (empty while active).
     pub halts: Vec<(HaltCause, TradingState)>,
     /// Entries are refused (the state is not active).
     pub entries_blocked: bool,
+    /// Cash and equity of the first configured market (KRW when KRX is traded); every market in `accounts`.
     pub cash: Decimal,
     pub equity: Decimal,
+    pub accounts: Vec<MarketAccount>,
     pub positions: Vec<(Symbol, Qty, Price)>,
     pub working: usize,
     pub approved: u64,
@@ -121,27 +144,14 @@ pub struct RiskStatus {
     pub pending_exits: usize,
     /// The exit state of each held position, as saved for the next run.
     pub exit_states: Vec<ExitState>,
+    /// The first market's day.
     pub day: DayResult,
-}
-
-/// What became of a judged signal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verdict {
-    Approved,
-    Refused(RefuseReason),
-    /// Not judged at all (not ready, other market).
-    Skipped,
 }
 
 pub struct RiskManager {
     config: RiskManagerConfig,
-    engine: RiskEngine,
-    book: AccountBook,
-    monitors: HashMap<Symbol, ExitMonitor>,
-    exit_intents: ExitIntents,
+    desk: Desk,
     exit_store: Option<ExitStore>,
-    /// Saved states not yet claimed by a holding (loaded at the first sync).
-    restorable: SavedExits,
     /// What was last handed to the store.
     saved_states: Option<Vec<ExitState>>,
     api: KisApi,
@@ -149,26 +159,16 @@ pub struct RiskManager {
     feed: FeedSlots,
     orders: Recipient<ApprovedOrder>,
     notifier: NotifierHandle,
-    signal_actors: HashMap<Symbol, (Recipient<AccountView>, Recipient<StrategyFill>)>,
-    subscribed: std::collections::HashSet<Symbol>,
-    ready: bool,
-    day: Option<NaiveDate>,
-    /// The causes last reported, to report each change once.
-    last_causes: Vec<(HaltCause, TradingState)>,
-    approved: u64,
-    refused: BTreeMap<&'static str, u64>,
-    exits: BTreeMap<&'static str, u64>,
+    signal_actors: HashMap<Symbol, (Recipient<AccountUpdate>, Recipient<StrategyFill>)>,
+    /// The snapshot each SignalActor was last sent: only a change is pushed.
+    pushed: HashMap<Symbol, AccountSnapshot>,
+    subscribed: HashSet<Symbol>,
     syncing: bool,
+    /// Exit states were read from the store (once, at the first sync).
+    exits_loaded: bool,
     heartbeat: Option<(HeartbeatReporter, Duration)>,
     me: Option<Recipient<MarketBatch>>,
-}
-
-/// The KST trading day of an instant (KRX); New York's for US books.
-fn trade_date(market: Market, at: DateTime<Utc>) -> NaiveDate {
-    match market {
-        Market::Krx => at.with_timezone(&chrono_tz::Asia::Seoul).date_naive(),
-        Market::Us => at.with_timezone(&chrono_tz::America::New_York).date_naive(),
-    }
+    out: Vec<Output>,
 }
 
 impl RiskManager {
@@ -180,17 +180,11 @@ impl RiskManager {
         orders: Recipient<ApprovedOrder>,
         notifier: NotifierHandle,
     ) -> Result<RiskManager, kis_strategy::ConfigError> {
-        config.exits.validate()?;
-        let engine = RiskEngine::new(config.risk)?;
-        let book = AccountBook::new(config.market, config.fees.clone(), config.board);
+        let desk = Desk::new(config.desk_config())?;
         Ok(RiskManager {
             config,
-            engine,
-            book,
-            monitors: HashMap::new(),
-            exit_intents: ExitIntents::new(),
+            desk,
             exit_store: None,
-            restorable: SavedExits::default(),
             saved_states: None,
             api,
             clock,
@@ -198,16 +192,13 @@ impl RiskManager {
             orders,
             notifier,
             signal_actors: HashMap::new(),
-            subscribed: std::collections::HashSet::new(),
-            ready: false,
-            day: None,
-            last_causes: Vec::new(),
-            approved: 0,
-            refused: BTreeMap::new(),
-            exits: BTreeMap::new(),
+            pushed: HashMap::new(),
+            subscribed: HashSet::new(),
             syncing: false,
+            exits_loaded: false,
             heartbeat: None,
             me: None,
+            out: Vec::new(),
         })
     }
 
@@ -228,87 +219,77 @@ impl RiskManager {
         }
     }
 
+    fn primary_market(&self) -> Market {
+        self.config.markets.first().map_or(Market::Krx, |m| m.market)
+    }
+
+    /// Reads every configured market's account; at the first sync the saved exit states beside it, off the
+    /// event loop.
     fn sync(&mut self, ctx: &mut Context<Self>, mode: SyncMode) {
-        let first = mode == SyncMode::First;
         if self.syncing {
             return;
         }
         self.syncing = true;
         let api = self.api.clone();
-        // At start the saved exit states are read beside the balance, off the event loop.
-        let saved = self.exit_store.as_ref().filter(|_| first).map(|s| s.path().to_path_buf());
+        let markets: Vec<Market> = self.desk.markets().collect();
+        let saved = self.exit_store.as_ref().filter(|_| !self.exits_loaded).map(|s| s.path().to_path_buf());
         let load = async move {
             let path = saved?;
             Some(actix_rt::task::spawn_blocking(move || ExitStore::load(&path)).await)
         };
-        let fut = async move { (fetch_account(&api).await, load.await) };
-        ctx.spawn(fut.into_actor(self).map(move |(result, saved), act, ctx| {
+        let fut = async move {
+            let mut accounts = Vec::with_capacity(markets.len());
+            for market in markets {
+                accounts.push((market, fetch_account(&api, market).await));
+            }
+            (accounts, load.await)
+        };
+        ctx.spawn(fut.into_actor(self).map(move |(accounts, saved), act, ctx| {
             act.syncing = false;
             match saved {
-                Some(Ok(Ok(states))) => act.restorable = SavedExits::new(states),
+                Some(Ok(Ok(states))) => {
+                    act.exits_loaded = true;
+                    act.desk.restore_exits(states);
+                }
                 Some(Ok(Err(e))) => {
+                    act.exits_loaded = true;
                     tracing::warn!(target: "risk", error = %e, "saved exit states unusable: every position starts fresh")
                 }
                 Some(Err(e)) => tracing::warn!(target: "risk", error = %e, "reading the saved exit states failed"),
                 None => {}
             }
-            match result {
-                Ok(snapshot) => act.apply_snapshot(snapshot, mode),
-                Err(e) => {
-                    tracing::error!(target: "risk", error = %e, "cannot read the account from the broker");
-                    if first {
-                        // Nothing is judged on a guessed account: try again shortly.
-                        ctx.run_later(Duration::from_secs(2), |act, ctx| act.sync(ctx, SyncMode::First));
+            let mut retry = false;
+            for (market, result) in accounts {
+                match result {
+                    Ok(account) => act.apply_account(market, account, mode),
+                    Err(e) => {
+                        tracing::error!(target: "risk", ?market, error = %e, "cannot read the account from the broker");
+                        retry |= !act.desk.market_ready(market);
                     }
                 }
+            }
+            if retry {
+                // Nothing is judged on a guessed account: try again shortly.
+                ctx.run_later(Duration::from_secs(2), |act, ctx| act.sync(ctx, SyncMode::First));
             }
         }));
     }
 
-    fn apply_snapshot(&mut self, snapshot: AccountSnapshot, mode: SyncMode) {
-        let now = self.clock.now();
-        let first = mode == SyncMode::First;
+    fn apply_account(&mut self, market: Market, account: BrokerAccount, mode: SyncMode) {
         // A routine resync while an order is working would race its fills; the next quiet moment will do.
         if mode == SyncMode::Periodic && self.has_working() {
             return;
         }
-        let adopted = self.book.sync(snapshot.cash, &snapshot.holdings, now, &mut self.restorable);
-        self.adopted(&adopted);
-        let held: Vec<Symbol> = self.book.positions().map(|p| p.symbol).collect();
-        self.monitors.retain(|s, _| held.contains(s));
-        for symbol in held {
-            self.ensure_subscribed(symbol);
-        }
-        if first {
-            self.ready = true;
-            let equity = self.book.equity();
-            self.engine.start_day(equity);
-            self.day = Some(trade_date(self.config.market, now));
-            let currency = self.book.currency();
-            let holdings = self
-                .book
-                .positions()
-                .map(|p| Holding { symbol: p.symbol, qty: p.qty, avg_price: p.avg_price, unrealized_pnl: None })
-                .collect();
-            tracing::info!(
-                target: "risk",
-                cash = %snapshot.cash,
-                positions = snapshot.holdings.len(),
-                equity = %equity,
-                "risk manager ready"
-            );
-            self.notifier.notify(NotifyEvent::Started {
-                environment: self.config.environment,
-                holdings,
-                cash: Money::new(snapshot.cash, currency),
-            });
-        }
+        let now = self.clock.now();
+        let mut out = std::mem::take(&mut self.out);
+        self.desk.on_balance(market, account.cash, &account.holdings, now, &mut out);
+        self.route(&mut out);
+        self.out = out;
         self.save_exit_states();
-        self.push_all_views();
     }
 
     fn has_working(&self) -> bool {
-        self.book.working_count() > 0
+        self.desk.ledger().working_count() > 0
     }
 
     fn ensure_subscribed(&mut self, symbol: Symbol) {
@@ -328,143 +309,92 @@ impl RiskManager {
         }
     }
 
-    fn push_view(&self, symbol: Symbol) {
-        if let Some((to, _)) = self.signal_actors.get(&symbol) {
-            to.do_send(self.book.signal_view(symbol));
+    /// Pushes the symbol's snapshot to its SignalActor when it differs from the last one sent.
+    fn push_view(&mut self, symbol: Symbol) {
+        let Some((to, _)) = self.signal_actors.get(&symbol) else { return };
+        let snapshot = self.desk.snapshot(symbol);
+        if self.pushed.get(&symbol) != Some(&snapshot) {
+            to.do_send(AccountUpdate(snapshot));
+            self.pushed.insert(symbol, snapshot);
         }
     }
 
-    fn push_all_views(&self) {
-        for (symbol, (to, _)) in &self.signal_actors {
-            to.do_send(self.book.signal_view(*symbol));
+    fn push_views(&mut self, currency: Currency) {
+        let symbols: Vec<Symbol> =
+            self.signal_actors.keys().filter(|s| s.market().currency() == currency).copied().collect();
+        for symbol in symbols {
+            self.push_view(symbol);
         }
     }
 
-    fn count_refusal(&mut self, signal: &Signal, reason: &RefuseReason) {
-        let label = reason.label();
-        let n = self.refused.entry(label).or_insert(0);
-        *n += 1;
-        // Refusals repeat on every tick of a busy symbol: the first of each kind at info, the rest at debug.
-        if *n == 1 {
-            tracing::info!(target: "risk", symbol = %signal.symbol, reason = %reason, "signal refused (first {label})");
-        } else {
-            tracing::debug!(target: "risk", symbol = %signal.symbol, reason = %reason, "signal refused");
-        }
-    }
-
-    fn judge(&mut self, signal: Signal) -> Verdict {
-        if !self.ready {
-            *self.refused.entry("not_ready").or_insert(0) += 1;
-            self.push_view(signal.symbol);
-            return Verdict::Skipped;
-        }
-        if signal.symbol.market() != self.config.market {
-            // The book counts one currency; a signal for the other market would be sized with the wrong cash.
-            let n = self.refused.entry("other_market").or_insert(0);
-            *n += 1;
-            if *n == 1 {
-                tracing::warn!(
-                    target: "risk",
-                    symbol = %signal.symbol,
-                    market = ?self.config.market,
-                    "signal for a market this risk manager does not trade: refused"
-                );
-            }
-            self.push_view(signal.symbol);
-            return Verdict::Skipped;
-        }
-        let now = self.clock.now();
-        let view = self.book.risk_view(signal.symbol);
-        let verdict = match self.engine.evaluate(&signal, &view, now) {
-            RiskDecision::Approve(intent) => {
-                self.approved += 1;
-                self.book.order_working(intent.symbol, intent.side, intent.qty, intent.limit);
-                self.notifier.notify(notify::approval_event(&intent, &view, self.book.currency()));
-                self.orders.do_send(ApprovedOrder { intent, decided_at: now });
-                Verdict::Approved
-            }
-            RiskDecision::Refuse(reason) => {
-                self.count_refusal(&signal, &reason);
-                Verdict::Refused(reason)
-            }
-        };
-        self.note_state();
-        self.push_all_views();
-        verdict
-    }
-
-    /// Once a second: a new trading day, the daily loss limit, a rate breach that has lifted, exits due on a
-    /// quiet symbol, and the exit states to save.
-    fn mark_equity(&mut self) {
-        if !self.ready {
+    /// Once a second: the desk's clock (new days, the daily loss limit, lifted rate breaches, holding-time
+    /// exits), then the exit states to save.
+    fn tick(&mut self) {
+        if !self.desk.markets().any(|m| self.desk.market_ready(m)) {
             return;
         }
-        let now = self.clock.now();
-        let today = trade_date(self.config.market, now);
-        if self.day.is_some_and(|d| d != today) {
-            self.day = Some(today);
-            self.book.start_day();
-            self.engine.start_day(self.book.equity());
-            tracing::info!(target: "risk", %today, "new trading day");
-        }
-        self.engine.refresh(now);
-        self.engine.mark_equity(self.book.equity());
-        self.note_state();
-        self.check_all_exits(now);
+        let mut out = std::mem::take(&mut self.out);
+        self.desk.on_clock(self.clock.now(), &mut out);
+        self.route(&mut out);
+        self.out = out;
         self.save_exit_states();
     }
 
-    /// Reports each change of the halt causes once, both ways: a cause that appeared (the daily loss, the
-    /// order rate) and one that lifted itself. Halts ordered from outside are reported by their handler.
-    fn note_state(&mut self) {
-        let causes: Vec<(HaltCause, TradingState)> = self.engine.causes().collect();
-        if causes == self.last_causes {
-            return;
-        }
-        let state = self.engine.state();
-        for &(cause, to) in causes.iter().filter(|c| !self.last_causes.contains(c)) {
-            tracing::warn!(target: "risk", cause = cause.label(), restriction = ?to, now = ?state, "trading restricted");
-            let exits = if cause == HaltCause::Shutdown { "" } else { "; protective exits still go out" };
-            self.notifier.notify(NotifyEvent::Halt { reason: format!("{cause}: trading is now {state:?}{exits}") });
-        }
-        for &(cause, _) in self.last_causes.iter().filter(|c| !causes.iter().any(|n| n.0 == c.0)) {
-            tracing::warn!(target: "risk", cause = cause.label(), now = ?state, "trading restriction lifted");
-            self.notifier.notify(NotifyEvent::Resumed { reason: format!("{cause} lifted: trading is now {state:?}") });
-        }
-        self.last_causes = causes;
-    }
-
     fn status(&self) -> RiskStatus {
+        let ledger = self.desk.ledger();
+        let accounts: Vec<MarketAccount> = self
+            .desk
+            .markets()
+            .map(|market| {
+                let c = market.currency();
+                MarketAccount {
+                    market,
+                    ready: self.desk.market_ready(market),
+                    state: self.desk.market_state(market).unwrap_or(TradingState::Active),
+                    cash: Money::new(ledger.cash(c), c),
+                    equity: Money::new(ledger.equity(c), c),
+                    day: self.desk.day(market),
+                }
+            })
+            .collect();
+        let primary = self.primary_market().currency();
+        let state = self.desk.state();
         RiskStatus {
-            ready: self.ready,
-            state: self.engine.state(),
-            halts: self.engine.causes().collect(),
-            entries_blocked: self.engine.state() != TradingState::Active,
-            cash: self.book.cash(),
-            equity: self.book.equity(),
-            positions: self.book.positions().map(|p| (p.symbol, p.qty, p.avg_price)).collect(),
-            working: self.book.working_count(),
-            approved: self.approved,
-            refused: self.refused.clone(),
-            exits: self.exits.clone(),
-            pending_exits: self.exit_intents.len(),
-            exit_states: self.exit_states(),
-            day: self.book.day(),
+            ready: self.desk.ready(),
+            state,
+            halts: self.desk.causes(),
+            entries_blocked: state != TradingState::Active,
+            cash: ledger.cash(primary),
+            equity: ledger.equity(primary),
+            accounts,
+            positions: ledger.positions().map(|p| (p.symbol, p.qty, p.avg_price)).collect(),
+            working: ledger.working_count(),
+            approved: self.desk.approved(),
+            refused: self.desk.refused().clone(),
+            exits: self.desk.exits_fired().clone(),
+            pending_exits: self.desk.pending_exits(),
+            exit_states: self.desk.exit_states(),
+            day: self.desk.day(self.primary_market()),
         }
     }
 
     fn daily_summary(&self) {
-        let day = self.book.day();
-        let currency = self.book.currency();
-        self.notifier.notify(NotifyEvent::DailySummary {
-            date: self.day.unwrap_or_else(|| trade_date(self.config.market, self.clock.now())),
-            realized_pnl: Money::new(day.realised_pnl, currency),
-            trades: day.trades,
-            wins: day.wins,
-            losses: day.losses,
-            open_positions: u32::try_from(self.book.open_positions()).unwrap_or(u32::MAX),
-            equity: Some(Money::new(self.book.equity(), currency)),
-        });
+        let ledger = self.desk.ledger();
+        for market in self.desk.markets() {
+            let currency = market.currency();
+            let day = self.desk.day(market);
+            let date: NaiveDate =
+                self.desk.trading_day(market).unwrap_or_else(|| kis_desk::trade_date(market, self.clock.now()));
+            self.notifier.notify(NotifyEvent::DailySummary {
+                date,
+                realized_pnl: Money::new(day.realised_pnl, currency),
+                trades: day.trades,
+                wins: day.wins,
+                losses: day.losses,
+                open_positions: u32::try_from(ledger.open_positions(market)).unwrap_or(u32::MAX),
+                equity: Some(Money::new(ledger.equity(currency), currency)),
+            });
+        }
     }
 }
 
@@ -480,9 +410,9 @@ impl Actor for RiskManager {
     fn started(&mut self, ctx: &mut Self::Context) {
         self.me = Some(ctx.address().recipient());
         start_heartbeat(self, ctx);
-        ctx.run_interval(self.config.mark_every, |act, _| act.mark_equity());
+        ctx.run_interval(self.config.mark_every, |act, _| act.tick());
         ctx.run_interval(self.config.resync_every, |act, ctx| {
-            if act.ready && !act.has_working() {
+            if act.desk.ready() && !act.has_working() {
                 act.sync(ctx, SyncMode::Periodic);
             }
         });
@@ -501,7 +431,9 @@ impl Handler<RegisterSignalActor> for RiskManager {
     type Result = ();
 
     fn handle(&mut self, msg: RegisterSignalActor, _: &mut Self::Context) {
-        msg.to.do_send(self.book.signal_view(msg.symbol));
+        let snapshot = self.desk.snapshot(msg.symbol);
+        msg.to.do_send(AccountUpdate(snapshot));
+        self.pushed.insert(msg.symbol, snapshot);
         self.signal_actors.insert(msg.symbol, (msg.to, msg.fills));
     }
 }
@@ -511,10 +443,17 @@ impl Handler<SignalMsg> for RiskManager {
 
     fn handle(&mut self, msg: SignalMsg, _: &mut Self::Context) {
         self.touch();
-        if let Some(price) = msg.last_price {
-            self.book.mark(msg.signal.symbol, price);
+        let symbol = msg.signal.symbol;
+        let mut out = std::mem::take(&mut self.out);
+        self.desk.on_signal(&msg.signal, msg.last_price, self.clock.now(), &mut out);
+        self.route(&mut out);
+        self.out = out;
+        // The SignalActor waits for a snapshot after every signal it sends, changed or not.
+        if let Some((to, _)) = self.signal_actors.get(&symbol) {
+            let snapshot = self.desk.snapshot(symbol);
+            to.do_send(AccountUpdate(snapshot));
+            self.pushed.insert(symbol, snapshot);
         }
-        self.judge(msg.signal);
     }
 }
 
@@ -523,12 +462,14 @@ impl Handler<MarketBatch> for RiskManager {
 
     fn handle(&mut self, msg: MarketBatch, _: &mut Self::Context) {
         self.touch();
+        let mut out = std::mem::take(&mut self.out);
         for event in msg.0.iter() {
             if let kis_model::MarketEvent::Trade(t) = event {
-                self.book.mark(t.symbol, t.price);
-                self.check_exits(t.symbol, t.price, t.ts);
+                self.desk.on_trade(t.symbol, t.price, t.ts, &mut out);
             }
         }
+        self.route(&mut out);
+        self.out = out;
     }
 }
 
@@ -537,9 +478,7 @@ impl Handler<Halt> for RiskManager {
 
     fn handle(&mut self, msg: Halt, _: &mut Self::Context) {
         let state = if msg.reduce_only { TradingState::ReduceOnly } else { TradingState::Halted };
-        self.engine.impose(msg.cause, state);
-        // Caused here, and reported below: the next look at the causes must not report it again.
-        self.last_causes = self.engine.causes().collect();
+        self.desk.on_halt(msg.cause, state);
         let cause = msg.cause.label();
         if msg.alert {
             tracing::error!(target: "risk", reason = %msg.reason, cause, restriction = ?state, "trading halted; protective exits still go out");

@@ -2,13 +2,13 @@
 //! make at the price it was judged at.
 
 use kis_model::{Currency, Money, Price, Side};
-use kis_strategy::risk::{AccountView, OrderIntent};
-use kis_strategy::{ExitReason, SignalKind};
+use kis_strategy::risk::OrderIntent;
+use kis_strategy::{AccountSnapshot, ExitReason, SignalKind};
 use rust_decimal::Decimal;
 
 use crate::notifier::NotifyEvent;
 
-pub fn approval_event(intent: &OrderIntent, view: &AccountView, currency: Currency) -> NotifyEvent {
+pub fn approval_event(intent: &OrderIntent, view: &AccountSnapshot, currency: Currency) -> NotifyEvent {
     let price = intent.limit.or(view.last_price).unwrap_or(Price::ZERO);
     let pnl = view.position.map(|p| (price.value() - p.avg_price.value()) * intent.qty.as_decimal());
     match (intent.side, intent.kind) {

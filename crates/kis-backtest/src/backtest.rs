@@ -105,7 +105,7 @@ impl Backtest {
     }
 
     fn mark(&mut self, ts: DateTime<Utc>) {
-        let values: Vec<Decimal> = self.sleeves.iter_mut().map(Sleeve::mark).collect();
+        let values: Vec<Decimal> = self.sleeves.iter_mut().map(|s| s.mark(ts)).collect();
         self.curve.push(ts, values);
         self.unmarked = false;
     }

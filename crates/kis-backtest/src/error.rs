@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use kis_engine::EngineError;
 use kis_model::{Price, Symbol};
-use kis_strategy::{BuildError, ConfigError, PositionError};
+use kis_strategy::{BuildError, ConfigError};
 use kis_synth::RecordingError;
 use thiserror::Error;
 
@@ -62,8 +62,8 @@ pub enum BacktestError {
     OffGridKrxPrice { symbol: Symbol, ts: DateTime<Utc>, price: Price },
     #[error("{symbol} at {ts}: {error}")]
     Engine { symbol: Symbol, ts: DateTime<Utc>, error: EngineError },
-    #[error("{symbol}: position bookkeeping failed: {error}")]
-    Position { symbol: Symbol, error: PositionError },
+    #[error("{symbol}: the desk refused a fill: {error}")]
+    Desk { symbol: Symbol, error: kis_desk::LedgerError },
     #[error("event at {at} comes before one at {previous}: input must be in time order")]
     OutOfOrder { at: DateTime<Utc>, previous: DateTime<Utc> },
     #[error("a fill's amount is out of range for {0}")]

@@ -1,5 +1,7 @@
 //! One strategy's account: the strategy instances (one per symbol, built by the strategy's factory as the
-//! daemon does), its risk engine, and a kis-engine account that books every fill with the real fee model.
+//! daemon does), its desk (kis-desk: the same risk rules, sizing, pending-order gate and booking the daemon's
+//! RiskManager runs), and a kis-engine matching engine standing in for the broker. Fills the engine makes
+//! are reported to the desk exactly as KIS's notices are in the daemon.
 //!
 //! Each strategy trades its own account ("sleeve") with its own starting cash. One shared account would make
 //! two strategies on the same symbol share one position, and their PnL could not be told apart; with sleeves
@@ -7,15 +9,16 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use kis_desk::{Desk, DeskConfig, MarketRules, OrderEnd, Output, Refusal};
 use kis_engine::{Engine, EngineConfig, EngineEvent, Fill, NewOrder, OrderStatus, RejectReason, SymbolSpec};
 use kis_model::tick_size::{InstrumentKind, to_won};
 use kis_model::{Book, Currency, KrxBoard, Level, Market, MarketEvent, Money, Price, Qty, Side, Symbol};
-use kis_strategy::risk::{AccountView, OrderIntent, RiskDecision, RiskEngine};
+use kis_strategy::risk::OrderIntent;
 use kis_strategy::{
-    BuildError, Context, ExitReason, FillReport, Position, Signal, SignalKind, Strategy, StrategyConfig,
-    StrategyFactory, StrategyId,
+    BuildError, Context, ExitReason, FillReport, Signal, SignalKind, Strategy, StrategyConfig, StrategyFactory,
+    StrategyId,
 };
 use rust_decimal::Decimal;
 
@@ -24,24 +27,8 @@ use crate::error::BacktestError;
 use crate::slippage::{SlipError, slipped_price};
 use crate::trade::{ClosedTrade, OpenLot};
 
-/// The market's clock for trading days (tax dates, daily limits, daily loss).
-pub fn market_tz(market: Market) -> Tz {
-    match market {
-        Market::Krx => chrono_tz::Asia::Seoul,
-        Market::Us => chrono_tz::America::New_York,
-    }
-}
-
-/// The local trading date of `ts` and the instant the next one starts.
-pub(crate) fn local_day(ts: DateTime<Utc>, tz: Tz) -> (NaiveDate, DateTime<Utc>) {
-    let date = ts.with_timezone(&tz).date_naive();
-    let ends = date
-        .succ_opt()
-        .and_then(|next| next.and_hms_opt(0, 0, 0))
-        .and_then(|midnight| tz.from_local_datetime(&midnight).earliest())
-        .map_or(DateTime::<Utc>::MAX_UTC, |t| t.with_timezone(&Utc));
-    (date, ends)
-}
+pub(crate) use kis_desk::local_day;
+pub use kis_desk::market_tz;
 
 /// Counts of what happened to signals and orders, for the summary.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -76,10 +63,8 @@ pub struct OpenHolding {
 struct Instance {
     symbol: Symbol,
     strategy: Box<dyn Strategy>,
-    position: Option<Position>,
     last_price: Option<Price>,
-    last_buy_at: Option<DateTime<Utc>>,
-    last_sell_at: Option<DateTime<Utc>>,
+    /// An approved order waiting for the next event's price (next-event fills).
     pending: Option<OrderIntent>,
     lot: Option<OpenLot>,
     /// When the symbol's reference data (limits, tax date) must be renewed.
@@ -104,21 +89,23 @@ pub struct Sleeve {
     settings: Settings,
     initial_cash: Decimal,
     engine: Engine,
-    risk: RiskEngine,
+    desk: Desk,
+    /// The desk has been given the starting cash.
+    funded: bool,
     instances: Vec<Instance>,
-    /// Sum over symbols of quantity × last price, kept current so equity costs one addition per event.
-    holdings_value: Decimal,
     day_ends: Option<DateTime<Utc>>,
-    /// The engine's cash, copied after every fill: the context of every event needs it, and reading it
-    /// through the engine costs a subtraction per event.
-    cash_total: Decimal,
-    cash_available: Decimal,
+    outputs: Vec<Output>,
     /// Index of the instance the previous event went to (ticks come in runs of one symbol).
     last_found: usize,
     signals: Vec<Signal>,
     engine_events: Vec<EngineEvent>,
     trades: Vec<ClosedTrade>,
     stats: SleeveStats,
+}
+
+/// The refusal counters keep the risk rules' labels.
+fn refusal_label(reason: &Refusal) -> &'static str {
+    reason.label()
 }
 
 fn reject_label(reason: &RejectReason) -> &'static str {
@@ -155,21 +142,24 @@ impl Sleeve {
         };
         let mut engine = Engine::new(EngineConfig::default(), config.fees.clone()).map_err(BacktestError::Setup)?;
         engine.deposit(Money::new(config.initial_cash, settings.currency)).map_err(BacktestError::Setup)?;
-        let risk = RiskEngine::new(config.risk)
-            .map_err(|e| crate::error::SettingsError::bad("risk", e.to_string()))
-            .map_err(BacktestError::Settings)?;
+        let desk = Desk::new(DeskConfig {
+            fees: config.fees.clone(),
+            board: config.board,
+            markets: vec![MarketRules { market: config.market, risk: config.risk, exits: None }],
+        })
+        .map_err(|e| crate::error::SettingsError::bad("risk", e.to_string()))
+        .map_err(BacktestError::Settings)?;
         Ok(Sleeve {
             id,
             factory: strategy,
             settings,
             initial_cash: config.initial_cash,
             engine,
-            risk,
+            desk,
+            funded: false,
             instances: Vec::new(),
-            holdings_value: Decimal::ZERO,
             day_ends: None,
-            cash_total: config.initial_cash,
-            cash_available: config.initial_cash,
+            outputs: Vec::with_capacity(8),
             last_found: 0,
             signals: Vec::with_capacity(4),
             engine_events: Vec::with_capacity(8),
@@ -198,23 +188,21 @@ impl Sleeve {
         &self.stats
     }
 
-    /// Cash plus holdings at their last prices.
+    /// Cash plus holdings at their last prices: the desk's figure.
     #[inline]
     pub fn equity(&self) -> Decimal {
-        if self.holdings_value.is_zero() { self.cash_total } else { self.cash_total + self.holdings_value }
+        self.desk.ledger().equity(self.settings.currency)
     }
 
-    fn refresh_cash(&mut self) {
-        let cash = self.engine.cash(self.settings.currency);
-        self.cash_total = cash.total;
-        self.cash_available = cash.available();
-    }
-
-    /// Records the equity with the risk engine (daily loss limit) and returns it.
-    pub fn mark(&mut self) -> Decimal {
-        let equity = self.equity();
-        self.risk.mark_equity(equity);
-        equity
+    /// Passes time to the desk (the daily loss limit) and returns the equity.
+    pub fn mark(&mut self, ts: DateTime<Utc>) -> Decimal {
+        if self.funded {
+            let mut out = std::mem::take(&mut self.outputs);
+            self.desk.on_clock(ts, &mut out);
+            out.clear();
+            self.outputs = out;
+        }
+        self.equity()
     }
 
     #[inline]
@@ -234,10 +222,7 @@ impl Sleeve {
                 self.instances.push(Instance {
                     symbol,
                     strategy,
-                    position: None,
                     last_price: None,
-                    last_buy_at: None,
-                    last_sell_at: None,
                     pending: None,
                     lot: None,
                     day_ends: DateTime::<Utc>::MIN_UTC,
@@ -262,6 +247,14 @@ impl Sleeve {
         }
         let Some(idx) = self.find(symbol)? else { return Ok(()) };
         let ts = event.ts();
+        if !self.funded {
+            // The starting cash is the broker's balance at the first event.
+            let mut out = std::mem::take(&mut self.outputs);
+            self.desk.on_balance(self.settings.market, self.initial_cash, &[], ts, &mut out);
+            out.clear();
+            self.outputs = out;
+            self.funded = true;
+        }
         if self.day_ends.is_none_or(|end| ts >= end) {
             self.start_day(ts);
         }
@@ -274,25 +267,16 @@ impl Sleeve {
             if ts >= self.instances[idx].day_ends {
                 self.renew_symbol_day(idx, ts, first)?;
             }
-            self.set_last_price(idx, first);
+            self.set_last_price(idx, first, ts);
             if let Some(intent) = self.instances[idx].pending.take() {
                 self.execute(idx, &intent, first, ts)?;
             }
         }
         if let Some(close) = close {
-            self.set_last_price(idx, close);
+            self.set_last_price(idx, close, ts);
         }
-        let equity = self.equity();
+        let ctx = Context::new(ts, self.desk.snapshot(symbol));
         let instance = &mut self.instances[idx];
-        let ctx = Context {
-            now: ts,
-            position: instance.position,
-            available_cash: self.cash_available,
-            equity,
-            order_pending: instance.pending.is_some(),
-            last_buy_at: instance.last_buy_at,
-            last_sell_at: instance.last_sell_at,
-        };
         instance.strategy.on_event(event, &ctx, &mut self.signals);
         if !self.signals.is_empty() {
             let base = close.or(first).or(instance.last_price);
@@ -305,7 +289,8 @@ impl Sleeve {
     fn start_day(&mut self, ts: DateTime<Utc>) {
         let (date, ends) = local_day(ts, self.settings.tz);
         self.day_ends = Some(ends);
-        self.risk.start_day(self.equity());
+        // The desk starts its own trading day (and daily loss limit) when its clock passes midnight.
+        let _ = self.mark(ts);
         self.engine.forget_orders_before(date);
     }
 
@@ -331,54 +316,62 @@ impl Sleeve {
     }
 
     #[inline]
-    fn set_last_price(&mut self, idx: usize, price: Price) {
+    fn set_last_price(&mut self, idx: usize, price: Price, ts: DateTime<Utc>) {
         let instance = &mut self.instances[idx];
-        if let Some(position) = &mut instance.position {
-            let old = instance.last_price.unwrap_or(price);
-            if old != price {
-                self.holdings_value += (price.value() - old.value()) * position.qty.as_decimal();
-            }
-            position.mark(price);
-        }
         instance.last_price = Some(price);
-    }
-
-    fn account_view(&self, idx: usize) -> AccountView {
-        let instance = &self.instances[idx];
-        AccountView {
-            equity: self.equity(),
-            available_cash: self.cash_available,
-            open_positions: self.instances.iter().filter(|i| i.position.is_some()).count(),
-            position: instance.position,
-            order_pending: instance.pending.is_some(),
-            last_price: instance.last_price,
-        }
+        let symbol = instance.symbol;
+        let mut out = std::mem::take(&mut self.outputs);
+        self.desk.on_trade(symbol, price, ts, &mut out);
+        out.clear();
+        self.outputs = out;
     }
 
     #[cold]
     fn handle_signals(&mut self, idx: usize, base: Option<Price>, ts: DateTime<Utc>) -> Result<(), BacktestError> {
         let signals = std::mem::take(&mut self.signals);
+        let mut out = std::mem::take(&mut self.outputs);
         let mut result = Ok(());
         for signal in &signals {
             self.stats.signals += 1;
-            let view = self.account_view(idx);
-            match self.risk.evaluate(signal, &view, ts) {
-                RiskDecision::Refuse(reason) => *self.stats.refused.entry(reason.label()).or_default() += 1,
-                RiskDecision::Approve(intent) => match (self.settings.fill, base) {
-                    (FillModel::Next, _) => self.instances[idx].pending = Some(intent),
-                    (FillModel::Close, Some(base)) => {
-                        result = self.execute(idx, &intent, base, ts);
-                        if result.is_err() {
-                            break;
-                        }
+            out.clear();
+            self.desk.on_signal(signal, None, ts, &mut out);
+            for output in out.drain(..) {
+                match output {
+                    Output::Refused { reason, .. } => {
+                        *self.stats.refused.entry(refusal_label(&reason)).or_default() += 1
                     }
-                    (FillModel::Close, None) => *self.stats.rejected.entry("no_price").or_default() += 1,
-                },
+                    Output::Order { intent, .. } => match (self.settings.fill, base) {
+                        (FillModel::Next, _) => self.instances[idx].pending = Some(intent),
+                        (FillModel::Close, Some(base)) => {
+                            if result.is_ok() {
+                                result = self.execute(idx, &intent, base, ts);
+                            }
+                        }
+                        (FillModel::Close, None) => {
+                            self.close_unfilled(intent.symbol, intent.side, ts);
+                            *self.stats.rejected.entry("no_price").or_default() += 1
+                        }
+                    },
+                    _ => {}
+                }
+            }
+            if result.is_err() {
+                break;
             }
         }
+        out.clear();
+        self.outputs = out;
         self.signals = signals;
         self.signals.clear();
         result
+    }
+
+    /// The desk stops waiting on an order that did not fill.
+    fn close_unfilled(&mut self, symbol: Symbol, side: Side, ts: DateTime<Utc>) {
+        let mut out = std::mem::take(&mut self.outputs);
+        self.desk.on_order_ended(symbol, side, Qty::ZERO, OrderEnd::Cancelled, ts, &mut out);
+        out.clear();
+        self.outputs = out;
     }
 
     fn reject(&mut self, label: &'static str) {
@@ -390,6 +383,26 @@ impl Sleeve {
     /// book it. A buy is cut to what the cash pays for at the fill price, commission included (a next-bar
     /// open can gap above the price the risk rules sized at).
     fn execute(
+        &mut self,
+        idx: usize,
+        intent: &OrderIntent,
+        base: Price,
+        ts: DateTime<Utc>,
+    ) -> Result<(), BacktestError> {
+        let symbol = self.instances[idx].symbol;
+        let filled_before = self.desk.working(symbol).map_or(Qty::ZERO, |w| w.filled);
+        let result = self.execute_on_engine(idx, intent, base, ts);
+        // Whatever happened, the order is over: the desk gives back what it still holds.
+        let filled = self.desk.working(symbol).map_or(Qty::ZERO, |w| w.filled).saturating_sub(filled_before);
+        let end = if filled.is_zero() { OrderEnd::Cancelled } else { OrderEnd::Filled };
+        let mut out = std::mem::take(&mut self.outputs);
+        self.desk.on_order_ended(symbol, intent.side, filled, end, ts, &mut out);
+        out.clear();
+        self.outputs = out;
+        result
+    }
+
+    fn execute_on_engine(
         &mut self,
         idx: usize,
         intent: &OrderIntent,
@@ -459,14 +472,12 @@ impl Sleeve {
         }
         events.clear();
         self.engine_events = events;
-        self.refresh_cash();
         result
     }
 
     fn apply_fill(&mut self, idx: usize, fill: &Fill, intent: &OrderIntent) -> Result<(), BacktestError> {
         let currency = self.settings.currency;
-        let instance = &mut self.instances[idx];
-        let symbol = instance.symbol;
+        let symbol = self.instances[idx].symbol;
         let report = FillReport {
             symbol,
             side: fill.side,
@@ -475,24 +486,29 @@ impl Sleeve {
             ts: fill.ts,
             strategy_id: Some(intent.strategy_id.clone()),
         };
-        instance.position = Position::apply_fill(instance.position, &report)
-            .map_err(|error| BacktestError::Position { symbol, error })?;
+        let mut out = std::mem::take(&mut self.outputs);
+        out.clear();
+        self.desk.on_fill(&report, &mut out);
+        let refused = out.iter().find_map(|o| match o {
+            Output::FillRefused { error, .. } => Some(error.clone()),
+            _ => None,
+        });
+        out.clear();
+        self.outputs = out;
+        if let Some(error) = refused {
+            return Err(BacktestError::Desk { symbol, error });
+        }
+        let instance = &mut self.instances[idx];
         instance.strategy.on_fill(&report);
         let fees = fill.fees.commission.amount + fill.fees.tax.amount;
         self.stats.fees_paid += fees;
         self.stats.fills += 1;
-        let last = instance.last_price.unwrap_or(fill.price).value();
         let notional = fill.price.value().checked_mul(fill.qty.as_decimal()).ok_or(BacktestError::Overflow(symbol))?;
-        let held_value = last.checked_mul(fill.qty.as_decimal()).ok_or(BacktestError::Overflow(symbol))?;
         match fill.side {
             Side::Buy => {
-                self.holdings_value += held_value;
                 instance.lot = Some(OpenLot::buy(instance.lot, fill.ts, fill.qty, notional, fees));
-                instance.last_buy_at = Some(fill.ts);
             }
             Side::Sell => {
-                self.holdings_value -= held_value;
-                instance.last_sell_at = Some(fill.ts);
                 let reason = match intent.kind {
                     SignalKind::Exit(reason) => reason,
                     SignalKind::Entry => ExitReason::SignalExit,

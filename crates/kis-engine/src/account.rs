@@ -61,22 +61,40 @@ impl Account {
         Ok(())
     }
 
-    pub(crate) fn reserve_cash(&mut self, currency: Currency, amount: Decimal) {
+    pub fn reserve_cash(&mut self, currency: Currency, amount: Decimal) {
         self.cash.get_mut(currency).reserved += amount;
     }
 
-    pub(crate) fn release_cash(&mut self, currency: Currency, amount: Decimal) {
+    pub fn release_cash(&mut self, currency: Currency, amount: Decimal) {
         self.cash.get_mut(currency).reserved -= amount;
     }
 
-    pub(crate) fn reserve_shares(&mut self, symbol: Symbol, qty: Qty) {
+    pub fn reserve_shares(&mut self, symbol: Symbol, qty: Qty) {
         let position = self.positions.entry(symbol).or_insert_with(|| Position::new(symbol));
         position.sell_reserved = position.sell_reserved + qty;
     }
 
-    pub(crate) fn release_shares(&mut self, symbol: &Symbol, qty: Qty) {
+    pub fn release_shares(&mut self, symbol: &Symbol, qty: Qty) {
         if let Some(position) = self.positions.get_mut(symbol) {
             position.sell_reserved = position.sell_reserved.saturating_sub(qty);
+        }
+    }
+
+    /// The broker's figure for the cash owned in `currency` (a balance read); reservations stay, they belong to
+    /// orders still working.
+    pub fn set_cash(&mut self, currency: Currency, total: Decimal) {
+        self.cash.get_mut(currency).total = total;
+    }
+
+    /// The broker's figure for a holding: quantity and purchase amount. What open sells claim, realised PnL and
+    /// fees paid stay; a zero quantity with nothing claimed removes the holding.
+    pub fn set_holding(&mut self, symbol: Symbol, qty: Qty, cost: Decimal) {
+        let position = self.positions.entry(symbol).or_insert_with(|| Position::new(symbol));
+        position.qty = qty;
+        position.cost = if qty.is_zero() { Decimal::ZERO } else { cost };
+        position.sell_reserved = position.sell_reserved.min(qty);
+        if qty.is_zero() && position.realised_pnl.is_zero() && position.fees_paid.is_zero() {
+            self.positions.remove(&symbol);
         }
     }
 

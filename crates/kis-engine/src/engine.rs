@@ -11,7 +11,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::account::{Account, BuyFill, SellFill};
+use crate::account::Account;
+use crate::booking;
 use crate::event::{EngineEvent, Fill};
 use crate::matching::{Alloc, FillRule, Resting, RestingIndex, walk_book};
 use crate::order::{ModifyRequest, NewOrder, Order, OrderKind, OrderStatus};
@@ -210,22 +211,12 @@ impl Engine {
     }
 
     fn fees_for(&self, spec: &SymbolSpec, side: Side, notional: Decimal) -> Result<Fees, FeeError> {
-        match spec.rules {
-            MarketRules::Krx { board, .. } => self.fees.krx(side, board, notional, spec.trade_date),
-            MarketRules::Us => self.fees.us(side, notional, spec.trade_date),
-        }
+        booking::fees_for(&self.fees, spec, side, notional)
     }
 
     /// Cash a buy of `qty` at `price` must hold: notional plus the commission on it.
     pub(crate) fn buy_reservation(&self, spec: &SymbolSpec, price: Price, qty: Qty) -> Result<Decimal, RejectReason> {
-        if qty.is_zero() {
-            return Ok(Decimal::ZERO);
-        }
-        let overflow = || RejectReason::AmountOverflow { price, qty };
-        let n = notional(price, qty).ok_or_else(overflow)?;
-        // A buy's commission can only fail on a negative notional, which Price and Qty exclude.
-        let commission = self.fees_for(spec, Side::Buy, n).map_err(|_| overflow())?;
-        n.checked_add(commission.commission.amount).ok_or_else(overflow)
+        booking::buy_reservation(&self.fees, spec, price, qty)
     }
 
     /// Feeds one market event: trades match, books are remembered for marketable orders, bars are ignored
@@ -317,26 +308,28 @@ impl Engine {
         let id = order.id;
         let overflow = || EngineError::Overflow(id);
         let spec = *self.state.specs.get(&order.symbol).ok_or(EngineError::UnknownSymbol(order.symbol))?;
-        let n = notional(price, qty).ok_or_else(overflow)?;
-        let fees = self.fees_for(&spec, order.side, n)?;
-        let fee_total = fees.commission.amount.checked_add(fees.tax.amount).ok_or_else(overflow)?;
         let left = order.unfilled().checked_sub(qty).ok_or_else(overflow)?;
-        let filled_notional = order.filled_notional.checked_add(n).ok_or_else(overflow)?;
+        let booked = booking::book_fill(
+            &mut self.state.account,
+            &self.fees,
+            &spec,
+            order.side,
+            qty,
+            price,
+            order.reserved,
+            order.price_bound,
+            left,
+        )
+        .map_err(|e| match e {
+            booking::BookingError::Fee(e) => EngineError::Fee(e),
+            _ => overflow(),
+        })?;
+        let order = &self.state.orders[at];
+        let fee_total = booked.fees.commission.amount.checked_add(booked.fees.tax.amount).ok_or_else(overflow)?;
+        let filled_notional = order.filled_notional.checked_add(booked.notional).ok_or_else(overflow)?;
         let order_fees = order.fees.checked_add(fee_total).ok_or_else(overflow)?;
-        let currency = spec.currency();
-        let (realised, reserved_after) = match order.side {
-            Side::Buy => {
-                let after = self.buy_reservation(&spec, order.price_bound, left).map_err(|_| overflow())?;
-                let released = order.reserved.checked_sub(after).ok_or_else(overflow)?;
-                let fill = BuyFill { symbol: order.symbol, currency, qty, notional: n, fees: fee_total, released };
-                self.state.account.apply_buy(&fill).map_err(|_| overflow())?;
-                (Decimal::ZERO, after)
-            }
-            Side::Sell => {
-                let fill = SellFill { symbol: order.symbol, currency, qty, notional: n, fees: fee_total };
-                (self.state.account.apply_sell(&fill).map_err(|_| overflow())?, Decimal::ZERO)
-            }
-        };
+        let reserved_after = order.reserved - booked.released;
+        let (fees, realised) = (booked.fees, booked.realised);
         let order = &mut self.state.orders[at];
         order.filled = order.filled + qty;
         order.filled_notional = filled_notional;

@@ -19,6 +19,7 @@
 //!   commissions are in `fees_paid` and in cash, not in realised PnL.
 
 pub mod account;
+pub mod booking;
 pub mod cash;
 pub mod engine;
 pub mod event;
@@ -31,6 +32,7 @@ pub mod spec;
 mod validate;
 
 pub use account::Account;
+pub use booking::{Booked, BookingError, book_fill, buy_reservation, fees_for, reservation_bound};
 pub use cash::{CashBalance, CashBook};
 pub use engine::{Engine, EngineConfig, EngineError, EngineState};
 pub use event::{EngineEvent, Fill};

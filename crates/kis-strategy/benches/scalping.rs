@@ -87,7 +87,7 @@ fn bench(c: &mut Criterion) {
         let mut signals = 0usize;
         b.iter(|| {
             for ev in &held_events {
-                let ctx = Context { position: Some(position), ..Context::flat(opened, Decimal::from(10_000_000)) };
+                let ctx = Context::flat(opened, Decimal::from(10_000_000)).with(|a| a.position = Some(position));
                 s.on_event(black_box(ev), &ctx, &mut out);
                 signals += out.len();
                 out.clear();

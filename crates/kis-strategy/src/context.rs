@@ -1,44 +1,46 @@
-//! What a strategy may know about the account, for its own symbol, at the moment of an event.
+//! What a strategy may know at the moment of an event: the time and the account for its own symbol.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use crate::position::Position;
+use crate::account_snapshot::AccountSnapshot;
 
-/// Built by the caller (daemon actor, simulator client, backtester) for every event; strategies never ask
-/// for the time or the account themselves, which is what lets one strategy run live and in a backtest.
+/// Built by the caller (daemon actor, backtester) for every event; strategies never ask for the time or the
+/// account themselves, which is what lets one strategy run live and in a backtest. The account part is the
+/// desk's [`AccountSnapshot`]; its fields read through (`ctx.position`, `ctx.available_cash`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Context {
     pub now: DateTime<Utc>,
-    /// The long holding in this strategy's symbol, `None` when flat.
-    pub position: Option<Position>,
-    /// Cash that can be spent on a new buy now (after reservations for open orders).
-    pub available_cash: Decimal,
-    /// Cash plus positions at market.
-    pub equity: Decimal,
-    /// An order for this symbol is working: strategies emit nothing until it is resolved, so that one idea
-    /// never turns into two orders.
-    pub order_pending: bool,
-    pub last_buy_at: Option<DateTime<Utc>>,
-    pub last_sell_at: Option<DateTime<Utc>>,
+    pub account: AccountSnapshot,
+}
+
+impl std::ops::Deref for Context {
+    type Target = AccountSnapshot;
+
+    fn deref(&self) -> &AccountSnapshot {
+        &self.account
+    }
+}
+
+impl std::ops::DerefMut for Context {
+    fn deref_mut(&mut self) -> &mut AccountSnapshot {
+        &mut self.account
+    }
 }
 
 impl Context {
-    /// A flat account with `cash` available and no history: the usual start of a test or backtest.
-    pub fn flat(now: DateTime<Utc>, cash: Decimal) -> Context {
-        Context {
-            now,
-            position: None,
-            available_cash: cash,
-            equity: cash,
-            order_pending: false,
-            last_buy_at: None,
-            last_sell_at: None,
-        }
+    pub fn new(now: DateTime<Utc>, account: AccountSnapshot) -> Context {
+        Context { now, account }
     }
 
-    /// The held quantity, 0 when flat.
-    pub fn held_shares(&self) -> u64 {
-        self.position.map_or(0, |p| p.qty.shares())
+    /// A flat account with `cash` available and no history: the usual start of a test or backtest.
+    pub fn flat(now: DateTime<Utc>, cash: Decimal) -> Context {
+        Context { now, account: AccountSnapshot::flat(cash) }
+    }
+
+    /// The same moment with `edit` applied to the account (tests: a pending order, a holding).
+    pub fn with(mut self, edit: impl FnOnce(&mut AccountSnapshot)) -> Context {
+        edit(&mut self.account);
+        self
     }
 }

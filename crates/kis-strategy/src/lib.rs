@@ -9,6 +9,7 @@
 //!
 //! Money is exact (`Decimal`, whole shares); indicator math is `f64` from kis-indicators.
 
+pub mod account_snapshot;
 pub mod bar_aggregator;
 pub mod context;
 pub mod error;
@@ -23,6 +24,7 @@ pub mod signal;
 pub mod strategy;
 pub mod us_rsi_macd;
 
+pub use account_snapshot::AccountSnapshot;
 pub use bar_aggregator::{BarAggregator, BarInterval, IntervalError};
 pub use context::Context;
 pub use error::{BuildError, ConfigError};

@@ -283,7 +283,7 @@ fn exits_fire_with_stop_loss_first_and_on_the_tick_grid() {
         Some(ExitReason::TrailingStop)
     );
     // Nothing while an order is pending.
-    let pending = Context { order_pending: true, ..holding(now, samsung(), 10, won(70_000), opened) };
+    let pending = holding(now, samsung(), 10, won(70_000), opened).with(|a| a.order_pending = true);
     assert!(feed(&mut s, trade(samsung(), now, 60_000, 1, None), &pending).is_empty());
     // Exit limits cross the tick band correctly: 50,000 − 1 tick = 49,950.
     let ctx = holding(now, samsung(), 10, won(51_000), opened);

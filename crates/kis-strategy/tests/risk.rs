@@ -6,6 +6,7 @@ mod common;
 use chrono::Duration;
 use common::*;
 use kis_model::{Price, Qty, Side, Symbol};
+use kis_strategy::AccountSnapshot;
 use kis_strategy::risk::*;
 use kis_strategy::{ExitReason, FillReport, Position, PositionError, Signal, SignalKind, SignalQty, StrategyId};
 use rust_decimal::Decimal;
@@ -154,14 +155,16 @@ fn signal(symbol: Symbol, side: Side, kind: SignalKind, quantity: SignalQty, lim
     }
 }
 
-fn account() -> AccountView {
-    AccountView {
+fn account() -> AccountSnapshot {
+    AccountSnapshot {
         equity: dec!(10_000_000),
         available_cash: dec!(10_000_000),
         open_positions: 0,
         position: None,
         order_pending: false,
         last_price: Some(won(50_000)),
+        last_buy_at: None,
+        last_sell_at: None,
     }
 }
 
@@ -177,9 +180,9 @@ fn engine() -> RiskEngine {
     RiskEngine::new(RiskConfig::default()).unwrap()
 }
 
-fn held(qty: u64) -> AccountView {
+fn held(qty: u64) -> AccountSnapshot {
     let p = Position { qty: Qty::new(qty), ..position(50_000) };
-    AccountView { position: Some(p), open_positions: 1, ..account() }
+    AccountSnapshot { position: Some(p), open_positions: 1, ..account() }
 }
 
 #[test]
@@ -194,7 +197,7 @@ fn approvals_are_sized_in_whole_shares() {
     s.stop = Some(won(45_000));
     assert_eq!(e.evaluate(&s, &account(), now).approved().map(|o| o.qty), Some(Qty::new(30)));
     // Cash caps: 120,000 won buys 2 shares.
-    let poor = AccountView { available_cash: dec!(120_000), ..account() };
+    let poor = AccountSnapshot { available_cash: dec!(120_000), ..account() };
     assert_eq!(
         e.evaluate(&buy(SignalQty::Shares(Qty::new(10))), &poor, now).approved().map(|o| o.qty),
         Some(Qty::new(2))
@@ -220,11 +223,11 @@ fn approvals_are_sized_in_whole_shares() {
 #[test]
 fn every_refusal_has_its_reason() {
     let now = kst(2, 10, 0, 0);
-    let refuse = |e: &mut RiskEngine, s: &Signal, a: &AccountView| e.evaluate(s, a, now).refusal();
+    let refuse = |e: &mut RiskEngine, s: &Signal, a: &AccountSnapshot| e.evaluate(s, a, now).refusal();
     let mut e = engine();
     let b = buy(SignalQty::CashFraction(dec!(0.3)));
 
-    let pending = AccountView { order_pending: true, ..account() };
+    let pending = AccountSnapshot { order_pending: true, ..account() };
     assert_eq!(refuse(&mut e, &b, &pending), Some(RefuseReason::DuplicatePending));
     let us = signal(tqqq(), Side::Buy, SignalKind::Entry, SignalQty::Shares(Qty::new(1)), None);
     assert_eq!(refuse(&mut e, &us, &account()), Some(RefuseReason::MarketOrderNotAllowed));
@@ -233,11 +236,11 @@ fn every_refusal_has_its_reason() {
     assert_eq!(refuse(&mut e, &short, &account()), Some(RefuseReason::ShortNotAllowed));
     let cover = signal(samsung(), Side::Buy, SignalKind::Exit(ExitReason::StopLoss), SignalQty::All, Some(50_000));
     assert_eq!(refuse(&mut e, &cover, &account()), Some(RefuseReason::ShortNotAllowed));
-    let full = AccountView { open_positions: 5, ..account() };
+    let full = AccountSnapshot { open_positions: 5, ..account() };
     assert_eq!(refuse(&mut e, &b, &full), Some(RefuseReason::MaxPositions { open: 5, max: 5 }));
     // At the cap: holding 60 shares at 50,000 = 3M = 30 % of equity.
     assert_eq!(refuse(&mut e, &b, &held(60)), Some(RefuseReason::PositionCap));
-    let broke = AccountView { available_cash: dec!(49_999), ..account() };
+    let broke = AccountSnapshot { available_cash: dec!(49_999), ..account() };
     assert_eq!(
         refuse(&mut e, &b, &broke),
         Some(RefuseReason::InsufficientCash { price: won(50_000), available: dec!(49_999) })
@@ -248,7 +251,7 @@ fn every_refusal_has_its_reason() {
     assert_eq!(refuse(&mut e, &wide, &account()), Some(RefuseReason::ZeroSize));
     // A cash fraction worth less than a share.
     assert_eq!(refuse(&mut e, &buy(SignalQty::CashFraction(dec!(0.001))), &account()), Some(RefuseReason::ZeroSize));
-    let no_price = AccountView { last_price: None, ..account() };
+    let no_price = AccountSnapshot { last_price: None, ..account() };
     let market = signal(samsung(), Side::Buy, SignalKind::Entry, SignalQty::Shares(Qty::new(1)), None);
     assert_eq!(refuse(&mut e, &market, &no_price), Some(RefuseReason::NoPrice));
     assert_eq!(

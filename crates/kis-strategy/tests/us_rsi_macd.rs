@@ -48,7 +48,7 @@ fn holding_usd(now: DateTime<Utc>, qty: u64, avg: Decimal) -> Context {
         opened_at: t0(),
         high_water: Price::new(avg).unwrap(),
     };
-    Context { position: Some(p), ..flat(now) }
+    flat(now).with(|a| a.position = Some(p))
 }
 
 /// 40 closes falling 0.5 a bar, then 30 rising 3 a bar (steep enough for RSI ≥ 60 soon after the cross).
@@ -107,7 +107,7 @@ fn buys_on_low_rsi_with_delay_cash_and_no_pending_order() {
     let closes = v_shape();
     for (i, c) in closes.iter().enumerate().take(19) {
         // Warm-up phase of the test: pending, so nothing is emitted.
-        let ctx = Context { order_pending: true, ..flat(t0() + Duration::minutes(i as i64)) };
+        let ctx = flat(t0() + Duration::minutes(i as i64)).with(|a| a.order_pending = true);
         assert!(feed_bar(&mut s, i as i64, *c, &ctx).is_empty());
     }
     let now = t0() + Duration::minutes(19);
@@ -119,14 +119,14 @@ fn buys_on_low_rsi_with_delay_cash_and_no_pending_order() {
     assert_eq!(sig.limit.unwrap().value(), dec!(90.96)); // 90.50 × 1.005 = 90.9525 → 90.96
     assert_eq!(s.live_rsi(), Some(0.0));
     // Buy delay, measured against ctx.now: 4 min 59 s after the last buy, no; 5 minutes, yes.
-    let ctx = |since: i64| Context {
-        last_buy_at: Some(now + Duration::minutes(2) - Duration::seconds(since)),
-        ..flat(now + Duration::minutes(2))
+    let ctx = |since: i64| {
+        flat(now + Duration::minutes(2))
+            .with(|a| a.last_buy_at = Some(now + Duration::minutes(2) - Duration::seconds(since)))
     };
     assert!(feed_bar(&mut s, 21, closes[21], &ctx(299)).is_empty(), "4 min 59 s after the last buy");
     assert_eq!(feed_bar(&mut s, 22, closes[22], &ctx(300)).len(), 1, "exactly 5 min after");
     // No cash, no buy.
-    let broke = Context { available_cash: Decimal::ZERO, ..flat(now + Duration::minutes(3)) };
+    let broke = flat(now + Duration::minutes(3)).with(|a| a.available_cash = Decimal::ZERO);
     assert!(feed_bar(&mut s, 23, closes[23], &broke).is_empty());
 }
 
@@ -149,17 +149,17 @@ fn stop_loss_sells_everything_before_any_other_rule() {
     // stop-loss wins over the signal sell, ignores the sell delay, and sells all.
     let mut s = UsRsiMacd::new(tqqq(), minute_config()).unwrap();
     for (j, c) in closes.iter().enumerate().take(i) {
-        let _ = feed_bar(&mut s, j as i64, *c, &Context { order_pending: true, ..flat(t0()) });
+        let _ = feed_bar(&mut s, j as i64, *c, &flat(t0()).with(|a| a.order_pending = true));
     }
     let now = t0() + Duration::minutes(i as i64);
     let avg = closes[i] / dec!(0.95) + dec!(0.01); // last is just over 5 % below the average
-    let ctx = Context { last_sell_at: Some(now), ..holding_usd(now, 10, avg) };
+    let ctx = holding_usd(now, 10, avg).with(|a| a.last_sell_at = Some(now));
     let out = feed_bar(&mut s, i as i64, closes[i], &ctx);
     assert_eq!(out.len(), 1);
     assert_eq!((out[0].kind, out[0].quantity), (SignalKind::Exit(ExitReason::StopLoss), SignalQty::All));
     // Pending order: nothing, not even the stop-loss.
     let mut s2 = UsRsiMacd::new(tqqq(), minute_config()).unwrap();
-    let pending = Context { order_pending: true, ..ctx };
+    let pending = ctx.with(|a| a.order_pending = true);
     assert!(feed_bar(&mut s2, 0, closes[0], &pending).is_empty());
 }
 
@@ -179,7 +179,7 @@ fn trades_build_candles_of_the_interval() {
             cum_volume: 0,
         })
     };
-    let ctx = Context { order_pending: true, ..flat(t0()) };
+    let ctx = flat(t0()).with(|a| a.order_pending = true);
     let mut out = Vec::new();
     // Candle closes 10, 11, 12 (three 5-minute buckets), then a trade in the fourth bucket.
     for (secs, p) in [(0, 10.5), (100, 10.0), (300, 11.0), (899, 12.0), (600, 11.5)] {

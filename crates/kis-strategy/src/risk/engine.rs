@@ -2,13 +2,13 @@
 //! [`OrderIntent`] with a whole-share quantity, or a typed refusal.
 
 use chrono::{DateTime, Utc};
-use kis_model::{Market, Price, Qty, Side};
+use kis_model::{Market, Qty, Side};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 
+use crate::account_snapshot::AccountSnapshot;
 use crate::error::ConfigError;
-use crate::position::Position;
 use crate::risk::decision::{OrderIntent, RefuseReason, RiskDecision};
 use crate::risk::limits::{DailyLossLimit, HaltCause, OrderRateLimit, TradingGuard, TradingState};
 use crate::risk::sizing::{SizeLimit, SizingRules};
@@ -20,20 +20,6 @@ pub struct RiskConfig {
     pub sizing: SizingRules,
     pub daily_loss: DailyLossLimit,
     pub order_rate: OrderRateLimit,
-}
-
-/// The account as the risk check needs it, for the signal's symbol.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct AccountView {
-    pub equity: Decimal,
-    pub available_cash: Decimal,
-    /// Symbols with a non-zero holding, across the account.
-    pub open_positions: usize,
-    /// The holding in the signal's symbol.
-    pub position: Option<Position>,
-    pub order_pending: bool,
-    /// Last traded price of the symbol, used when the signal has no limit price.
-    pub last_price: Option<Price>,
 }
 
 #[derive(Debug, Clone)]
@@ -104,7 +90,7 @@ impl RiskEngine {
 
     /// Checks and sizes one signal. An approval takes an order-rate slot, so call this only for orders that
     /// will be handed to the router; report the ones it did not send with [`order_not_sent`](Self::order_not_sent).
-    pub fn evaluate(&mut self, signal: &Signal, account: &AccountView, now: DateTime<Utc>) -> RiskDecision {
+    pub fn evaluate(&mut self, signal: &Signal, account: &AccountSnapshot, now: DateTime<Utc>) -> RiskDecision {
         self.guard.refresh(now);
         let protective = signal.is_protective_exit();
         match self.check(signal, account, protective) {
@@ -124,7 +110,7 @@ impl RiskEngine {
         }
     }
 
-    fn check(&self, signal: &Signal, account: &AccountView, protective: bool) -> Result<Qty, RefuseReason> {
+    fn check(&self, signal: &Signal, account: &AccountSnapshot, protective: bool) -> Result<Qty, RefuseReason> {
         // Halted lets protective exits through (a halt stops new risk, never the cutting of held risk), except
         // while the daemon shuts down: nothing would follow an order sent then.
         let halted = self.guard.state() == TradingState::Halted;
@@ -144,7 +130,7 @@ impl RiskEngine {
         }
     }
 
-    fn buy_qty(&self, signal: &Signal, account: &AccountView, held: Qty) -> Result<Qty, RefuseReason> {
+    fn buy_qty(&self, signal: &Signal, account: &AccountSnapshot, held: Qty) -> Result<Qty, RefuseReason> {
         if matches!(signal.kind, SignalKind::Exit(_)) {
             // A buy that closes something would be a short cover; nothing here is ever short.
             return Err(RefuseReason::ShortNotAllowed);

@@ -10,7 +10,7 @@ mod limits;
 mod sizing;
 
 pub use decision::{OrderIntent, RefuseReason, RiskDecision};
-pub use engine::{AccountView, RiskConfig, RiskEngine};
+pub use engine::{RiskConfig, RiskEngine};
 pub use exit_intents::{ExitCall, ExitGate, ExitIntent, ExitIntents, ExitProgress, RETRY_FIRST, RETRY_MAX};
 pub use exit_rules::{ExitMonitor, ExitRules, TrailingStop};
 pub use exit_state::{ExitState, ExitStateFile, FreshReason, SavedExits};

@@ -60,5 +60,5 @@ pub fn flat(now: DateTime<Utc>) -> Context {
 
 pub fn holding(now: DateTime<Utc>, symbol: Symbol, qty: u64, avg: Price, opened_at: DateTime<Utc>) -> Context {
     let position = Position { symbol, qty: Qty::new(qty), avg_price: avg, opened_at, high_water: avg };
-    Context { position: Some(position), ..flat(now) }
+    flat(now).with(|a| a.position = Some(position))
 }

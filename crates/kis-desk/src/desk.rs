@@ -1,0 +1,498 @@
+//! The desk: one account across KRW and USD, a risk engine and exit rules per market, the pending-order gate,
+//! driven by events (`on_signal`, `on_trade`, `on_fill`, `on_order_ended`, `on_balance`, `on_halt`,
+//! `on_clock`) that push typed [`Output`]s. The daemon's RiskManager and the backtester both drive it, so both
+//! judge, size and book exactly alike.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use kis_model::{Currency, FeeModel, KrxBoard, Market, Price, Qty, Side, Symbol};
+use kis_strategy::risk::{
+    ExitCall, ExitGate, ExitIntents, ExitMonitor, ExitRules, ExitState, HaltCause, RiskConfig, RiskDecision,
+    RiskEngine, SavedExits, TradingState,
+};
+use kis_strategy::{AccountSnapshot, ConfigError, FillReport, Position, Signal, SignalKind, SignalQty, StrategyId};
+
+use crate::day::{DayResult, trade_date};
+use crate::ledger::{Ledger, Working};
+use crate::output::{OrderEnd, Output, Refusal, Verdict};
+
+/// The strategy id stamped on exits the desk decides itself.
+pub const EXIT_STRATEGY: &str = "risk-exits";
+
+/// The rules of one market the desk trades.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarketRules {
+    pub market: Market,
+    pub risk: RiskConfig,
+    /// Exits watched on every trade of every held position of the market; `None` leaves exits to the
+    /// strategies (the US bot's own stop-loss).
+    pub exits: Option<ExitRules>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeskConfig {
+    pub fees: FeeModel,
+    /// Board assumed for the sell tax of KRX symbols whose board is not known.
+    pub board: KrxBoard,
+    pub markets: Vec<MarketRules>,
+}
+
+struct MarketDesk {
+    rules: MarketRules,
+    engine: RiskEngine,
+    ready: bool,
+    day: Option<NaiveDate>,
+    /// The causes last reported, to report each change once.
+    last_causes: Vec<(HaltCause, TradingState)>,
+}
+
+pub struct Desk {
+    ledger: Ledger,
+    markets: Vec<MarketDesk>,
+    monitors: HashMap<Symbol, ExitMonitor>,
+    exit_intents: ExitIntents,
+    /// Saved exit states not yet claimed by a holding.
+    restorable: SavedExits,
+    refused: BTreeMap<&'static str, u64>,
+    exits_fired: BTreeMap<&'static str, u64>,
+    approved: u64,
+}
+
+impl Desk {
+    pub fn new(config: DeskConfig) -> Result<Desk, ConfigError> {
+        let mut markets = Vec::new();
+        for rules in config.markets {
+            if let Some(exits) = &rules.exits {
+                exits.validate()?;
+            }
+            if markets.iter().any(|m: &MarketDesk| m.rules.market == rules.market) {
+                return Err(ConfigError::new("markets", format!("{:?} configured twice", rules.market)));
+            }
+            let engine = RiskEngine::new(rules.risk)?;
+            markets.push(MarketDesk { rules, engine, ready: false, day: None, last_causes: Vec::new() });
+        }
+        Ok(Desk {
+            ledger: Ledger::new(config.fees, config.board),
+            markets,
+            monitors: HashMap::new(),
+            exit_intents: ExitIntents::new(),
+            restorable: SavedExits::default(),
+            refused: BTreeMap::new(),
+            exits_fired: BTreeMap::new(),
+            approved: 0,
+        })
+    }
+
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    pub fn markets(&self) -> impl Iterator<Item = Market> + '_ {
+        self.markets.iter().map(|m| m.rules.market)
+    }
+
+    fn market(&self, market: Market) -> Option<&MarketDesk> {
+        self.markets.iter().find(|m| m.rules.market == market)
+    }
+
+    fn market_mut(&mut self, market: Market) -> Option<&mut MarketDesk> {
+        self.markets.iter_mut().find(|m| m.rules.market == market)
+    }
+
+    /// Every configured market's account has been read.
+    pub fn ready(&self) -> bool {
+        self.markets.iter().all(|m| m.ready)
+    }
+
+    pub fn market_ready(&self, market: Market) -> bool {
+        self.market(market).is_some_and(|m| m.ready)
+    }
+
+    /// The most restrictive state over the markets.
+    pub fn state(&self) -> TradingState {
+        self.markets.iter().map(|m| m.engine.state()).max_by_key(|s| severity(*s)).unwrap_or(TradingState::Active)
+    }
+
+    pub fn market_state(&self, market: Market) -> Option<TradingState> {
+        self.market(market).map(|m| m.engine.state())
+    }
+
+    /// What restricts trading now, over the markets (each cause once, at its strictest).
+    pub fn causes(&self) -> Vec<(HaltCause, TradingState)> {
+        let mut out: Vec<(HaltCause, TradingState)> = Vec::new();
+        for (cause, to) in self.markets.iter().flat_map(|m| m.engine.causes()) {
+            match out.iter_mut().find(|c| c.0 == cause) {
+                Some(c) if severity(to) > severity(c.1) => c.1 = to,
+                Some(_) => {}
+                None => out.push((cause, to)),
+            }
+        }
+        out
+    }
+
+    pub fn refused(&self) -> &BTreeMap<&'static str, u64> {
+        &self.refused
+    }
+
+    pub fn exits_fired(&self) -> &BTreeMap<&'static str, u64> {
+        &self.exits_fired
+    }
+
+    pub fn approved(&self) -> u64 {
+        self.approved
+    }
+
+    pub fn pending_exits(&self) -> usize {
+        self.exit_intents.len()
+    }
+
+    pub fn day(&self, market: Market) -> DayResult {
+        self.ledger.day(market.currency())
+    }
+
+    pub fn trading_day(&self, market: Market) -> Option<NaiveDate> {
+        self.market(market).and_then(|m| m.day)
+    }
+
+    /// The account as `symbol`'s strategy and the risk rules see it.
+    pub fn snapshot(&self, symbol: Symbol) -> AccountSnapshot {
+        let market = symbol.market();
+        let currency = market.currency();
+        AccountSnapshot {
+            position: self.ledger.position(symbol),
+            available_cash: self.ledger.available_cash(currency),
+            equity: self.ledger.equity(currency),
+            open_positions: self.ledger.open_positions(market),
+            order_pending: self.ledger.working(symbol).is_some(),
+            last_price: self.ledger.last_price(symbol),
+            last_buy_at: self.ledger.last_buy_at(symbol),
+            last_sell_at: self.ledger.last_sell_at(symbol),
+        }
+    }
+
+    /// Exit states saved by an earlier run, to be claimed by the same holdings at the first balance read.
+    pub fn restore_exits(&mut self, states: Vec<ExitState>) {
+        self.restorable = SavedExits::new(states);
+    }
+
+    /// The previous close of a symbol (KRX daily limits, hence a market buy's reservation, are computed from it).
+    pub fn on_reference(&mut self, symbol: Symbol, previous_close: Price) {
+        self.ledger.set_base(symbol, previous_close);
+    }
+
+    /// The broker's cash and holdings of `market` (start, a resync, after a fill of an earlier run). The first
+    /// read of a market makes it ready and starts its trading day.
+    pub fn on_balance(
+        &mut self,
+        market: Market,
+        cash: rust_decimal::Decimal,
+        holdings: &[(Symbol, Qty, Price)],
+        now: DateTime<Utc>,
+        out: &mut Vec<Output>,
+    ) {
+        let currency = market.currency();
+        let adopted = self.ledger.sync(currency, cash, holdings, now, &mut self.restorable);
+        for a in adopted {
+            self.exit_intents.clear(a.symbol);
+            let rules = self.market(market).and_then(|m| m.rules.exits);
+            match (a.restored, rules, self.ledger.position(a.symbol)) {
+                (Ok(armed), Some(rules), Some(position)) => match ExitMonitor::resume(rules, &position, armed) {
+                    Ok(m) => self.monitors.insert(a.symbol, m),
+                    Err(_) => self.monitors.remove(&a.symbol),
+                },
+                _ => self.monitors.remove(&a.symbol),
+            };
+            out.push(Output::Adopted(a));
+        }
+        let held: Vec<Symbol> = self.ledger.positions().map(|p| p.symbol).collect();
+        self.monitors.retain(|s, _| s.market() != market || held.contains(s));
+        for symbol in held.iter().filter(|s| s.market() == market) {
+            out.push(Output::Watch(*symbol));
+        }
+        let equity = self.ledger.equity(currency);
+        let positions = self.ledger.open_positions(market);
+        if let Some(m) = self.market_mut(market)
+            && !m.ready
+        {
+            m.ready = true;
+            m.engine.start_day(equity);
+            m.day = Some(trade_date(market, now));
+            out.push(Output::Ready { market, cash, equity, positions });
+        }
+        out.push(Output::SnapshotsChanged(currency));
+    }
+
+    /// Judges a strategy's signal; an approval holds back its cash and pushes the order to send.
+    pub fn on_signal(
+        &mut self,
+        signal: &Signal,
+        last_price: Option<Price>,
+        now: DateTime<Utc>,
+        out: &mut Vec<Output>,
+    ) -> Verdict {
+        if let Some(price) = last_price {
+            self.ledger.mark(signal.symbol, price);
+        }
+        let verdict = self.judge(signal, now, out);
+        self.note_state(out);
+        verdict
+    }
+
+    fn refuse(&mut self, symbol: Symbol, reason: Refusal, out: &mut Vec<Output>) -> Verdict {
+        let n = self.refused.entry(reason.label()).or_insert(0);
+        *n += 1;
+        out.push(Output::Refused { symbol, reason: reason.clone(), first: *n == 1 });
+        Verdict::Refused(reason)
+    }
+
+    fn judge(&mut self, signal: &Signal, now: DateTime<Utc>, out: &mut Vec<Output>) -> Verdict {
+        let market = signal.symbol.market();
+        match self.market(market) {
+            None => return self.refuse(signal.symbol, Refusal::MarketNotTraded(market), out),
+            Some(m) if !m.ready => return self.refuse(signal.symbol, Refusal::NotReady(market), out),
+            Some(_) => {}
+        }
+        let snapshot = self.snapshot(signal.symbol);
+        let Some(m) = self.market_mut(market) else { return Verdict::Refused(Refusal::MarketNotTraded(market)) };
+        match m.engine.evaluate(signal, &snapshot, now) {
+            RiskDecision::Refuse(reason) => self.refuse(signal.symbol, Refusal::Risk(reason), out),
+            RiskDecision::Approve(intent) => {
+                match self.ledger.order_working(intent.symbol, intent.side, intent.qty, intent.limit, now) {
+                    Ok(_) => {
+                        self.approved += 1;
+                        out.push(Output::Order { intent, snapshot, currency: market.currency() });
+                        out.push(Output::SnapshotsChanged(market.currency()));
+                        Verdict::Approved
+                    }
+                    Err(e) => {
+                        // Approved by the rules but never handed on: its rate slot goes back.
+                        if let Some(m) = self.market_mut(market) {
+                            m.engine.order_not_sent(intent.symbol);
+                        }
+                        self.refuse(signal.symbol, Refusal::Unreservable(e), out)
+                    }
+                }
+            }
+        }
+    }
+
+    /// A trade of a symbol: the last price, the high-water mark, and the exits of a held position.
+    pub fn on_trade(&mut self, symbol: Symbol, price: Price, at: DateTime<Utc>, out: &mut Vec<Output>) {
+        self.ledger.mark(symbol, price);
+        self.check_exits(symbol, price, at, out);
+    }
+
+    fn check_exits(&mut self, symbol: Symbol, price: Price, at: DateTime<Utc>, out: &mut Vec<Output>) {
+        let Some(position) = self.ledger.position(symbol) else { return };
+        if self.ledger.working(symbol).is_some() {
+            return;
+        }
+        let market = symbol.market();
+        let Some(m) = self.markets.iter_mut().find(|m| m.rules.market == market) else { return };
+        let Some(rules) = m.rules.exits else { return };
+        let monitor = match self.monitors.entry(symbol) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => match ExitMonitor::new(rules) {
+                Ok(monitor) => e.insert(monitor),
+                Err(_) => return,
+            },
+        };
+        let state = m.engine.refresh(at);
+        let Some(reason) = monitor.check_in(&position, price, at, state == TradingState::Halted) else { return };
+        let gate = ExitGate {
+            state,
+            rate_room: m.engine.rate_room(at),
+            stopping: m.engine.causes().any(|(c, _)| c == HaltCause::Shutdown),
+            now: at,
+        };
+        let retry = match self.exit_intents.fired(&position, reason, gate) {
+            ExitCall::Hold => return,
+            ExitCall::Fire => {
+                *self.exits_fired.entry(reason.label()).or_insert(0) += 1;
+                false
+            }
+            ExitCall::Retry => true,
+        };
+        let avg_price = position.avg_price;
+        out.push(Output::ExitFired { symbol, reason, price, avg_price, retry });
+        // KIS takes no US market orders: a US exit sells at the last price.
+        let limit = match market {
+            Market::Us => Some(price),
+            Market::Krx => None,
+        };
+        let avg = avg_price.value().round_dp(2);
+        let signal = Signal {
+            symbol,
+            side: Side::Sell,
+            kind: SignalKind::Exit(reason),
+            quantity: SignalQty::All,
+            limit,
+            stop: None,
+            strategy_id: StrategyId::new(EXIT_STRATEGY),
+            reason: format!("{reason} at {price} (average {avg})"),
+        };
+        match self.judge(&signal, at, out) {
+            Verdict::Approved => self.exit_intents.sent(symbol),
+            Verdict::Refused(Refusal::Risk(why)) => self.exit_intents.refused(symbol, why),
+            Verdict::Refused(_) => self.exit_intents.clear(symbol),
+        }
+        self.note_state(out);
+    }
+
+    /// The order of `symbol` reached KIS: its rate slot stays. An order the desk did not decide (adopted at
+    /// start) is waited on from here.
+    pub fn on_working(&mut self, symbol: Symbol, side: Side, qty: Qty, at: DateTime<Utc>) {
+        if let Some(m) = self.market_mut(symbol.market()) {
+            m.engine.order_sent(symbol);
+        }
+        if self.ledger.working(symbol).is_none() {
+            let limit = self.ledger.last_price(symbol);
+            // Without a price nothing can be held back; the order still gates the symbol.
+            let _ = self.ledger.order_working(symbol, side, qty, limit, at);
+        }
+    }
+
+    /// A fill of an earlier run, already in the broker's balance: counted toward its order's average only
+    /// (the caller re-reads the balance).
+    pub fn on_fill_before_start(&mut self, fill: &FillReport) {
+        self.ledger.order_fill(fill);
+    }
+
+    /// An execution of one of the desk's orders.
+    pub fn on_fill(&mut self, fill: &FillReport, out: &mut Vec<Output>) {
+        let symbol = fill.symbol;
+        if let Some(m) = self.market_mut(symbol.market()) {
+            m.engine.order_sent(symbol);
+        }
+        match self.ledger.fill(fill) {
+            Ok(realised) => {
+                out.push(Output::Booked { fill: fill.clone(), realised });
+                if self.ledger.position(symbol).is_some() {
+                    out.push(Output::Watch(symbol));
+                } else {
+                    self.monitors.remove(&symbol);
+                    self.exit_intents.clear(symbol);
+                    out.push(Output::Unwatch(symbol));
+                }
+            }
+            Err(error) => out.push(Output::FillRefused { fill: fill.clone(), error }),
+        }
+        out.push(Output::SnapshotsChanged(symbol.market().currency()));
+    }
+
+    /// The order of `symbol` ended: its holds are given back, its rate slot kept or returned, a protective
+    /// exit that sold nothing retried after a pause.
+    pub fn on_order_ended(
+        &mut self,
+        symbol: Symbol,
+        side: Side,
+        filled: Qty,
+        end: OrderEnd,
+        now: DateTime<Utc>,
+        out: &mut Vec<Output>,
+    ) {
+        let avg_price = self.ledger.order_closed(symbol);
+        if filled.is_zero() && end != OrderEnd::Filled {
+            self.exit_intents.failed(symbol, now);
+        }
+        if let Some(m) = self.market_mut(symbol.market()) {
+            match end {
+                OrderEnd::NotSent => {
+                    m.engine.order_not_sent(symbol);
+                }
+                OrderEnd::Rejected | OrderEnd::Cancelled | OrderEnd::Uncertain => m.engine.order_sent(symbol),
+                OrderEnd::Filled => {}
+            }
+        }
+        out.push(Output::OrderEnded { symbol, side, filled, end, avg_price });
+        out.push(Output::SnapshotsChanged(symbol.market().currency()));
+        self.note_state(out);
+    }
+
+    /// A halt ordered from outside (escalation, shutdown), for every market.
+    pub fn on_halt(&mut self, cause: HaltCause, state: TradingState) {
+        for m in &mut self.markets {
+            m.engine.impose(cause, state);
+            // Reported by whoever ordered it: the next look at the causes must not report it again.
+            m.last_causes = m.engine.causes().collect();
+        }
+    }
+
+    /// Time passes: a new trading day per market, the daily loss limit, rate breaches that lifted, exits due
+    /// on quiet symbols (holding time, retries).
+    pub fn on_clock(&mut self, now: DateTime<Utc>, out: &mut Vec<Output>) {
+        for i in 0..self.markets.len() {
+            let market = self.markets[i].rules.market;
+            if !self.markets[i].ready {
+                continue;
+            }
+            let today = trade_date(market, now);
+            let equity = self.ledger.equity(market.currency());
+            if self.markets[i].day.is_some_and(|d| d != today) {
+                self.markets[i].day = Some(today);
+                self.ledger.start_day(market.currency());
+                self.markets[i].engine.start_day(equity);
+                out.push(Output::NewDay { market, date: today });
+            }
+            let m = &mut self.markets[i];
+            m.engine.refresh(now);
+            m.engine.mark_equity(equity);
+        }
+        self.note_state(out);
+        let due: Vec<(Symbol, Price)> =
+            self.ledger.positions().filter_map(|p| self.ledger.last_price(p.symbol).map(|l| (p.symbol, l))).collect();
+        for (symbol, price) in due {
+            self.check_exits(symbol, price, now, out);
+        }
+    }
+
+    /// Reports each change of a market's causes once, both ways.
+    fn note_state(&mut self, out: &mut Vec<Output>) {
+        for m in &mut self.markets {
+            let causes: Vec<(HaltCause, TradingState)> = m.engine.causes().collect();
+            if causes == m.last_causes {
+                continue;
+            }
+            let now = m.engine.state();
+            let market = m.rules.market;
+            for &(cause, to) in causes.iter().filter(|c| !m.last_causes.contains(c)) {
+                out.push(Output::Restriction { market, cause, to, now, lifted: false });
+            }
+            for &(cause, to) in m.last_causes.iter().filter(|c| !causes.iter().any(|n| n.0 == c.0)) {
+                out.push(Output::Restriction { market, cause, to, now, lifted: true });
+            }
+            m.last_causes = causes;
+        }
+    }
+
+    /// The exit state of every held position as it would be saved for the next run.
+    pub fn exit_states(&self) -> Vec<ExitState> {
+        self.ledger
+            .positions()
+            .map(|p| {
+                let monitor = self.monitors.get(&p.symbol).filter(|m| m.tracks(&p));
+                let high_water =
+                    monitor.and_then(ExitMonitor::high_water).map_or(p.high_water, |h| h.max(p.high_water));
+                let position = Position { high_water, ..p };
+                ExitState::of(&position, monitor.is_some_and(ExitMonitor::trailing_armed))
+            })
+            .collect()
+    }
+
+    pub fn working(&self, symbol: Symbol) -> Option<Working> {
+        self.ledger.working(symbol)
+    }
+
+    pub fn currency_of(market: Market) -> Currency {
+        market.currency()
+    }
+}
+
+fn severity(state: TradingState) -> u8 {
+    match state {
+        TradingState::Active => 0,
+        TradingState::ReduceOnly => 1,
+        TradingState::Halted => 2,
+    }
+}

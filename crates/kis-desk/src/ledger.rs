@@ -1,0 +1,422 @@
+//! The desk's money: cash per currency, holdings, what working orders hold back, all in a kis-engine
+//! [`Account`] moved only by kis-engine's booking rules ([`book_fill`], [`buy_reservation`]). The simulator's
+//! matching engine books its fills with the same functions, so a fill costs the same won or cent in the
+//! simulator, the backtester and the daemon.
+//!
+//! Beside the money it keeps what exits and strategies read per symbol: the opening time and high-water
+//! mark of each holding, the last price, the last buy and sell.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use kis_engine::{Account, BookingError, SymbolSpec, book_fill, buy_reservation, reservation_bound};
+use kis_model::tick_size::{InstrumentKind, to_won};
+use kis_model::{Currency, FeeModel, KrxBoard, Market, Price, Qty, Side, Symbol};
+use kis_strategy::risk::{FreshReason, SavedExits};
+use kis_strategy::{FillReport, Position};
+use rust_decimal::Decimal;
+use thiserror::Error;
+
+use crate::day::{DayResult, Realised, trade_date};
+
+/// The one order of a symbol the desk waits on (the pending-order gate allows one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Working {
+    pub side: Side,
+    pub qty: Qty,
+    pub filled: Qty,
+    /// The price its cash is held at (the limit; a KRX market buy's upper limit).
+    pub bound: Price,
+    /// Cash still held back for a buy.
+    pub reserved: Decimal,
+    /// Shares and notional of its fills, for the "fully filled" average.
+    fill_notional: Decimal,
+}
+
+/// A holding the desk took from the broker that it was not tracking: its exit state restored from the saved
+/// one (`Ok(trailing_armed)`) or started fresh, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Adopted {
+    pub symbol: Symbol,
+    pub restored: Result<bool, FreshReason>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum LedgerError {
+    #[error("{symbol}: {source}")]
+    Booking { symbol: Symbol, source: BookingError },
+    #[error("{symbol}: no reference data for its trading day {date} ({detail})")]
+    Reference { symbol: Symbol, date: NaiveDate, detail: String },
+    #[error("{symbol}: {detail}")]
+    Refused { symbol: Symbol, detail: String },
+}
+
+/// Exit-relevant facts of one holding, kept beside the account's quantity and cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Opened {
+    at: DateTime<Utc>,
+    high_water: Price,
+}
+
+#[derive(Debug, Clone, Default)]
+struct SymbolFacts {
+    last_price: Option<Price>,
+    opened: Option<Opened>,
+    last_buy_at: Option<DateTime<Utc>>,
+    last_sell_at: Option<DateTime<Utc>>,
+    working: Option<Working>,
+    /// Reference data of the trading day in force (limits, board, tax date).
+    spec: Option<SymbolSpec>,
+    /// The previous close, when told (the screener's quote); else the first price seen is the base.
+    base: Option<Price>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    fees: FeeModel,
+    board: KrxBoard,
+    account: Account,
+    facts: HashMap<Symbol, SymbolFacts>,
+    /// Σ qty × last price of the holdings, per currency, kept current so equity costs one addition.
+    held_value: [Decimal; 2],
+    day: [DayResult; 2],
+}
+
+fn slot(currency: Currency) -> usize {
+    match currency {
+        Currency::Krw => 0,
+        Currency::Usd => 1,
+    }
+}
+
+impl Ledger {
+    /// `board` is the fee-table board assumed for KRX symbols whose board is unknown (the broker's balance
+    /// corrects cash if the tax differed).
+    pub fn new(fees: FeeModel, board: KrxBoard) -> Ledger {
+        Ledger {
+            fees,
+            board,
+            account: Account::default(),
+            facts: HashMap::new(),
+            held_value: [Decimal::ZERO; 2],
+            day: [DayResult::default(); 2],
+        }
+    }
+
+    pub fn account(&self) -> &Account {
+        &self.account
+    }
+
+    pub fn cash(&self, currency: Currency) -> Decimal {
+        self.account.cash(currency).total
+    }
+
+    pub fn reserved(&self, currency: Currency) -> Decimal {
+        self.account.cash(currency).reserved
+    }
+
+    pub fn available_cash(&self, currency: Currency) -> Decimal {
+        self.account.cash(currency).available().max(Decimal::ZERO)
+    }
+
+    /// Cash plus holdings at their last prices (the average before the first trade).
+    pub fn equity(&self, currency: Currency) -> Decimal {
+        self.cash(currency).saturating_add(self.held_value[slot(currency)])
+    }
+
+    pub fn day(&self, currency: Currency) -> DayResult {
+        self.day[slot(currency)]
+    }
+
+    pub fn start_day(&mut self, currency: Currency) {
+        self.day[slot(currency)] = DayResult::default();
+    }
+
+    /// The holding in `symbol` as strategies and exits read it.
+    pub fn position(&self, symbol: Symbol) -> Option<Position> {
+        let held = self.account.position(&symbol).filter(|p| !p.qty.is_zero())?;
+        let avg_price = Price::new(held.avg_price()).ok()?;
+        let facts = self.facts.get(&symbol);
+        let opened = facts.and_then(|f| f.opened);
+        Some(Position {
+            symbol,
+            qty: held.qty,
+            avg_price,
+            opened_at: opened.map_or(DateTime::<Utc>::MIN_UTC, |o| o.at),
+            high_water: opened.map_or(avg_price, |o| o.high_water),
+        })
+    }
+
+    pub fn positions(&self) -> impl Iterator<Item = Position> + '_ {
+        self.account.positions().filter(|p| !p.qty.is_zero()).filter_map(|p| self.position(p.symbol))
+    }
+
+    pub fn open_positions(&self, market: Market) -> usize {
+        self.account.positions().filter(|p| !p.qty.is_zero() && p.symbol.market() == market).count()
+    }
+
+    pub fn working(&self, symbol: Symbol) -> Option<Working> {
+        self.facts.get(&symbol).and_then(|f| f.working)
+    }
+
+    pub fn working_count(&self) -> usize {
+        self.facts.values().filter(|f| f.working.is_some()).count()
+    }
+
+    pub fn last_price(&self, symbol: Symbol) -> Option<Price> {
+        self.facts.get(&symbol).and_then(|f| f.last_price)
+    }
+
+    pub fn last_buy_at(&self, symbol: Symbol) -> Option<DateTime<Utc>> {
+        self.facts.get(&symbol).and_then(|f| f.last_buy_at)
+    }
+
+    pub fn last_sell_at(&self, symbol: Symbol) -> Option<DateTime<Utc>> {
+        self.facts.get(&symbol).and_then(|f| f.last_sell_at)
+    }
+
+    fn held_qty(&self, symbol: Symbol) -> Qty {
+        self.account.position(&symbol).map_or(Qty::ZERO, |p| p.qty)
+    }
+
+    /// Value of the holding at the last price (the average before the first trade).
+    fn held_value_of(&self, symbol: Symbol) -> Decimal {
+        let Some(p) = self.account.position(&symbol).filter(|p| !p.qty.is_zero()) else { return Decimal::ZERO };
+        let price = self.last_price(symbol).map_or_else(|| p.avg_price(), |l| l.value());
+        price.saturating_mul(p.qty.as_decimal())
+    }
+
+    /// Runs `change` and keeps the per-currency holdings value in step with what it did to `symbol`.
+    fn revalue<T>(&mut self, symbol: Symbol, change: impl FnOnce(&mut Ledger) -> T) -> T {
+        let before = self.held_value_of(symbol);
+        let out = change(self);
+        let after = self.held_value_of(symbol);
+        let i = slot(symbol.market().currency());
+        self.held_value[i] = self.held_value[i] - before + after;
+        out
+    }
+
+    /// The previous close of `symbol` (the screener's quote): KRX daily limits are computed from it.
+    pub fn set_base(&mut self, symbol: Symbol, previous_close: Price) {
+        let facts = self.facts.entry(symbol).or_default();
+        if facts.base != Some(previous_close) {
+            facts.base = Some(previous_close);
+            facts.spec = None;
+        }
+    }
+
+    /// Records a trade price; raises the holding's high-water mark.
+    pub fn mark(&mut self, symbol: Symbol, price: Price) {
+        self.revalue(symbol, |l| {
+            let facts = l.facts.entry(symbol).or_default();
+            facts.last_price = Some(price);
+            if let Some(o) = &mut facts.opened
+                && price > o.high_water
+            {
+                o.high_water = price;
+            }
+        });
+    }
+
+    /// The symbol's reference data for the trading day of `at`, built on first use: KRX limits around the
+    /// previous close when told, else around the first price seen (as the backtester does).
+    pub fn spec(&mut self, symbol: Symbol, at: DateTime<Utc>) -> Result<SymbolSpec, LedgerError> {
+        let date = trade_date(symbol.market(), at);
+        let board = self.board;
+        let facts = self.facts.entry(symbol).or_default();
+        if let Some(spec) = facts.spec.filter(|s| s.trade_date == date) {
+            return Ok(spec);
+        }
+        let reference = |detail: String| LedgerError::Reference { symbol, date, detail };
+        let spec = match symbol.market() {
+            Market::Us => SymbolSpec::us(symbol, date),
+            Market::Krx => {
+                let base = facts.base.or(facts.last_price).ok_or_else(|| reference("no price seen yet".into()))?;
+                let won = to_won(base).map_err(|e| reference(e.to_string()))?;
+                SymbolSpec::krx(symbol, board, InstrumentKind::Stock, won, date)
+            }
+        }
+        .map_err(|e| reference(e.to_string()))?;
+        facts.spec = Some(spec);
+        Ok(spec)
+    }
+
+    /// An order for `symbol` is on its way: a buy holds back its cash at the limit (a KRX market buy at the
+    /// upper daily limit, as KIS does), a sell claims its shares.
+    pub fn order_working(
+        &mut self,
+        symbol: Symbol,
+        side: Side,
+        qty: Qty,
+        limit: Option<Price>,
+        at: DateTime<Utc>,
+    ) -> Result<Working, LedgerError> {
+        let spec = self.spec(symbol, at)?;
+        let refused = |detail: String| LedgerError::Refused { symbol, detail };
+        let bound = reservation_bound(&spec, side, limit).map_err(|e| refused(e.to_string()))?;
+        let reserved = match side {
+            Side::Buy => buy_reservation(&self.fees, &spec, bound, qty).map_err(|e| refused(e.to_string()))?,
+            Side::Sell => Decimal::ZERO,
+        };
+        if let Some(old) = self.working(symbol) {
+            self.release(symbol, old);
+        }
+        match side {
+            Side::Buy => self.account.reserve_cash(spec.currency(), reserved),
+            Side::Sell => self.account.reserve_shares(symbol, qty.min(self.held_qty(symbol))),
+        }
+        let working = Working { side, qty, filled: Qty::ZERO, bound, reserved, fill_notional: Decimal::ZERO };
+        self.facts.entry(symbol).or_default().working = Some(working);
+        Ok(working)
+    }
+
+    fn release(&mut self, symbol: Symbol, w: Working) {
+        match w.side {
+            Side::Buy => self.account.release_cash(symbol.market().currency(), w.reserved),
+            Side::Sell => self.account.release_shares(&symbol, w.qty.saturating_sub(w.filled)),
+        }
+    }
+
+    /// The order of `symbol` is over (filled, cancelled, rejected, never sent): what it still held is given
+    /// back. Returns the average price of its fills.
+    pub fn order_closed(&mut self, symbol: Symbol) -> Option<Price> {
+        let w = self.facts.get_mut(&symbol)?.working.take()?;
+        self.release(symbol, w);
+        if w.filled.is_zero() {
+            return None;
+        }
+        Price::new(w.fill_notional / w.filled.as_decimal()).ok()
+    }
+
+    /// Counts a fill toward its order's average without booking it: a fill of an earlier run, already in the
+    /// broker's balance.
+    pub fn order_fill(&mut self, fill: &FillReport) {
+        if let Some(w) = self.facts.get_mut(&fill.symbol).and_then(|f| f.working.as_mut()) {
+            w.filled = w.filled + fill.qty;
+            w.fill_notional = w.fill_notional.saturating_add(fill.price.value().saturating_mul(fill.qty.as_decimal()));
+        }
+    }
+
+    /// Books one execution through kis-engine: cash with commission (and tax on sells), the holding's cost,
+    /// the order's reservation, the exit facts and the day's result.
+    pub fn fill(&mut self, fill: &FillReport) -> Result<Option<Realised>, LedgerError> {
+        let symbol = fill.symbol;
+        let spec = self.spec_for_fill(symbol, fill)?;
+        let working = self.working(symbol).filter(|w| w.side == fill.side);
+        let (reserved, bound, left) = match working {
+            Some(w) => (w.reserved, w.bound, w.qty.saturating_sub(w.filled).saturating_sub(fill.qty)),
+            None => (Decimal::ZERO, fill.price, Qty::ZERO),
+        };
+        let booked = self.revalue(symbol, |l| {
+            book_fill(&mut l.account, &l.fees, &spec, fill.side, fill.qty, fill.price, reserved, bound, left)
+        });
+        let booked = booked.map_err(|source| LedgerError::Booking { symbol, source })?;
+        let held = self.held_qty(symbol);
+        self.revalue(symbol, |l| {
+            let facts = l.facts.entry(symbol).or_default();
+            facts.last_price = Some(fill.price);
+            if let Some(w) = facts.working.as_mut().filter(|w| w.side == fill.side) {
+                w.filled = w.filled + fill.qty;
+                w.reserved -= booked.released;
+                w.fill_notional = w.fill_notional.saturating_add(booked.notional);
+            }
+            match fill.side {
+                Side::Buy => {
+                    facts.last_buy_at = Some(fill.ts);
+                    let opened = facts.opened.get_or_insert(Opened { at: fill.ts, high_water: fill.price });
+                    opened.high_water = opened.high_water.max(fill.price);
+                }
+                Side::Sell => {
+                    facts.last_sell_at = Some(fill.ts);
+                    if held.is_zero() {
+                        facts.opened = None;
+                    } else if let Some(o) = &mut facts.opened {
+                        o.high_water = o.high_water.max(fill.price);
+                    }
+                }
+            }
+        });
+        match fill.side {
+            Side::Buy => Ok(None),
+            Side::Sell => {
+                let closed = held.is_zero();
+                self.day[slot(symbol.market().currency())].count(booked.realised, closed);
+                Ok(Some(Realised { symbol, qty: fill.qty, pnl: booked.realised, closed }))
+            }
+        }
+    }
+
+    /// A fill's reference data: its own trading day, with the fill's price as the base when nothing else is known.
+    fn spec_for_fill(&mut self, symbol: Symbol, fill: &FillReport) -> Result<SymbolSpec, LedgerError> {
+        let facts = self.facts.entry(symbol).or_default();
+        if facts.base.is_none() && facts.last_price.is_none() {
+            facts.last_price = Some(fill.price);
+        }
+        self.spec(symbol, fill.ts)
+    }
+
+    /// Replaces the cash and holdings of `currency`'s market with the broker's. A holding the desk already
+    /// tracks keeps its opening time and high-water mark when the quantity agrees (a resync does not reset
+    /// exits); one it does not track takes its exit state from `saved` when that is for the same quantity and
+    /// average (a restart), and starts fresh at `now` otherwise.
+    pub fn sync(
+        &mut self,
+        currency: Currency,
+        cash: Decimal,
+        holdings: &[(Symbol, Qty, Price)],
+        now: DateTime<Utc>,
+        saved: &mut SavedExits,
+    ) -> Vec<Adopted> {
+        self.account.set_cash(currency, cash);
+        let gone: Vec<Symbol> = self
+            .account
+            .positions()
+            .filter(|p| p.symbol.market().currency() == currency && !p.qty.is_zero())
+            .map(|p| p.symbol)
+            .filter(|s| !holdings.iter().any(|h| h.0 == *s && !h.1.is_zero()))
+            .collect();
+        for symbol in gone {
+            self.account.set_holding(symbol, Qty::ZERO, Decimal::ZERO);
+            if let Some(f) = self.facts.get_mut(&symbol) {
+                f.opened = None;
+            }
+        }
+        let mut adopted = Vec::new();
+        for &(symbol, qty, avg_price) in holdings.iter().filter(|h| h.0.market().currency() == currency) {
+            if qty.is_zero() {
+                continue;
+            }
+            let tracked = self.position(symbol).filter(|p| p.qty == qty && p.opened_at != DateTime::<Utc>::MIN_UTC);
+            let cost = avg_price.value().saturating_mul(qty.as_decimal());
+            let kept_cost = self
+                .account
+                .position(&symbol)
+                .filter(|p| p.qty == qty && p.avg_price().round_dp(2) == avg_price.value().round_dp(2));
+            if kept_cost.is_none() {
+                self.account.set_holding(symbol, qty, cost);
+            }
+            if tracked.is_some() {
+                continue;
+            }
+            let last = self.last_price(symbol);
+            let restored = saved.claim(symbol, qty, avg_price);
+            adopted.push(Adopted { symbol, restored: restored.map(|s| s.trailing_armed) });
+            let opened = match restored {
+                Ok(state) => {
+                    let p = state.position();
+                    Opened { at: p.opened_at, high_water: last.map_or(p.high_water, |l| p.high_water.max(l)) }
+                }
+                Err(_) => Opened { at: now, high_water: last.unwrap_or(avg_price).max(avg_price) },
+            };
+            self.facts.entry(symbol).or_default().opened = Some(opened);
+        }
+        self.recompute_held_value(currency);
+        adopted
+    }
+
+    fn recompute_held_value(&mut self, currency: Currency) {
+        let symbols: Vec<Symbol> =
+            self.account.positions().filter(|p| p.symbol.market().currency() == currency).map(|p| p.symbol).collect();
+        self.held_value[slot(currency)] = symbols.into_iter().map(|s| self.held_value_of(s)).sum();
+    }
+}

@@ -1,0 +1,108 @@
+//! The desk's decisions: each market judged on its own currency, nothing judged before the broker's
+//! account, the pending-order gate, exits per market.
+
+mod common;
+
+use common::*;
+use kis_desk::{Desk, OrderEnd, Output, Refusal, Verdict};
+use kis_model::{Currency, Market, Price, Qty, Side};
+use kis_strategy::risk::RefuseReason;
+use kis_strategy::{ExitReason, Signal, SignalKind, SignalQty, StrategyId};
+use rust_decimal_macros::dec;
+
+fn buy(symbol: &str, limit: Price, fraction: rust_decimal::Decimal) -> Signal {
+    Signal {
+        symbol: sym(symbol),
+        side: Side::Buy,
+        kind: SignalKind::Entry,
+        quantity: SignalQty::CashFraction(fraction),
+        limit: Some(limit),
+        stop: None,
+        strategy_id: StrategyId::new("test"),
+        reason: "test".into(),
+    }
+}
+
+#[test]
+fn nothing_is_judged_before_the_market_s_account_is_read() {
+    let mut desk = Desk::new(both_markets()).unwrap();
+    let mut out = Vec::new();
+    let now = at("2026-03-04T15:00:00Z");
+    desk.on_balance(Market::Krx, dec!(10_000_000), &[], now, &mut out);
+    let v = desk.on_signal(&buy("NASDAQ:TQQQ", "50".parse().unwrap(), dec!(0.3)), None, now, &mut out);
+    assert_eq!(v, Verdict::Refused(Refusal::NotReady(Market::Us)));
+    assert!(desk.market_ready(Market::Krx) && !desk.ready());
+}
+
+#[test]
+fn a_us_buy_is_sized_on_dollars_and_gates_its_symbol() {
+    let mut desk = desk_with(dec!(10_000_000), dec!(10_000), "2026-03-04T15:00:00Z");
+    let mut out = Vec::new();
+    let now = at("2026-03-04T15:00:01Z");
+    let price: Price = "50.00".parse().unwrap();
+    let v = desk.on_signal(&buy("NASDAQ:TQQQ", price, dec!(0.3)), Some(price), now, &mut out);
+    assert_eq!(v, Verdict::Approved);
+    let sent = orders(&out);
+    // 30 % of 10,000 dollars at 50 is 60 shares, within the default 30 % position cap of 10,000 equity.
+    assert_eq!((sent[0].qty, sent[0].limit), (Qty::new(60), Some(price)));
+    assert!(desk.snapshot(sym("NASDAQ:TQQQ")).order_pending);
+    assert!(desk.ledger().reserved(Currency::Usd) > dec!(3_000), "notional and commission held back");
+    assert_eq!(desk.ledger().reserved(Currency::Krw), dec!(0));
+    out.clear();
+    let again = desk.on_signal(&buy("NASDAQ:TQQQ", price, dec!(0.3)), Some(price), now, &mut out);
+    assert_eq!(again, Verdict::Refused(Refusal::Risk(RefuseReason::DuplicatePending)));
+    desk.on_order_ended(sym("NASDAQ:TQQQ"), Side::Buy, Qty::ZERO, OrderEnd::Cancelled, now, &mut out);
+    assert_eq!(desk.ledger().reserved(Currency::Usd), dec!(0), "a cancelled buy gives its cash back");
+    assert!(!desk.snapshot(sym("NASDAQ:TQQQ")).order_pending);
+}
+
+#[test]
+fn krx_exits_fire_on_trades_and_us_holdings_are_left_to_their_strategy() {
+    let mut desk = desk_with(dec!(10_000_000), dec!(10_000), "2026-03-04T00:00:00Z");
+    let mut out = Vec::new();
+    let now = at("2026-03-04T00:01:00Z");
+    let krx = sym("005930");
+    let us = sym("NASDAQ:TQQQ");
+    desk.on_balance(Market::Krx, dec!(10_000_000), &[(krx, Qty::new(10), Price::from_won(70_000))], now, &mut out);
+    desk.on_balance(Market::Us, dec!(10_000), &[(us, Qty::new(10), "50".parse().unwrap())], now, &mut out);
+    out.clear();
+    // Far below both averages: the KRX stop-loss fires and sells at market; the US holding has no desk exits.
+    desk.on_trade(krx, Price::from_won(60_000), at("2026-03-04T00:02:00Z"), &mut out);
+    desk.on_trade(us, "40".parse().unwrap(), at("2026-03-04T00:02:00Z"), &mut out);
+    let fired: Vec<_> = out.iter().filter(|o| matches!(o, Output::ExitFired { .. })).collect();
+    assert_eq!(fired.len(), 1, "{out:?}");
+    assert!(matches!(fired[0], Output::ExitFired { symbol, reason: ExitReason::StopLoss, .. } if *symbol == krx));
+    let sent = orders(&out);
+    assert_eq!((sent[0].symbol, sent[0].side, sent[0].qty, sent[0].limit), (krx, Side::Sell, Qty::new(10), None));
+    // The exit is out: further ticks do not fire it again.
+    out.clear();
+    desk.on_trade(krx, Price::from_won(59_000), at("2026-03-04T00:02:01Z"), &mut out);
+    assert!(orders(&out).is_empty());
+    assert_eq!(desk.exits_fired().get("stop_loss"), Some(&1));
+}
+
+#[test]
+fn a_market_without_rules_is_refused_by_name() {
+    let mut config = both_markets();
+    config.markets.retain(|m| m.market == Market::Krx);
+    let mut desk = Desk::new(config).unwrap();
+    let mut out = Vec::new();
+    let now = at("2026-03-04T15:00:00Z");
+    desk.on_balance(Market::Krx, dec!(10_000_000), &[], now, &mut out);
+    let v = desk.on_signal(&buy("NYSE:O", "50".parse().unwrap(), dec!(0.3)), None, now, &mut out);
+    assert_eq!(v, Verdict::Refused(Refusal::MarketNotTraded(Market::Us)));
+    assert_eq!(desk.refused().get("other_market"), Some(&1));
+}
+
+#[test]
+fn each_market_starts_its_own_trading_day() {
+    let mut desk = desk_with(dec!(10_000_000), dec!(10_000), "2026-03-04T12:00:00Z");
+    let mut out = Vec::new();
+    // 15:30 UTC on the 4th is the 5th in Seoul and still the 4th in New York.
+    desk.on_clock(at("2026-03-04T15:30:00Z"), &mut out);
+    let days: Vec<_> = out
+        .iter()
+        .filter_map(|o| if let Output::NewDay { market, date } = o { Some((*market, *date)) } else { None })
+        .collect();
+    assert_eq!(days, vec![(Market::Krx, chrono::NaiveDate::from_ymd_opt(2026, 3, 5).unwrap())]);
+}

@@ -93,13 +93,10 @@ pub fn facts(event: &EngineEvent, order_of: impl Fn(OrderId) -> Option<Order>) -
             n.original = Some(*order);
             Some(n)
         }
-        EngineEvent::Rejected { order: Some(id), ts, .. } => {
-            let o = order_of(*id)?;
-            let mut n = base(&o, "0", false, o.qty.shares(), limit(&o), *ts);
-            n.refused = true;
-            Some(n)
-        }
-        EngineEvent::Rejected { order: None, .. } | EngineEvent::Expired { .. } => None,
+        // A refused modify or cancel (the engine names the original order) is answered by the REST reply
+        // alone, as KIS does: the original order is untouched, and a refusal notice naming it would tell the
+        // client that an order which may have filled was refused. A refused new order never got a number.
+        EngineEvent::Rejected { .. } | EngineEvent::Expired { .. } => None,
     }
 }
 

@@ -292,6 +292,8 @@ impl Daemon {
 
         let mut feed_config = WsFeedConfig::new(endpoints.ws_url.clone(), env);
         feed_config.hts_id = hts_id;
+        // US fills come from H0GSCNI0/H0GSCNI9 on session 0, beside the domestic notices.
+        feed_config.us_notices = risk_config.markets.iter().any(|m| m.market == Market::Us);
         feed_config.silence_timeout = Duration::from_millis(config.feed.silence_timeout_ms);
         feed_config.data_silence_timeout =
             Some(config.feed.data_silence_timeout_ms).filter(|ms| *ms > 0).map(Duration::from_millis);
@@ -299,8 +301,9 @@ impl Daemon {
         // Each symbol takes a trade registration (and a book one when the strategy reads books); session 0 also
         // carries the notices. The watchlist never asks for more than the sessions can carry.
         let per_symbol = if books { 2 } else { 1 };
+        let notices = 1 + usize::from(feed_config.us_notices);
         let capacity =
-            (feed_config.max_registrations_per_session * auths.len()).saturating_sub(1 + per_symbol) / per_symbol;
+            (feed_config.max_registrations_per_session * auths.len()).saturating_sub(notices + per_symbol) / per_symbol;
         if screener_settings.watchlist_max > capacity {
             tracing::warn!(
                 watchlist_max = screener_settings.watchlist_max,

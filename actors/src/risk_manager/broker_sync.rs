@@ -3,7 +3,9 @@
 
 use kis_client::Priority;
 use kis_journal::{BrokerView, kst_day};
-use kis_model::{Market, Price, Qty, Symbol};
+use kis_model::{Environment, Market, Price, Qty, Symbol, UsExchange};
+use kis_protocol::rest::overseas_account::UsBalanceRequest;
+use kis_protocol::rest::overseas_present_balance::UsPresentBalanceRequest;
 use kis_protocol::rest::pagination::PagedRequest;
 use rust_decimal::Decimal;
 
@@ -28,14 +30,12 @@ pub enum SyncError {
     Rows { what: &'static str, detail: String },
     #[error("inquire-balance: the reply has no account summary (output2)")]
     NoSummary,
-    #[error("the {0:?} account cannot be read yet")]
-    NotWired(Market),
 }
 
 pub async fn fetch_account(api: &KisApi, market: Market) -> Result<BrokerAccount, SyncError> {
     match market {
         Market::Krx => fetch_krx(api).await,
-        Market::Us => Err(SyncError::NotWired(Market::Us)),
+        Market::Us => fetch_us(api).await,
     }
 }
 
@@ -58,6 +58,68 @@ async fn fetch_krx(api: &KisApi) -> Result<BrokerAccount, SyncError> {
             .and_then(|a| Price::new(a).ok())
             .ok_or_else(|| rows(format!("holding of {} has no usable average price", h.symbol)))?;
         holdings.push((h.symbol, h.qty, avg));
+    }
+    Ok(BrokerAccount { cash, holdings })
+}
+
+/// USD cash from `inquire-present-balance` (CTRP6504R/VTRP6504R, the deposit of the USD row) and holdings
+/// from every page of `inquire-balance` (TTTS3012R/VTTS3012R). On real accounts `NASD` covers every US
+/// market; on paper it means NASDAQ only, so each exchange is asked and the rows are merged.
+async fn fetch_us(api: &KisApi) -> Result<BrokerAccount, SyncError> {
+    const PRESENT: &str = "inquire-present-balance (US)";
+    const BALANCE: &str = "inquire-balance (US)";
+    let account = api.account();
+    let present = UsPresentBalanceRequest {
+        cano: account.cano().to_string(),
+        acnt_prdt_cd: account.product().to_string(),
+        wcrc_frcr_dvsn_cd: "02".into(),
+        natn_cd: "840".into(),
+        tr_mket_cd: "00".into(),
+        inqr_dvsn_cd: "00".into(),
+    };
+    let reply =
+        api.call(&present, Priority::Account).await.map_err(|source| SyncError::Call { what: PRESENT, source })?;
+    let usd = reply
+        .reply
+        .body
+        .output2
+        .iter()
+        .find(|c| c.crcy_cd.trim().eq_ignore_ascii_case("USD"))
+        .ok_or_else(|| SyncError::Rows { what: PRESENT, detail: "no USD row in output2".into() })?;
+    let cash = usd.frcr_dncl_amt_2().map_err(|e| SyncError::Rows { what: PRESENT, detail: e.to_string() })?;
+
+    let exchanges: &[UsExchange] = match api.env() {
+        Environment::Real => &[UsExchange::Nasdaq],
+        Environment::Paper => &[UsExchange::Nasdaq, UsExchange::Nyse, UsExchange::Amex],
+    };
+    let rows = |detail: String| SyncError::Rows { what: BALANCE, detail };
+    let mut holdings: Vec<(Symbol, Qty, Price)> = Vec::new();
+    for exchange in exchanges {
+        let request = UsBalanceRequest {
+            cano: account.cano().to_string(),
+            acnt_prdt_cd: account.product().to_string(),
+            ovrs_excg_cd: exchange.order_code().into(),
+            tr_crcy_cd: "USD".into(),
+            ctx_area_fk200: String::new(),
+            ctx_area_nk200: String::new(),
+        };
+        let pages = api
+            .call_paged(request, Priority::Account, BALANCE, |r, c| r.set_continuation(c))
+            .await
+            .map_err(|source| SyncError::Call { what: BALANCE, source })?;
+        for row in pages.iter().flat_map(|p| p.output1.iter()).filter(|r| !r.is_blank()) {
+            let exchange = UsExchange::parse(&row.ovrs_excg_cd).map_err(|e| rows(e.to_string()))?;
+            let symbol = Symbol::parse(&format!("{}:{}", exchange.name(), row.ovrs_pdno.trim()))
+                .map_err(|e| rows(format!("{}: {e}", row.ovrs_pdno)))?;
+            let qty = row.ovrs_cblc_qty().map_err(|e| rows(e.to_string()))?;
+            let avg = row.pchs_avg_pric().map_err(|e| rows(e.to_string()))?;
+            let qty = u64::try_from(qty).map_err(|_| rows(format!("negative quantity {qty} of {symbol}")))?;
+            if qty == 0 || holdings.iter().any(|h| h.0 == symbol) {
+                continue;
+            }
+            let avg = Price::new(avg).map_err(|_| rows(format!("holding of {symbol} has no usable average price")))?;
+            holdings.push((symbol, Qty::new(qty), avg));
+        }
     }
     Ok(BrokerAccount { cash, holdings })
 }

@@ -220,6 +220,18 @@ impl Keys {
 }
 
 pub async fn start_sim(keys: &Keys, tweak: impl FnOnce(&mut SimConfig)) -> SimHandle {
+    let sim = start_sim_at(keys, tweak).await;
+    for _ in 0..300 {
+        if kis_sim::exchange::lock(sim.state()).open[0] {
+            return sim;
+        }
+        actix_rt::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the KRX session did not open");
+}
+
+/// The simulator with the test accounts, not waiting for any session.
+pub async fn start_sim_at(keys: &Keys, tweak: impl FnOnce(&mut SimConfig)) -> SimHandle {
     let _ = rustls::crypto::ring::default_provider().install_default();
     logs();
     let mut c = SimConfig {
@@ -247,14 +259,7 @@ pub async fn start_sim(keys: &Keys, tweak: impl FnOnce(&mut SimConfig)) -> SimHa
         });
     }
     tweak(&mut c);
-    let sim = Simulator::start(c).await.unwrap();
-    for _ in 0..300 {
-        if kis_sim::exchange::lock(sim.state()).open[0] {
-            return sim;
-        }
-        actix_rt::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the KRX session did not open");
+    Simulator::start(c).await.unwrap()
 }
 
 pub fn sim_clock(sim: &SimHandle) -> VenueClock {

@@ -79,6 +79,8 @@ pub struct Ledger {
     facts: HashMap<Symbol, SymbolFacts>,
     /// Σ qty × last price of the holdings, per currency, kept current so equity costs one addition.
     held_value: [Decimal; 2],
+    /// Holdings with shares, per market, kept current for the same reason (every snapshot reads it).
+    open: [usize; 2],
     day: [DayResult; 2],
 }
 
@@ -99,6 +101,7 @@ impl Ledger {
             account: Account::default(),
             facts: HashMap::new(),
             held_value: [Decimal::ZERO; 2],
+            open: [0; 2],
             day: [DayResult::default(); 2],
         }
     }
@@ -152,7 +155,7 @@ impl Ledger {
     }
 
     pub fn open_positions(&self, market: Market) -> usize {
-        self.account.positions().filter(|p| !p.qty.is_zero() && p.symbol.market() == market).count()
+        self.open[slot(market.currency())]
     }
 
     pub fn working(&self, symbol: Symbol) -> Option<Working> {
@@ -189,10 +192,13 @@ impl Ledger {
     /// Runs `change` and keeps the per-currency holdings value in step with what it did to `symbol`.
     fn revalue<T>(&mut self, symbol: Symbol, change: impl FnOnce(&mut Ledger) -> T) -> T {
         let before = self.held_value_of(symbol);
+        let was_open = !self.held_qty(symbol).is_zero();
         let out = change(self);
         let after = self.held_value_of(symbol);
+        let is_open = !self.held_qty(symbol).is_zero();
         let i = slot(symbol.market().currency());
         self.held_value[i] = self.held_value[i] - before + after;
+        self.open[i] = self.open[i] + usize::from(is_open) - usize::from(was_open);
         out
     }
 
@@ -417,6 +423,7 @@ impl Ledger {
     fn recompute_held_value(&mut self, currency: Currency) {
         let symbols: Vec<Symbol> =
             self.account.positions().filter(|p| p.symbol.market().currency() == currency).map(|p| p.symbol).collect();
+        self.open[slot(currency)] = symbols.iter().filter(|s| !self.held_qty(**s).is_zero()).count();
         self.held_value[slot(currency)] = symbols.into_iter().map(|s| self.held_value_of(s)).sum();
     }
 }

@@ -109,6 +109,10 @@ proptest! {
                 prop_assert_eq!(a, b, "holding of {}", s);
             }
         }
+        for market in [kis_model::Market::Krx, kis_model::Market::Us] {
+            let held = engine.positions().filter(|p| p.symbol.market() == market && !p.qty.is_zero()).count();
+            prop_assert_eq!(ledger.open_positions(market), held, "open positions in {:?}", market);
+        }
         // Every buy fits the cash: the comparison is never vacuous.
         prop_assert!(booked >= buys, "{} of {} buys booked", booked, buys);
     }

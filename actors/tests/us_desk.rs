@@ -1,0 +1,162 @@
+//! The US bot live in the daemon, against the simulator on loopback: the real RSI + MACD strategy on US
+//! tickers, orders priced as limits, fills from the decrypted H0GSCNI0/H0GSCNI9 notices, the account booked
+//! in dollars by the desk, and the desk's dollars equal to the broker's to the cent. Run on the real and the
+//! paper TR ids (the simulator refuses a TR id of the other service).
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use kis_actors::daemon::Daemon;
+use kis_client::Endpoints;
+use kis_model::{Currency, Environment, Market, Side, Symbol};
+use kis_strategy::StrategyConfig;
+use kis_strategy::us_rsi_macd::UsRsiMacdConfig;
+use rust_decimal_macros::dec;
+
+/// Wednesday 2026-03-04 09:30 New York (EST): the NYSE opens.
+const NYSE_OPEN: &str = "2026-03-04T14:30:00Z";
+
+fn us_symbols(sim: &kis_sim::SimHandle) -> Vec<Symbol> {
+    let ex = kis_sim::exchange::lock(sim.state());
+    let mut out: Vec<Symbol> = ex.feeds.iter().map(|f| f.symbol).filter(|s| s.market() == Market::Us).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The user's bot with its thresholds opened so that it trades within seconds on one-minute candles: buy
+/// 30 % of the cash when RSI ≤ 70, sell 30 % when RSI ≥ 71 after a golden cross, stop-loss at 0.3 %.
+fn bot(tickers: &[Symbol]) -> UsRsiMacdConfig {
+    UsRsiMacdConfig {
+        id: "us-bot".into(),
+        tickers: tickers.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(","),
+        rsi_interval: kis_strategy::BarInterval::Min1,
+        rsi_period: 3,
+        oversold: 70.0,
+        overbought: 71.0,
+        macd_fast: 2,
+        macd_slow: 4,
+        macd_signal: 2,
+        buy_delay_secs: 60,
+        sell_delay_secs: 60,
+        stop_loss_pct: dec!(0.3),
+        ..UsRsiMacdConfig::default()
+    }
+}
+
+async fn us_session(env: Environment, tag: &str) {
+    let keys = Keys::new(tag);
+    let dir = TempDir::new(tag);
+    actix_rt::time::timeout(Duration::from_secs(90), async {
+        let sim = start_us_sim(&keys, env).await;
+        let tickers: Vec<Symbol> = us_symbols(&sim).into_iter().take(2).collect();
+        assert_eq!(tickers.len(), 2, "the simulator lists US symbols");
+        let mut config = test_config();
+        config.sim.emulate = env;
+        config.strategies = vec![StrategyConfig::UsRsiMacd(bot(&tickers))];
+        let mut setup = setup(&sim, &keys, &dir.0, buy_once(&Default::default()), config);
+        setup.strategy = None; // the configured strategies, as `kis-trader run` builds them
+        setup.endpoints = Endpoints::custom(env, &sim.rest_url(), &sim.ws_url());
+        let daemon = Daemon::start(setup).unwrap();
+        actix_rt::spawn(async {
+            actix_rt::time::sleep(Duration::from_secs(25)).await;
+            let _ = std::fs::write("/tmp/us.log", log_text());
+        });
+
+        // Buys and sells go out and fill; the desk books them in dollars.
+        wait_for("a US buy and a US sell filled", Duration::from_secs(60), || async {
+            let orders = sim_orders(&sim);
+            let filled = |side| orders.iter().any(|o| o.side == side && o.filled > kis_model::Qty::ZERO);
+            filled(Side::Buy) && filled(Side::Sell)
+        })
+        .await;
+        let risk = daemon.risk_status().await.unwrap();
+        let us = risk.accounts.iter().find(|a| a.market == Market::Us).expect("the desk trades the US");
+        assert_eq!(us.cash.currency, Currency::Usd);
+        assert!(risk.accounts.iter().all(|a| a.market == Market::Us), "a US-only config trades no KRX: {risk:?}");
+        assert_eq!(risk.refused.get("other_market"), None, "no US signal is refused for its market: {risk:?}");
+
+        // Every US order is a limit order (KIS takes no US market order) at a cent price.
+        let orders = sim_orders(&sim);
+        assert!(
+            orders.iter().all(|o| o.symbol.market() == Market::Us && o.kind.limit_price().is_some()),
+            "{orders:#?}"
+        );
+        // The pending-order gate: at the broker, never two live orders of one symbol at once.
+        for s in &tickers {
+            let mut mine: Vec<_> = orders.iter().filter(|o| o.symbol == *s).collect();
+            mine.sort_by_key(|o| o.created);
+            for pair in mine.windows(2) {
+                assert!(pair[1].created >= pair[0].updated, "two live orders of {s}: {pair:#?}");
+            }
+        }
+        // Fills reached the router through the decrypted US notices.
+        let journal = journal_lines(&dir.0);
+        let notice_fills = journal
+            .iter()
+            .filter(|e| e["event"] == "fill" && e["fill_id"].as_str().is_some_and(|f| f.starts_with("n:")))
+            .count();
+        assert!(notice_fills >= 2, "US fills journaled from notices: {journal:#?}");
+
+        // Quiet, then the desk's dollars and holdings equal the broker's, to the cent and the share.
+        daemon.halt("test: compare desk and broker");
+        wait_for("no US order in flight", Duration::from_secs(20), || async {
+            daemon.open_orders().await.is_empty() && daemon.risk_status().await.is_some_and(|r| r.working == 0)
+        })
+        .await;
+        let risk = daemon.risk_status().await.unwrap();
+        let _ = std::fs::write("/tmp/us.log", log_text());
+        let us = risk.accounts.iter().find(|a| a.market == Market::Us).unwrap();
+        let (broker_cash, broker_held) = {
+            let ex = kis_sim::exchange::lock(sim.state());
+            let engine = &ex.accounts[0].engine;
+            let held: Vec<_> = engine.positions().filter(|p| !p.qty.is_zero()).map(|p| (p.symbol, p.qty)).collect();
+            (engine.cash(Currency::Usd).total, held)
+        };
+        let orders: Vec<_> = sim_orders(&sim)
+            .iter()
+            .map(|o| (o.symbol, o.side, o.filled, o.filled_notional, o.fees, o.status))
+            .collect();
+        assert_eq!(us.cash.amount, broker_cash, "the desk's dollars are the broker's: {orders:#?}");
+        let mut desk_held: Vec<_> = risk.positions.iter().map(|p| (p.0, p.1)).collect();
+        desk_held.sort();
+        let mut broker_held = broker_held;
+        broker_held.sort();
+        assert_eq!(desk_held, broker_held);
+
+        daemon.shutdown(true).await;
+        sim.stop().await.unwrap();
+    })
+    .await
+    .expect("US session test timed out");
+    assert_no_secret_logged(&keys.secrets());
+}
+
+async fn start_us_sim(keys: &Keys, env: Environment) -> kis_sim::SimHandle {
+    let sim = start_sim_at(keys, |c| {
+        c.env = env;
+        c.start = Some(NYSE_OPEN.parse().unwrap());
+        c.symbols = 10;
+        c.us_symbols = 4;
+    })
+    .await;
+    for _ in 0..300 {
+        if kis_sim::exchange::lock(sim.state()).open[1] {
+            return sim;
+        }
+        actix_rt::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the US session did not open");
+}
+
+#[actix_rt::test]
+async fn the_us_bot_trades_live_on_real_tr_ids() {
+    us_session(Environment::Real, "usreal").await;
+}
+
+#[actix_rt::test]
+async fn the_us_bot_trades_live_on_paper_tr_ids() {
+    us_session(Environment::Paper, "uspaper").await;
+}

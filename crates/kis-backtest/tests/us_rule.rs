@@ -7,7 +7,7 @@ use kis_backtest::{BacktestConfig, run, sleeve_risk};
 use kis_model::{Bar, FeeModel, Market, MarketEvent, Price, Qty, Side, Symbol, UsExchange};
 use kis_strategy::risk::RiskConfig;
 use kis_strategy::us_rsi_macd::UsRsiMacd;
-use kis_strategy::{Context, FillReport, Position, SignalQty, Strategy, StrategyConfig};
+use kis_strategy::{AccountSnapshot, Context, FillReport, Position, SignalQty, Strategy, StrategyConfig};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal_macros::dec;
@@ -62,15 +62,19 @@ fn users_rule(strategy: &StrategyConfig, events: &[MarketEvent], cash: Decimal) 
     for event in events {
         let MarketEvent::Bar(b) = event else { continue };
         let held = position.map_or(Qty::ZERO, |p| p.qty);
-        let ctx = Context {
-            now: b.ts,
-            position,
-            available_cash: cash,
-            equity: cash + b.close.value() * held.as_decimal(),
-            order_pending: false,
-            last_buy_at,
-            last_sell_at,
-        };
+        let ctx = Context::new(
+            b.ts,
+            AccountSnapshot {
+                position,
+                available_cash: cash,
+                equity: cash + b.close.value() * held.as_decimal(),
+                open_positions: usize::from(position.is_some()),
+                order_pending: false,
+                last_price: Some(b.close),
+                last_buy_at,
+                last_sell_at,
+            },
+        );
         let mut out = Vec::new();
         s.on_event(event, &ctx, &mut out);
         for signal in out {

@@ -56,10 +56,10 @@ fn risk_markets(config: &DaemonConfig) -> RiskManagerConfig {
         config.strategies.is_empty() || config.strategies.iter().any(|s| !matches!(s, StrategyConfig::UsRsiMacd(_)));
     let us = config.strategies.iter().find(|s| matches!(s, StrategyConfig::UsRsiMacd(_)));
     let mut markets = RiskManagerConfig::new(config.risk, config.exits);
-    if let Some(_strategy) = us {
+    if let Some(strategy) = us {
         markets = markets.with_market(kis_desk::MarketRules {
             market: Market::Us,
-            risk: config.risk, /* TODO(merge usrules): the strategy's own risk */
+            risk: config.strategy_risk(strategy),
             exits: None,
         });
     }

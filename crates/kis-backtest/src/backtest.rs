@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use kis_model::{Currency, MarketEvent};
+use kis_strategy::risk::RiskConfig;
 use kis_strategy::{StrategyConfig, StrategyId};
 use rust_decimal::Decimal;
 
@@ -20,6 +21,18 @@ pub fn strategy_id(config: &StrategyConfig) -> StrategyId {
         StrategyConfig::UsRsiMacd(c) => &c.id,
         StrategyConfig::RsiReversal(c) => &c.id,
     })
+}
+
+/// The risk rules of one strategy's account: its own `risk` table; else the run's `[risk]` when the file
+/// sets one (it applies to every strategy of the run, so an optimiser's `risk.…` grid reaches them all); else
+/// the strategy's own default (for the US bot, its rule: 30 % of the cash left, no per-position cap). A run
+/// `[risk]` equal to the defaults counts as not set.
+pub fn sleeve_risk(config: &BacktestConfig, strategy: &StrategyConfig) -> RiskConfig {
+    match strategy.risk() {
+        Some(own) => *own,
+        None if config.risk != RiskConfig::default() => config.risk,
+        None => strategy.default_risk(),
+    }
 }
 
 /// A backtest in progress. Push events in time order with [`on_event`](Self::on_event), then
@@ -53,7 +66,8 @@ impl Backtest {
                 return Err(SettingsError::DuplicateId(id.to_string()).into());
             }
             strategy.validate().map_err(|error| SettingsError::Strategy { strategy: id.to_string(), error })?;
-            sleeves.push(Sleeve::new(config, strategy, id)?);
+            let own = BacktestConfig { risk: sleeve_risk(config, &strategy), ..config.clone() };
+            sleeves.push(Sleeve::new(&own, strategy, id)?);
         }
         Ok(Backtest {
             curve: EquityCurve::new(sleeves.len()),

@@ -13,13 +13,14 @@
 //! instrument = "stock"        # KRX tick grid: stock | fund (ETF/ETN)
 //! symbol = "005930"           # what a bar CSV holds (the --symbol flag wins)
 //!
-//! [risk.sizing]               # kis-strategy RiskConfig: sizing, daily_loss, order_rate
-//! max_position_pct = 30
+//! [risk.sizing]               # kis-strategy RiskConfig: sizing, daily_loss, order_rate; for every strategy
+//! max_position_pct = 30       # of the run (unset: each its own default, the US bot its 30 %-of-cash rule)
 //!
 //! [rsi-reversal]              # RsiReversalConfig
 //! take_profit_pct = 1.2
 //! [krx-scalping]              # ScalpingConfig, e.g. [krx-scalping.exits]
 //! [us-rsi-macd]               # UsRsiMacdConfig
+//! [us-rsi-macd.risk.sizing]   # a strategy's own risk rules win over [risk]
 //! ```
 
 use std::fmt;
@@ -318,7 +319,7 @@ mod tests {
         let config = file.backtest_config(Market::Krx).unwrap();
         assert_eq!((config.initial_cash, config.fill, config.slippage_ticks), (dec!(5000), FillModel::Next, 2));
         assert_eq!(config.board, KrxBoard::Kosdaq);
-        assert_eq!(config.risk.sizing.max_position_pct, dec!(50));
+        assert_eq!(config.risk.sizing.max_position_pct, Some(dec!(50)));
         let StrategyConfig::RsiReversal(rsi) = file.strategy(StrategyName::RsiReversal).unwrap() else {
             panic!("wrong kind")
         };

@@ -23,7 +23,7 @@ pub mod sleeve;
 pub mod slippage;
 pub mod trade;
 
-pub use backtest::{Backtest, BacktestResult, StrategyResult, run, strategy_id};
+pub use backtest::{Backtest, BacktestResult, StrategyResult, run, sleeve_risk, strategy_id};
 pub use bars_csv::BarCsvReader;
 pub use config::{BacktestConfig, FillModel, RunFile, RunTable, StrategyName};
 pub use equity::{Drawdown, EquityCurve};

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use kis_model::Environment;
-use kis_strategy::risk::RiskEngine;
+use kis_strategy::risk::{RiskConfig, RiskEngine};
 
 use crate::api::{PAPER_REQUESTS_PER_SECOND, REAL_REQUESTS_PER_SECOND};
 use crate::daemon_config::DaemonConfig;
@@ -117,6 +117,13 @@ pub fn check(config: &DaemonConfig) -> Vec<Finding> {
         }
         if let Err(e) = strategy.validate() {
             out.error(&format!("strategies[{i}].{}", e.field), e.problem);
+        }
+        if strategy.risk().is_none() && !strategy.follows_shared_risk() && config.risk != RiskConfig::default() {
+            out.warn(
+                &format!("strategies[{i}].risk"),
+                "the top-level [risk] applies to KRX strategies only; this US strategy trades under its own rule                  (each buy spends buy_cash_fraction of the cash left, no per-position cap) unless it has a                  [strategies.risk] table"
+                    .into(),
+            );
         }
     }
     if let Err(e) = RiskEngine::new(config.risk) {

@@ -23,7 +23,8 @@ pub struct AccountSnapshot {
     /// An order for this symbol is working: nothing new is decided for it until it is resolved, so that one
     /// idea never turns into two orders.
     pub order_pending: bool,
-    /// Last traded price of the symbol, used when a signal has no limit price.
+    /// Last traded price of the symbol, used when a signal has no limit price, and to value the shares
+    /// already held when sizing (the price `equity` counts them at; the signal's limit when absent).
     pub last_price: Option<Price>,
     pub last_buy_at: Option<DateTime<Utc>>,
     pub last_sell_at: Option<DateTime<Utc>>,

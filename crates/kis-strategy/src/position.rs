@@ -28,7 +28,10 @@ pub enum PositionError {
 pub struct Position {
     pub symbol: Symbol,
     pub qty: Qty,
-    /// Volume-weighted price of the buys since the position was last flat.
+    /// Cost per share of the shares still held (average-cost method): a buy folds its price in, volume
+    /// weighted with the holding; a sell takes shares out at this average and leaves it unchanged. So after a
+    /// sell and a cheaper re-buy it is *not* the average of every buy since flat (10 @ 100, sell 5, buy 5 @ 50
+    /// gives 75, not 83.33). Stop-losses measure from it (the US strategy's −5 %, the exit rules).
     pub avg_price: Price,
     /// Time of the first buy since the position was last flat; holding-time rules count from here.
     pub opened_at: DateTime<Utc>,

@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::Context;
 use crate::error::ConfigError;
+use crate::risk::RiskConfig;
 use crate::signal::{ExitReason, Signal, SignalKind, SignalQty, StrategyId};
 use crate::strategy::Strategy;
 
@@ -45,6 +46,8 @@ pub struct RsiReversalConfig {
     pub stop_loss_pct: Decimal,
     /// Bars after the entry bar at which the position is closed whatever the price.
     pub max_bars: u64,
+    /// This strategy's own risk rules; unset, the account's (top-level) rules apply.
+    pub risk: Option<RiskConfig>,
 }
 
 impl Default for RsiReversalConfig {
@@ -56,6 +59,7 @@ impl Default for RsiReversalConfig {
             take_profit_pct: Decimal::new(12, 1),
             stop_loss_pct: Decimal::new(8, 1),
             max_bars: 15,
+            risk: None,
         }
     }
 }

@@ -118,15 +118,16 @@ fn buys_on_low_rsi_with_delay_cash_and_no_pending_order() {
     assert_eq!((sig.side, sig.kind, sig.quantity), (Side::Buy, SignalKind::Entry, SignalQty::CashFraction(dec!(0.3))));
     assert_eq!(sig.limit.unwrap().value(), dec!(90.96)); // 90.50 × 1.005 = 90.9525 → 90.96
     assert_eq!(s.live_rsi(), Some(0.0));
-    // Buy delay, measured against ctx.now: 4 min 59 s after the last buy, no; 5 minutes, yes.
-    let ctx = |since: i64| {
-        flat(now + Duration::minutes(2))
-            .with(|a| a.last_buy_at = Some(now + Duration::minutes(2) - Duration::seconds(since)))
+    // Buy delay, measured against ctx.now: 4 min 59 s after the last buy, no; 5 minutes, yes (a minute
+    // later each, so the one-minute check interval lets both be judged).
+    let ctx = |at: i64, since: i64| {
+        flat(now + Duration::minutes(at))
+            .with(|a| a.last_buy_at = Some(now + Duration::minutes(at) - Duration::seconds(since)))
     };
-    assert!(feed_bar(&mut s, 21, closes[21], &ctx(299)).is_empty(), "4 min 59 s after the last buy");
-    assert_eq!(feed_bar(&mut s, 22, closes[22], &ctx(300)).len(), 1, "exactly 5 min after");
+    assert!(feed_bar(&mut s, 21, closes[21], &ctx(2, 299)).is_empty(), "4 min 59 s after the last buy");
+    assert_eq!(feed_bar(&mut s, 22, closes[22], &ctx(3, 300)).len(), 1, "exactly 5 min after");
     // No cash, no buy.
-    let broke = flat(now + Duration::minutes(3)).with(|a| a.available_cash = Decimal::ZERO);
+    let broke = flat(now + Duration::minutes(4)).with(|a| a.available_cash = Decimal::ZERO);
     assert!(feed_bar(&mut s, 23, closes[23], &broke).is_empty());
 }
 

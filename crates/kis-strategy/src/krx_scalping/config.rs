@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ConfigError;
 use crate::kst::{KstSpan, KstTime};
-use crate::risk::ExitRules;
+use crate::risk::{ExitRules, RiskConfig};
 
 /// RSI on trade prices must lie in `[min, max]`: momentum present (≥ 50) but not yet exhausted (≤ 70).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -204,6 +204,9 @@ pub struct ScalpingConfig {
     pub entry_limit_ticks: u32,
     /// Exit limit = last price − this many ticks.
     pub exit_limit_ticks: u32,
+    /// This strategy's own risk rules (`[strategies.risk]`); unset, the daemon's top-level `[risk]` applies
+    /// (see [`StrategyConfig::risk_under`](crate::StrategyConfig::risk_under)).
+    pub risk: Option<RiskConfig>,
 }
 
 impl Default for ScalpingConfig {
@@ -223,6 +226,7 @@ impl Default for ScalpingConfig {
             atr_stop_multiple: Decimal::ONE,
             entry_limit_ticks: 1,
             exit_limit_ticks: 1,
+            risk: None,
         }
     }
 }

@@ -14,12 +14,23 @@ use crate::risk::limits::{DailyLossLimit, HaltCause, OrderRateLimit, TradingGuar
 use crate::risk::sizing::{SizeLimit, SizingRules};
 use crate::signal::{Signal, SignalKind, SignalQty};
 
+/// The risk rules of one account or strategy. `Default` is the KRX scalping set; each strategy names its own
+/// ([`StrategyConfig::default_risk`](crate::StrategyConfig::default_risk)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RiskConfig {
     pub sizing: SizingRules,
     pub daily_loss: DailyLossLimit,
     pub order_rate: OrderRateLimit,
+}
+
+impl RiskConfig {
+    /// What [`RiskEngine::new`] checks, without building one; `field` is relative to the table
+    /// (`sizing.max_position_pct`, `daily_loss.max_loss_pct`, …).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.sizing.validate()?;
+        TradingGuard::new(self.daily_loss, self.order_rate).map(|_| ())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -153,12 +164,16 @@ impl RiskEngine {
             return Err(RefuseReason::NoEdge);
         }
         let stop_distance = signal.stop.map(|s| price.value() - s.value());
-        let held_value = price.value().saturating_mul(held.as_decimal());
+        // Held shares at the price equity values them at (the last price), not at this order's limit: valued
+        // at a limit above the last price they would look worth more than equity counts them, and a cap of
+        // 100 % would refuse a buy the cash can pay for.
+        let mark = account.last_price.filter(|p| !p.is_zero()).unwrap_or(price);
+        let held_value = mark.value().saturating_mul(held.as_decimal());
         let cap = self.sizing.max_entry(account.equity, price, stop_distance, held_value);
         if cap.qty.is_zero() {
             return Err(match cap.limit {
                 SizeLimit::Risk => RefuseReason::ZeroSize,
-                SizeLimit::PositionCap | SizeLimit::Kelly => RefuseReason::PositionCap,
+                SizeLimit::PositionCap | SizeLimit::Kelly | SizeLimit::Uncapped => RefuseReason::PositionCap,
             });
         }
         if account.available_cash < price.value() {

@@ -1,9 +1,13 @@
 //! Position sizing: how many whole shares one entry may buy.
 //!
 //! Three independent caps, the smallest wins: the loss if the stop is hit must not exceed `risk_per_trade_pct`
-//! of equity; the position's value must not exceed `max_position_pct` of equity; with a Kelly cap, the
-//! position's value must not exceed the (fractional, capped) Kelly share of equity. Cash is checked by the
-//! caller ([`RiskEngine`](super::RiskEngine)), because it depends on the order, not on the idea.
+//! of equity; the position's value must not exceed `max_position_pct` of equity (unless that cap is off); with
+//! a Kelly cap, the position's value must not exceed the (fractional, capped) Kelly share of equity. Cash is
+//! checked by the caller ([`RiskEngine`](super::RiskEngine)), because it depends on the order, not on the idea.
+//!
+//! Which rules apply is the strategy's business ([`StrategyConfig::default_risk`](crate::StrategyConfig::default_risk)):
+//! the KRX scalper keeps each position under 30 % of equity, while the US RSI + MACD bot's own rule is "each buy
+//! spends 30 % of the cash left", with no per-position cap.
 
 use kis_model::{Price, Qty};
 use rust_decimal::Decimal;
@@ -79,8 +83,11 @@ impl KellyCap {
 pub struct SizingRules {
     /// Equity percentage lost if the stop is hit.
     pub risk_per_trade_pct: Decimal,
-    /// Largest position value as a percentage of equity.
-    pub max_position_pct: Decimal,
+    /// Largest position value as a percentage of equity; `None` (written `max_position_pct = "none"`) turns
+    /// the cap off, so only the cash (and the other caps) limit a buy. Shares already held count at the price
+    /// equity values them at (the last price), not at the new order's limit.
+    #[serde(with = "pct_or_none")]
+    pub max_position_pct: Option<Decimal>,
     pub max_open_positions: usize,
     pub kelly: Option<KellyCap>,
 }
@@ -89,7 +96,7 @@ impl Default for SizingRules {
     fn default() -> Self {
         SizingRules {
             risk_per_trade_pct: Decimal::new(15, 1),
-            max_position_pct: Decimal::from(30),
+            max_position_pct: Some(Decimal::from(30)),
             max_open_positions: 5,
             kelly: None,
         }
@@ -103,6 +110,9 @@ pub enum SizeLimit {
     Risk,
     PositionCap,
     Kelly,
+    /// No cap applies (the per-position cap is off, the signal has no stop, no Kelly cap): only the cash
+    /// limits the buy. The [`SizeCap::qty`] is then `u64::MAX` shares.
+    Uncapped,
 }
 
 /// Largest entry allowed and the cap that set it.
@@ -122,7 +132,9 @@ impl SizingRules {
             }
         };
         pct("sizing.risk_per_trade_pct", self.risk_per_trade_pct)?;
-        pct("sizing.max_position_pct", self.max_position_pct)?;
+        if let Some(max) = self.max_position_pct {
+            pct("sizing.max_position_pct", max)?;
+        }
         if self.max_open_positions == 0 {
             return Err(ConfigError::new("sizing.max_open_positions", "must be at least 1"));
         }
@@ -132,8 +144,8 @@ impl SizingRules {
         Ok(())
     }
 
-    /// The most shares one buy at `price` may add to a holding worth `held_value`, given the stop distance
-    /// per share when the signal has a stop. Whole shares, rounded down.
+    /// The most shares one buy at `price` may add to a holding worth `held_value` (valued at the price equity
+    /// uses), given the stop distance per share when the signal has a stop. Whole shares, rounded down.
     pub fn max_entry(
         &self,
         equity: Decimal,
@@ -146,7 +158,10 @@ impl SizingRules {
             return SizeCap { qty: Qty::ZERO, limit: SizeLimit::PositionCap };
         }
         let room = |fraction: Decimal| shares((equity.saturating_mul(fraction) - held_value) / price);
-        let mut best = SizeCap { qty: room(self.max_position_pct / HUNDRED), limit: SizeLimit::PositionCap };
+        let mut best = match self.max_position_pct {
+            Some(max) => SizeCap { qty: room(max / HUNDRED), limit: SizeLimit::PositionCap },
+            None => SizeCap { qty: Qty::new(u64::MAX), limit: SizeLimit::Uncapped },
+        };
         if let Some(d) = stop_distance.filter(|d| *d > Decimal::ZERO) {
             let q = shares(equity.saturating_mul(self.risk_per_trade_pct / HUNDRED) / d);
             if q < best.qty {
@@ -160,6 +175,62 @@ impl SizingRules {
             }
         }
         best
+    }
+}
+
+/// `max_position_pct` as a number of percent, or the word `"none"` for no cap (what `None` serialises to, so
+/// `check-config` shows it as written). A number in a string (`"30"`, from an environment variable) is
+/// accepted too.
+mod pct_or_none {
+    use std::fmt;
+    use std::str::FromStr;
+
+    use rust_decimal::Decimal;
+    use serde::de::{self, Visitor};
+    use serde::{Deserializer, Serialize, Serializer};
+
+    pub const NONE: &str = "none";
+
+    pub fn serialize<S: Serializer>(value: &Option<Decimal>, serializer: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(d) => Serialize::serialize(d, serializer),
+            None => serializer.serialize_str(NONE),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Decimal>, D::Error> {
+        deserializer.deserialize_any(PctOrNone)
+    }
+
+    struct PctOrNone;
+
+    impl Visitor<'_> for PctOrNone {
+        type Value = Option<Decimal>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a percentage of equity (e.g. 30) or \"none\" for no per-position cap")
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(Decimal::from(v)))
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(Decimal::from(v)))
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            // Through the shortest text form, so 0.1 is 0.1 and not its binary neighbour.
+            Decimal::from_str(&v.to_string()).map(Some).map_err(|_| E::invalid_value(de::Unexpected::Float(v), &self))
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            let t = v.trim();
+            if t.eq_ignore_ascii_case(NONE) {
+                return Ok(None);
+            }
+            Decimal::from_str(t).map(Some).map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+        }
     }
 }
 

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bar_aggregator::BarInterval;
 use crate::error::ConfigError;
+use crate::risk::{RiskConfig, SizingRules};
 use crate::us_rsi_macd::tickers::{TickerListError, parse_ticker_list};
 use kis_model::Symbol;
 
@@ -15,11 +16,19 @@ pub struct UsRsiMacdConfig {
     /// `EXCHANGE:TICKER` list, e.g. `NASDAQ:TQQQ,NYSE:O,AMEX:XLF`. Empty means the symbols come from
     /// elsewhere (a screener); when set, only listed symbols get an instance.
     pub tickers: String,
-    /// Candle size RSI and MACD run on.
+    /// Candle size RSI runs on (the user's `RSI_INTERVAL`).
     pub rsi_interval: BarInterval,
+    /// Candle size MACD and its golden cross run on (the user's `MACD_INTERVAL`); unset, `rsi_interval`.
+    pub macd_interval: Option<BarInterval>,
     /// Length of the `Bar` events this strategy is fed (the market cache's bars), so it knows when one
-    /// completes a candle of `rsi_interval`.
+    /// completes a candle. Bars that turn out to be daily (each of the first three on its own New York date)
+    /// are taken as daily whatever this says, so daily data left at the 1-minute default is not judged a
+    /// bar late (see `InputInterval`).
     pub input_bar_interval: BarInterval,
+    /// The rules are evaluated at most once per this many minutes (the user's `CHECK_INTERVAL_MINUTES`):
+    /// live trades arrive many times a second, the user's bot looks once a minute. 0 evaluates on every
+    /// event. Candles and indicators are updated on every event either way.
+    pub check_interval_minutes: u64,
     pub rsi_period: usize,
     /// Buy when RSI ≤ this.
     pub oversold: f64,
@@ -40,6 +49,8 @@ pub struct UsRsiMacdConfig {
     pub stop_loss_pct: Decimal,
     /// Limit = last price ± this percentage (KIS has no US market order).
     pub limit_offset_pct: Decimal,
+    /// This strategy's own risk rules (`[strategies.risk]`); unset, [`default_risk`](Self::default_risk).
+    pub risk: Option<RiskConfig>,
 }
 
 impl Default for UsRsiMacdConfig {
@@ -48,7 +59,9 @@ impl Default for UsRsiMacdConfig {
             id: "us-rsi-macd".to_string(),
             tickers: String::new(),
             rsi_interval: BarInterval::Day,
+            macd_interval: None,
             input_bar_interval: BarInterval::Min1,
+            check_interval_minutes: 1,
             rsi_period: 14,
             oversold: 50.0,
             overbought: 60.0,
@@ -62,11 +75,41 @@ impl Default for UsRsiMacdConfig {
             sell_position_fraction: Decimal::new(3, 1),
             stop_loss_pct: Decimal::from(5),
             limit_offset_pct: Decimal::new(5, 1),
+            risk: None,
         }
     }
 }
 
+/// Open positions the US rule allows by default: the user's bot has no limit, and a limit that bound would
+/// refuse buys it makes. More listings than a ticker list holds in practice.
+pub const US_MAX_OPEN_POSITIONS: usize = 100;
+
+/// Longest check interval accepted: a day. Longer would skip whole sessions.
+pub const MAX_CHECK_INTERVAL_MINUTES: u64 = 24 * 60;
+
 impl UsRsiMacdConfig {
+    /// The candle size MACD runs on: `macd_interval`, or `rsi_interval` when unset.
+    pub fn macd_interval(&self) -> BarInterval {
+        self.macd_interval.unwrap_or(self.rsi_interval)
+    }
+
+    /// The user's sizing rule: each buy spends `buy_cash_fraction` of the cash left, however much of the
+    /// account the position already is, so there is no per-position cap (`max_position_pct = "none"`), and
+    /// no practical limit on open positions ([`US_MAX_OPEN_POSITIONS`]; holdings bought by hand in the same
+    /// account count too, so the ticker list's length would be too tight). The other rules keep their
+    /// defaults: the signals carry no stop, so the risk-per-trade cap never applies; the daily loss and
+    /// order-rate breakers stay on (the user's bot has neither; a `risk` table changes them).
+    pub fn default_risk(&self) -> RiskConfig {
+        RiskConfig {
+            sizing: SizingRules {
+                max_position_pct: None,
+                max_open_positions: US_MAX_OPEN_POSITIONS,
+                ..SizingRules::default()
+            },
+            ..RiskConfig::default()
+        }
+    }
+
     /// The parsed ticker list (empty when none is configured).
     pub fn symbols(&self) -> Result<Vec<Symbol>, TickerListError> {
         if self.tickers.trim().is_empty() { Ok(Vec::new()) } else { parse_ticker_list(&self.tickers) }
@@ -112,10 +155,21 @@ impl UsRsiMacdConfig {
                 format!("must be in [0, 50), got {}", self.limit_offset_pct),
             ));
         }
-        if input_longer(self.input_bar_interval, self.rsi_interval) {
+        for (field, target) in [("rsi_interval", self.rsi_interval), ("macd_interval", self.macd_interval())] {
+            if input_longer(self.input_bar_interval, target) {
+                return Err(ConfigError::new(
+                    "input_bar_interval",
+                    format!("{} bars cannot build {field} = {target} candles", self.input_bar_interval),
+                ));
+            }
+        }
+        if self.check_interval_minutes > MAX_CHECK_INTERVAL_MINUTES {
             return Err(ConfigError::new(
-                "input_bar_interval",
-                format!("{} bars cannot build {} candles", self.input_bar_interval, self.rsi_interval),
+                "check_interval_minutes",
+                format!(
+                    "must be at most {MAX_CHECK_INTERVAL_MINUTES} (a day; 0 = every event), got {}",
+                    self.check_interval_minutes
+                ),
             ));
         }
         Ok(())

@@ -2,12 +2,14 @@
 
 mod config;
 mod golden_cross;
+mod input_interval;
 mod limit_price;
 mod strategy;
 mod tickers;
 
-pub use config::UsRsiMacdConfig;
+pub use config::{MAX_CHECK_INTERVAL_MINUTES, US_MAX_OPEN_POSITIONS, UsRsiMacdConfig};
 pub use golden_cross::GoldenCross;
+pub use input_interval::{DAILY_EVIDENCE_BARS, DAILY_SOURCE, InputInterval};
 pub use limit_price::us_limit_price;
 pub use strategy::UsRsiMacd;
 pub use tickers::{TickerListError, parse_ticker_list};

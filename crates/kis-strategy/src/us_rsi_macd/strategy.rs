@@ -1,9 +1,12 @@
-//! The US RSI + MACD rules, evaluated on every event.
+//! The US RSI + MACD rules, evaluated at most once per `check_interval_minutes` (candles and indicators follow
+//! every event).
 //!
-//! RSI is read "live": the RSI of the completed candles extended by the forming candle's last price, the way
-//! a chart shows it, so the time-based delays mean something even on day candles. The golden cross is judged
-//! on completed candles only. Rules, in order (the first that fires wins; nothing while an order is pending):
-//! 1. stop-loss: holding and last ≤ average × (1 − stop_loss_pct) → sell everything (no delay applies);
+//! RSI runs on `rsi_interval` candles and is read "live": the RSI of the completed candles extended by the
+//! forming candle's last price, the way a chart shows it, so the time-based delays mean something even on day
+//! candles. MACD runs on `macd_interval` candles (default: the RSI's) and its golden cross is judged on
+//! completed candles only. Rules, in order (the first that fires wins; nothing while an order is pending):
+//! 1. stop-loss: holding and last ≤ average × (1 − stop_loss_pct), where the average is the cost per share of
+//!    the shares still held ([`Position::avg_price`](crate::Position)) → sell everything (no delay applies);
 //! 2. sell: holding, RSI ≥ overbought, a golden cross within the last `golden_cross_bars` candles, and
 //!    `sell_delay_secs` since the last sell → sell `sell_position_fraction` of the holding;
 //! 3. buy: RSI ≤ oversold, `buy_delay_secs` since the last buy, cash available → spend `buy_cash_fraction`.
@@ -14,13 +17,14 @@ use kis_model::{Bar, MarketEvent, Price, Side, Symbol};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::bar_aggregator::{BarAggregator, BarInterval};
+use crate::bar_aggregator::BarAggregator;
 use crate::context::Context;
 use crate::error::ConfigError;
 use crate::signal::{ExitReason, Signal, SignalKind, SignalQty, StrategyId};
 use crate::strategy::Strategy;
 use crate::us_rsi_macd::config::UsRsiMacdConfig;
 use crate::us_rsi_macd::golden_cross::GoldenCross;
+use crate::us_rsi_macd::input_interval::InputInterval;
 use crate::us_rsi_macd::limit_price::us_limit_price;
 
 #[derive(Debug, Clone)]
@@ -28,17 +32,18 @@ pub struct UsRsiMacd {
     id: StrategyId,
     symbol: Symbol,
     config: UsRsiMacdConfig,
-    input_period: Duration,
-    bars: BarAggregator,
+    input: InputInterval,
+    rsi_bars: BarAggregator,
+    macd_bars: BarAggregator,
     rsi: Rsi,
     macd: Macd,
     cross: GoldenCross,
     completed: Vec<Bar>,
+    /// Minimum time between two evaluations of the rules (`check_interval_minutes`).
+    check_every: Duration,
+    /// When the rules were last evaluated (the context's clock).
+    last_check: Option<DateTime<Utc>>,
     rejected: u64,
-}
-
-fn interval_duration(interval: BarInterval) -> Duration {
-    interval.minutes().map_or(Duration::days(1), Duration::minutes)
 }
 
 impl UsRsiMacd {
@@ -47,15 +52,22 @@ impl UsRsiMacd {
         let rsi = Rsi::new(config.rsi_period).map_err(|e| ConfigError::new("rsi_period", e.to_string()))?;
         let macd = Macd::new(config.macd_fast, config.macd_slow, config.macd_signal)
             .map_err(|e| ConfigError::new("macd_fast", e.to_string()))?;
+        let zone = chrono_tz::America::New_York;
+        let minutes = i64::try_from(config.check_interval_minutes).map_err(|_| {
+            ConfigError::new("check_interval_minutes", format!("{} is too large", config.check_interval_minutes))
+        })?;
         Ok(UsRsiMacd {
             id: StrategyId::new(&config.id),
             symbol,
-            input_period: interval_duration(config.input_bar_interval),
-            bars: BarAggregator::new(config.rsi_interval, chrono_tz::America::New_York),
+            input: InputInterval::new(config.input_bar_interval, zone),
+            rsi_bars: BarAggregator::new(config.rsi_interval, zone),
+            macd_bars: BarAggregator::new(config.macd_interval(), zone),
             rsi,
             macd,
             cross: GoldenCross::new(config.golden_cross_bars),
             completed: Vec::with_capacity(2),
+            check_every: Duration::minutes(minutes),
+            last_check: None,
             rejected: 0,
             config,
         })
@@ -63,7 +75,7 @@ impl UsRsiMacd {
 
     /// RSI of the completed candles plus the forming one (see the module docs).
     pub fn live_rsi(&self) -> Option<f64> {
-        match self.bars.forming().and_then(|b| b.close.value().to_f64()) {
+        match self.rsi_bars.forming().and_then(|b| b.close.value().to_f64()) {
             Some(close) => self.rsi.clone().update(close).ok().flatten(),
             None => self.rsi.value(),
         }
@@ -73,44 +85,75 @@ impl UsRsiMacd {
         &self.cross
     }
 
+    /// Whether the `Bar` events are taken as daily, declared or inferred from the data.
+    pub fn input_is_daily(&self) -> bool {
+        self.input.is_daily()
+    }
+
+    /// When the rules were last evaluated.
+    pub fn last_check(&self) -> Option<DateTime<Utc>> {
+        self.last_check
+    }
+
     /// Folds one trade or bar in; returns its price, or `None` for events that carry none.
     fn ingest(&mut self, event: &MarketEvent) -> Option<Price> {
         let price = match event {
             MarketEvent::Trade(t) => {
-                self.bars.push_trade(t.symbol, t.ts, t.price, t.qty, &mut self.completed);
+                self.rsi_bars.push_trade(t.symbol, t.ts, t.price, t.qty, &mut self.completed);
+                self.feed_completed(Indicator::Rsi);
+                self.macd_bars.push_trade(t.symbol, t.ts, t.price, t.qty, &mut self.completed);
+                self.feed_completed(Indicator::Macd);
                 t.price
             }
             MarketEvent::Bar(b) => {
-                self.bars.push_bar(b, self.input_period, &mut self.completed);
+                let period = self.input.observe(b.ts);
+                self.rsi_bars.push_bar(b, period, &mut self.completed);
+                self.feed_completed(Indicator::Rsi);
+                self.macd_bars.push_bar(b, period, &mut self.completed);
+                self.feed_completed(Indicator::Macd);
                 b.close
             }
             MarketEvent::Book(_) => return None,
         };
-        for i in 0..self.completed.len() {
-            if let Some(close) = self.completed.get(i).map(|b| b.close) {
-                self.feed_close(close);
-            }
-        }
-        self.completed.clear();
         Some(price)
     }
 
-    fn feed_close(&mut self, close: Price) {
-        let Some(c) = close.value().to_f64() else {
-            self.rejected += 1;
-            return;
-        };
-        match (self.rsi.update(c), self.macd.update(c)) {
-            (Ok(_), Ok(macd)) => self.cross.on_bar(macd),
-            _ => self.rejected += 1,
+    /// Feeds the candles just completed to `indicator` and empties the list.
+    fn feed_completed(&mut self, indicator: Indicator) {
+        for i in 0..self.completed.len() {
+            let Some(close) = self.completed.get(i).and_then(|b| b.close.value().to_f64()) else {
+                self.rejected += 1;
+                continue;
+            };
+            match indicator {
+                Indicator::Rsi => {
+                    if self.rsi.update(close).is_err() {
+                        self.rejected += 1;
+                    }
+                }
+                Indicator::Macd => match self.macd.update(close) {
+                    Ok(macd) => self.cross.on_bar(macd),
+                    Err(_) => self.rejected += 1,
+                },
+            }
         }
+        self.completed.clear();
     }
 
-    fn decide(&self, last: Price, ctx: &Context, out: &mut Vec<Signal>) {
-        if ctx.order_pending || last.is_zero() {
+    /// Whether the check interval has passed since the last evaluation.
+    fn check_due(&self, now: DateTime<Utc>) -> bool {
+        self.last_check.is_none_or(|t| now.signed_duration_since(t) >= self.check_every)
+    }
+
+    /// Evaluates the rules if due. An evaluation counts (and starts the next interval) only when the rules
+    /// could run: no order pending, a price, a warm RSI. So the first event after a fill or after warm-up is
+    /// judged at once, as the user's bot would on its next look.
+    fn decide(&mut self, last: Price, ctx: &Context, out: &mut Vec<Signal>) {
+        if ctx.order_pending || last.is_zero() || !self.check_due(ctx.now) {
             return;
         }
         let Some(rsi) = self.live_rsi() else { return };
+        self.last_check = Some(ctx.now);
         let c = &self.config;
         if let Some(pos) = ctx.position.filter(|p| !p.qty.is_zero()) {
             let stop =
@@ -165,6 +208,12 @@ impl UsRsiMacd {
     }
 }
 
+#[derive(Debug, Clone, Copy)]
+enum Indicator {
+    Rsi,
+    Macd,
+}
+
 /// True when nothing happened yet or at least `secs` have passed since `last`.
 fn delay_passed(last: Option<DateTime<Utc>>, secs: u64, now: DateTime<Utc>) -> bool {
     let delay = i64::try_from(secs).ok().and_then(Duration::try_seconds).unwrap_or(Duration::MAX);
@@ -189,12 +238,16 @@ impl Strategy for UsRsiMacd {
         }
     }
 
-    /// Resets the candles and indicators, then folds `bars` (of `input_bar_interval`) in.
+    /// Resets the candles, indicators and the input-length judgement, then folds `bars` (of
+    /// `input_bar_interval`, or daily) in.
     fn warm_up(&mut self, bars: &[Bar]) {
-        self.bars.reset();
+        self.rsi_bars.reset();
+        self.macd_bars.reset();
+        self.input.reset();
         self.rsi.reset();
         self.macd.reset();
         self.cross.reset();
+        self.last_check = None;
         let symbol = self.symbol;
         for bar in bars.iter().filter(|b| b.symbol == symbol) {
             self.ingest(&MarketEvent::Bar(*bar));

@@ -62,7 +62,6 @@ async fn us_session(env: Environment, tag: &str) {
         let daemon = Daemon::start(setup).unwrap();
         actix_rt::spawn(async {
             actix_rt::time::sleep(Duration::from_secs(25)).await;
-            let _ = std::fs::write("/tmp/us.log", log_text());
         });
 
         // Buys and sells go out and fill; the desk books them in dollars.
@@ -107,7 +106,6 @@ async fn us_session(env: Environment, tag: &str) {
         })
         .await;
         let risk = daemon.risk_status().await.unwrap();
-        let _ = std::fs::write("/tmp/us.log", log_text());
         let us = risk.accounts.iter().find(|a| a.market == Market::Us).unwrap();
         let (broker_cash, broker_held) = {
             let ex = kis_sim::exchange::lock(sim.state());

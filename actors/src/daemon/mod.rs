@@ -284,6 +284,7 @@ impl Daemon {
         let mut router_config = RouterConfig::new(state_dir.join("journal.jsonl"));
         router_config.cancel_unfilled_after = Duration::from_secs(config.router.cancel_unfilled_after_secs);
         router_config.poll_interval = Duration::from_secs(config.router.poll_interval_secs);
+        router_config.us_orders = risk_config.markets.iter().any(|m| m.market == Market::Us);
         router_config.match_rules = kis_journal::MatchRules::for_client(
             http_timeout,
             Duration::from_secs(config.router.accept_margin_secs),

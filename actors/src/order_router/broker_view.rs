@@ -8,6 +8,7 @@ use kis_journal::{BrokerRowError, BrokerView};
 use kis_model::AccountNo;
 use kis_protocol::rest::PagedRequest;
 use kis_protocol::rest::domestic_account::{BalanceRequest, CcldWindow, DailyCcld, DailyCcldQuery};
+use kis_protocol::rest::overseas_account::UsOrderHistoryRequest;
 use thiserror::Error;
 
 use super::send::scrub;
@@ -59,8 +60,33 @@ pub fn balance_request(account: &AccountNo) -> BalanceRequest {
     }
 }
 
-/// Today's orders (`day` is the venue's KST date) and, when `holdings`, the positions.
-pub async fn fetch(api: &KisApi, day: NaiveDate, holdings: bool) -> Result<BrokerView, ViewError> {
+/// The overseas order history of the New York trading days around `at` (yesterday and today there, so that a
+/// session crossing midnight in either city is covered), every exchange, every page.
+pub fn us_history_request(account: &AccountNo, at: chrono::DateTime<chrono::Utc>) -> UsOrderHistoryRequest {
+    let today = at.with_timezone(&chrono_tz::America::New_York).date_naive();
+    let from = today.pred_opt().unwrap_or(today);
+    UsOrderHistoryRequest {
+        cano: account.cano().to_string(),
+        acnt_prdt_cd: account.product().to_string(),
+        pdno: "%".into(),
+        ord_strt_dt: from.format("%Y%m%d").to_string(),
+        ord_end_dt: today.format("%Y%m%d").to_string(),
+        sll_buy_dvsn: "00".into(),
+        ccld_nccs_dvsn: "00".into(),
+        ovrs_excg_cd: "%".into(),
+        sort_sqn: "AS".into(),
+        ..UsOrderHistoryRequest::default()
+    }
+}
+
+/// Today's orders (`day` is the venue's KST date) and, when `holdings`, the positions; with `us` (the read's
+/// time) the overseas order history too.
+pub async fn fetch(
+    api: &KisApi,
+    day: NaiveDate,
+    holdings: bool,
+    us: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<BrokerView, ViewError> {
     let account = api.account().clone();
     let failed = |what: &'static str| {
         let account = account.clone();
@@ -83,7 +109,20 @@ pub async fn fetch(api: &KisApi, day: NaiveDate, holdings: bool) -> Result<Broke
     } else {
         Vec::new()
     };
-    Ok(BrokerView::from_rows(day, &rows, &positions)?)
+    let mut view = BrokerView::from_rows(day, &rows, &positions)?;
+    if let Some(at) = us {
+        let us_rows: Vec<_> = api
+            .call_paged(us_history_request(&account, at), Priority::Account, "inquire-ccnl (US)", |r, c| {
+                r.set_continuation(c)
+            })
+            .await
+            .map_err(failed("inquire-ccnl (US)"))?
+            .into_iter()
+            .flat_map(|p| p.output)
+            .collect();
+        view.add_us_orders(&us_rows)?;
+    }
+    Ok(view)
 }
 
 #[cfg(test)]

@@ -92,6 +92,8 @@ pub struct RouterConfig {
     pub match_rules: MatchRules,
     /// ETF codes (ETNs are known by their code): their prices use the fund tick grid.
     pub fund_codes: BTreeSet<KrxCode>,
+    /// US orders are traded: every broker read also takes the overseas order history.
+    pub us_orders: bool,
 }
 
 impl RouterConfig {
@@ -109,6 +111,7 @@ impl RouterConfig {
             max_queue_wait: Duration::from_secs(10),
             match_rules: MatchRules::default(),
             fund_codes: BTreeSet::new(),
+            us_orders: false,
         }
     }
 }

@@ -40,7 +40,10 @@ impl OrderRouter {
         let read_at = self.clock.now();
         let day = kst_day(read_at);
         let holdings = why == Read::StartUp;
-        let fut = async move { broker_view::fetch(&api, day, holdings).await.map(|v| v.read_at(read_at)) };
+        let us = self.config.us_orders;
+        let fut = async move {
+            broker_view::fetch(&api, day, holdings, us.then_some(read_at)).await.map(|v| v.read_at(read_at))
+        };
         ctx.spawn(fut.into_actor(self).map(move |result, act, ctx| {
             act.busy = false;
             match (why, result) {

@@ -107,14 +107,6 @@ pub fn check(config: &DaemonConfig) -> Vec<Finding> {
         out.warn("strategies", "no strategy is configured: the daemon will screen and watch but never trade".into());
     }
     for (i, strategy) in config.strategies.iter().enumerate() {
-        if matches!(strategy, kis_strategy::StrategyConfig::UsRsiMacd(_)) {
-            out.warn(
-                &format!("strategies[{i}]"),
-                "us_rsi_macd runs in the backtester; the daemon's risk manager books KRW only, so its tickers are \
-                 watched but its live signals are refused"
-                    .into(),
-            );
-        }
         if let Err(e) = strategy.validate() {
             out.error(&format!("strategies[{i}].{}", e.field), e.problem);
         }

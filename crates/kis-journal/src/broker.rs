@@ -5,9 +5,10 @@
 //! instants here (Korea has no daylight saving) so they compare with the journal's timestamps.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
-use kis_model::{KrxCode, OrdDvsn, OrderId, OrderNo, Price, Qty, Side, Symbol};
+use kis_model::{KrxCode, OrdDvsn, OrderId, OrderNo, Price, Qty, Side, Symbol, UsExchange};
 use kis_protocol::rest::FieldError;
 use kis_protocol::rest::domestic_account::{BalancePosition, DailyCcldRow};
+use kis_protocol::rest::overseas_account::UsOrderHistoryRow;
 use rust_decimal::Decimal;
 use thiserror::Error;
 
@@ -109,6 +110,67 @@ impl BrokerOrder {
     }
 }
 
+impl BrokerOrder {
+    /// One row of the overseas order history (`inquire-ccnl`, TTTS3035R/VTTS3035R). Its `ord_dt` is the
+    /// exchange's (New York) date and `ord_tmd` KIS's (KST) time of day: the instant is the KST time whose
+    /// New York date is `ord_dt`. US orders are limit orders (`OrdDvsn::Limit`, code 00, as in the journal).
+    pub fn from_us_row(row: &UsOrderHistoryRow, index: usize) -> Result<BrokerOrder, BrokerRowError> {
+        const LIST: &str = "inquire-ccnl (US)";
+        let field = |source: FieldError| BrokerRowError::Field { list: LIST, row: index, source };
+        let invalid = |what: &'static str, value: &str| BrokerRowError::Invalid {
+            list: LIST,
+            row: index,
+            what,
+            value: value.chars().take(64).collect(),
+        };
+        let qty =
+            |n: i64, what: &'static str, raw: &str| u64::try_from(n).map(Qty::new).map_err(|_| invalid(what, raw));
+        let branch = if row.ord_gno_brno.trim().is_empty() { "0" } else { row.ord_gno_brno.as_str() };
+        let order_id = OrderId::parse(branch, &row.odno).map_err(|_| invalid("order id", &row.odno))?;
+        let original = match row.orgn_odno.trim() {
+            "" => None,
+            raw => Some(OrderNo::parse(raw).map_err(|_| invalid("orgn_odno", raw))?).filter(|n| n.value() != 0),
+        };
+        let exchange = UsExchange::parse(&row.ovrs_excg_cd).map_err(|_| invalid("ovrs_excg_cd", &row.ovrs_excg_cd))?;
+        let symbol = Symbol::us(exchange, row.pdno.trim()).map_err(|_| invalid("pdno", &row.pdno))?;
+        let unit_price = row.ft_ord_unpr3().map_err(field)?;
+        let price = if unit_price.is_zero() {
+            None
+        } else {
+            Some(Price::new(unit_price).map_err(|_| invalid("ft_ord_unpr3", &row.ft_ord_unpr3))?)
+        };
+        let ny_date = row.ord_dt().map_err(field)?.ok_or_else(|| invalid("ord_dt", &row.ord_dt))?;
+        let time = kis_protocol::rest::wire::parse_time("ord_tmd", &row.ord_tmd).map_err(field)?;
+        let order_time = [ny_date, ny_date.succ_opt().unwrap_or(ny_date)]
+            .into_iter()
+            .map(|d| kst_to_utc(d, time))
+            .find(|t| t.with_timezone(&chrono_tz::America::New_York).date_naive() == ny_date)
+            .unwrap_or_else(|| kst_to_utc(ny_date, time));
+        let ordered = qty(row.ft_ord_qty().map_err(field)?, "ft_ord_qty", &row.ft_ord_qty)?;
+        let filled = qty(row.ft_ccld_qty().map_err(field)?, "ft_ccld_qty", &row.ft_ccld_qty)?;
+        let remaining = qty(row.nccs_qty().map_err(field)?, "nccs_qty", &row.nccs_qty)?;
+        // A cancel row (`rvse_cncl_dvsn` 02), or an order that ended with shares neither filled nor working.
+        let cancel_row = row.rvse_cncl_dvsn.trim() == "02" && original.is_some();
+        let ended_short = remaining.is_zero() && filled < ordered;
+        let cancelled = cancel_row || ended_short;
+        Ok(BrokerOrder {
+            order_id,
+            original,
+            symbol,
+            side: row.sll_buy_dvsn_cd().map_err(field)?,
+            kind: OrdDvsn::Limit,
+            qty: ordered,
+            price,
+            filled,
+            filled_amount: row.ft_ccld_amt3().map_err(field)?,
+            order_time,
+            cancelled,
+            cancelled_qty: if ended_short { ordered.saturating_sub(filled) } else { Qty::ZERO },
+            remaining,
+        })
+    }
+}
+
 /// Shares held in one symbol, summed over KIS's per-trade-type rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Holding {
@@ -135,9 +197,22 @@ pub struct BrokerView {
     /// after the latest time KIS could still have accepted it, so a view without this time never proves
     /// an absence: `None` is the safe default.
     pub read_at: Option<DateTime<Utc>>,
+    /// The overseas order history is in the view (yesterday and today in New York): only then are US intents
+    /// reconciled against it, since an absence from a list never read proves nothing.
+    pub us_covered: bool,
 }
 
 impl BrokerView {
+    /// Adds every row of the overseas order history (all pages, blank filler rows skipped). One bad row fails
+    /// the whole view, as for the domestic list.
+    pub fn add_us_orders(&mut self, rows: &[UsOrderHistoryRow]) -> Result<(), BrokerRowError> {
+        for (i, row) in rows.iter().enumerate().filter(|(_, r)| !r.is_blank()) {
+            self.orders.push(BrokerOrder::from_us_row(row, i)?);
+        }
+        self.us_covered = true;
+        Ok(())
+    }
+
     /// Builds the view from all pages of `inquire-daily-ccld` and `inquire-balance`. One bad row fails the
     /// whole view: deciding "never sent" from a list with a hole in it could lose an order.
     pub fn from_rows(
@@ -177,7 +252,7 @@ impl BrokerView {
                 None => holdings.push(Holding { symbol, qty, cost }),
             }
         }
-        Ok(BrokerView { day, orders, holdings, read_at: None })
+        Ok(BrokerView { day, orders, holdings, read_at: None, us_covered: false })
     }
 
     /// Stamps the view with the venue time its lists were read at (see [`BrokerView::read_at`]).

@@ -219,8 +219,10 @@ pub fn reconcile(book: &IntentBook, view: &BrokerView, rules: &MatchRules) -> Ve
     // `Side` has no order; a list keeps the groups in intent-id order, which keeps the output deterministic.
     let mut groups: Vec<(Key, Vec<&IntentView>)> = Vec::new();
 
-    for intent in book.iter().filter(|v| v.is_open() && matches!(v.record.symbol, Symbol::Krx(_))) {
-        if kst_day(intent.created) < view.day {
+    let covered = |s: &Symbol| matches!(s, Symbol::Krx(_)) || view.us_covered;
+    for intent in book.iter().filter(|v| v.is_open() && covered(&v.record.symbol)) {
+        // The domestic list covers one KST day; the US history spans New York's yesterday and today.
+        if matches!(intent.record.symbol, Symbol::Krx(_)) && kst_day(intent.created) < view.day {
             actions.push(conflict(ConflictKind::Stale, intent.record.symbol, vec![intent.id], intent.order_id));
         } else if let Some(order_id) = intent.order_id {
             known.push((intent, order_id));

@@ -262,6 +262,7 @@ proptest! {
             orders: day.orders.clone(),
             holdings: Vec::new(),
             read_at: Some(at(2_000 + read)),
+            us_covered: false,
         };
         let mut unknown = UnknownOutcomes::new();
         for v in book.iter().filter(|v| is_unknown(v)) {

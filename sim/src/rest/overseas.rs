@@ -360,6 +360,12 @@ pub fn order_history(ex: &mut Exchange, call: &Call<'_>) -> Handled {
             nccs_qty: o.remaining().shares().to_string(),
             ord_tmd: kst_of(o.created).format("%H%M%S").to_string(),
             tr_crcy_cd: "USD".into(),
+            // The listing's exchange, as KIS names it in the order vocabulary; cancelled rows say so.
+            ovrs_excg_cd: match o.symbol {
+                Symbol::Us(e, _) => e.order_code().into(),
+                Symbol::Krx(_) => String::new(),
+            },
+            rvse_cncl_dvsn: if o.status == kis_engine::OrderStatus::Cancelled { "02" } else { "00" }.into(),
             ..UsOrderHistoryRow::default()
         })
         .collect();

@@ -158,3 +158,94 @@ async fn the_us_bot_trades_live_on_real_tr_ids() {
 async fn the_us_bot_trades_live_on_paper_tr_ids() {
     us_session(Environment::Paper, "uspaper").await;
 }
+
+/// The process dies between journaling a US order and its POST (and another right after the POST reached
+/// KIS): the restart reads the overseas order history, binds the one KIS has, closes the other as never
+/// sent, sends nothing twice, and the desk holds what the earlier run bought.
+#[actix_rt::test]
+async fn a_restart_reconciles_us_orders_from_the_overseas_history_and_sends_nothing_twice() {
+    use kis_model::{Qty, UsOrdDvsn};
+    let keys = Keys::new("usrestart");
+    let dir = TempDir::new("usrestart");
+    actix_rt::time::timeout(Duration::from_secs(60), async {
+        let sim = start_us_sim(&keys, Environment::Real).await;
+        let symbol = us_symbols(&sim)[0];
+        let idle = || {
+            std::sync::Arc::new(BuyOnceFactory { events: Default::default(), panic_once: None, only: Some(Vec::new()) })
+        };
+        let us_config = || {
+            let mut config = test_config();
+            config.strategies = vec![StrategyConfig::UsRsiMacd(bot(&[symbol]))];
+            config
+        };
+        let first = Daemon::start(setup(&sim, &keys, &dir.0, idle(), us_config())).unwrap();
+        wait_for("token ready", Duration::from_secs(10), || async {
+            first.token_status().await.is_some_and(|t| t.ready)
+        })
+        .await;
+        first.shutdown(false).await;
+        actix_rt::time::sleep(Duration::from_millis(1_100)).await;
+
+        // A marketable limit 2 % above the last trade, as the dying process would have priced it.
+        let last = {
+            let ex = kis_sim::exchange::lock(sim.state());
+            ex.feeds.iter().find(|f| f.symbol == symbol).map(|f| f.last).unwrap()
+        };
+        let price = kis_model::Price::new(rust_decimal::Decimal::new(last * 102 / 100, 2)).unwrap();
+        let now = sim_clock(&sim).now();
+        let intent = |id: u64, qty: u64| {
+            serde_json::json!({"ts": now, "id": id, "event": "intent", "symbol": symbol.to_string(), "side": "buy",
+                "kind": {"us": "00"}, "qty": qty, "price": price.to_string(), "strategy": "us-bot", "origin": "daemon"})
+        };
+        let lines = [intent(1, 3), serde_json::json!({"ts": now, "id": 1, "event": "sent"}), intent(2, 4)];
+        let mut journal = std::fs::read_to_string(dir.0.join("journal.jsonl")).unwrap_or_default();
+        journal.extend(lines.iter().map(|l| format!("{l}\n")));
+        std::fs::write(dir.0.join("journal.jsonl"), journal).unwrap();
+        // What the dying process had sent: intent 1's order, placed with the trading key.
+        let client = kis_client::RestClient::new(
+            Endpoints::custom(Environment::Real, &sim.rest_url(), &sim.ws_url()),
+            keys.creds[0].clone(),
+            100,
+            Duration::from_secs(5),
+        );
+        let token = client.issue_token().await.map(|t| t.access_token).unwrap();
+        let kis_model::Symbol::Us(exchange, ticker) = symbol else { panic!("a US symbol") };
+        let order = kis_protocol::rest::overseas_order::UsOrder::new(
+            &keys.account,
+            Side::Buy,
+            exchange,
+            ticker,
+            UsOrdDvsn::Limit,
+            Qty::new(3),
+            Some(price),
+        )
+        .unwrap();
+        client.call(&order, &token, kis_client::Priority::Order, None).await.unwrap();
+        assert_eq!(sim_orders(&sim).len(), 1);
+
+        let second = Daemon::start(setup(&sim, &keys, &dir.0, idle(), us_config())).unwrap();
+        wait_for("both US intents reconciled", Duration::from_secs(20), || async {
+            let journal = journal_lines(&dir.0);
+            journal.iter().any(|e| e["id"] == 2 && e["event"] == "done")
+                && journal.iter().any(|e| e["id"] == 1 && e["event"] == "acked")
+        })
+        .await;
+        actix_rt::time::sleep(Duration::from_millis(1_500)).await;
+        let orders = sim_orders(&sim);
+        assert_eq!(orders.len(), 1, "nothing was sent again: {orders:#?}");
+        let journal = journal_lines(&dir.0);
+        assert!(journal.iter().all(|e| e["event"] != "sent" || e["id"] == 1), "no new send: {journal:#?}");
+        assert!(journal.iter().any(|e| e["id"] == 2 && e["reason"] == "never_sent"), "{journal:#?}");
+        wait_for("the desk holds the earlier run's US buy", Duration::from_secs(10), || async {
+            second
+                .risk_status()
+                .await
+                .is_some_and(|r| r.positions.iter().any(|(s, q, _)| *s == symbol && *q == Qty::new(3)))
+        })
+        .await;
+        second.shutdown(true).await;
+        sim.stop().await.unwrap();
+    })
+    .await
+    .expect("US restart test timed out");
+}

@@ -43,6 +43,10 @@ pub struct SimConfig {
     pub speed: u32,
     /// Virtual start instant; default: the next KRX session open after now.
     pub start: Option<DateTime<Utc>>,
+    /// Without `start`: the market whose next open the clock starts at.
+    pub start_at: StartAt,
+    /// Names for the first US listings (a bot's real tickers, `NASDAQ:TQQQ`); prices stay generated.
+    pub us_tickers: Vec<kis_model::Symbol>,
     /// Real milliseconds between market steps (each step sends one batch per WebSocket session).
     pub tick_ms: u64,
     pub market: MarketKnobs,
@@ -78,6 +82,8 @@ impl Default for SimConfig {
             us_symbols: 10,
             speed: 1,
             start: None,
+            start_at: StartAt::KrxOpen,
+            us_tickers: Vec::new(),
             tick_ms: 10,
             market: MarketKnobs::default(),
             replay_file: None,
@@ -93,6 +99,16 @@ impl Default for SimConfig {
             faults: Vec::new(),
         }
     }
+}
+
+/// Which open a simulator without a start instant begins at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartAt {
+    #[default]
+    KrxOpen,
+    /// The next NYSE open, so a US bot trades at once.
+    NyseOpen,
 }
 
 /// The KRX listings the market trades.

@@ -191,7 +191,10 @@ impl Exchange {
         let nyse = NyseCalendar::shipped()?;
         let clock = match cfg.start {
             Some(start) => VirtualClock::new(start, cfg.speed)?,
-            None => VirtualClock::at_next_open(&krx, Utc::now(), cfg.speed)?,
+            None => match cfg.start_at {
+                crate::config::StartAt::KrxOpen => VirtualClock::at_next_open(&krx, Utc::now(), cfg.speed)?,
+                crate::config::StartAt::NyseOpen => VirtualClock::at_next_open(&nyse, Utc::now(), cfg.speed)?,
+            },
         };
         let universe = match cfg.listings {
             Listings::Synthetic => Universe::generate(UniverseConfig {
@@ -210,6 +213,7 @@ impl Exchange {
                 Universe::from_listings(cfg.seed, &listings, cfg.us_symbols)?
             }
         };
+        let universe = if cfg.us_tickers.is_empty() { universe } else { universe.with_us_names(&cfg.us_tickers)? };
         let mcfg = MarketConfig {
             seed: cfg.seed,
             trades_per_minute: cfg.market.trades_per_minute,

@@ -25,7 +25,7 @@ use std::net::SocketAddr;
 use actix_web::{App, HttpServer, web};
 
 pub use clock_view::ClockView;
-pub use config::{AccountConfig, SimConfig};
+pub use config::{AccountConfig, SimConfig, StartAt};
 pub use exchange::{Exchange, Shared, SimError, Stats};
 pub use faults::{Fault, ScheduledFault};
 

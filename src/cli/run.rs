@@ -76,6 +76,21 @@ fn sim_config(config: &DaemonConfig, keys: &[Credentials]) -> anyhow::Result<Sim
     if s.start.is_some() {
         c.start = s.start;
     }
+    c.start_at = match s.start_at {
+        kis_config::sim::SimStartAt::KrxOpen => kis_sim::StartAt::KrxOpen,
+        kis_config::sim::SimStartAt::NyseOpen => kis_sim::StartAt::NyseOpen,
+    };
+    // The simulator lists the US bot's own tickers (with generated prices), so the bot finds what it trades.
+    for strategy in &config.strategies {
+        if let kis_strategy::StrategyConfig::UsRsiMacd(us) = strategy {
+            for symbol in us.symbols()? {
+                if !c.us_tickers.contains(&symbol) {
+                    c.us_tickers.push(symbol);
+                }
+            }
+        }
+    }
+    c.us_symbols = c.us_symbols.max(c.us_tickers.len());
     c.accounts.extend(sim_accounts(keys)?);
     c.validate()?;
     Ok(c)

@@ -51,7 +51,9 @@ impl OrderRouter {
         let Some(journal) = self.journal.as_mut() else { return };
         // Every KRX intent of an earlier run that may have left without an answer is unknown until the
         // broker's lists say otherwise: this read alone never concludes it did not reach KIS.
-        for v in journal.book().iter().filter(|v| is_unknown(v) && matches!(v.record.symbol, Symbol::Krx(_))) {
+        // US ones too when the overseas order history was read.
+        let covered = |s: &Symbol| matches!(s, Symbol::Krx(_)) || broker.us_covered;
+        for v in journal.book().iter().filter(|v| is_unknown(v) && covered(&v.record.symbol)) {
             self.unknown.track(v);
         }
         let now = self.clock.now();
@@ -92,12 +94,12 @@ impl OrderRouter {
                 },
             }
         }
-        // US intents are not in the domestic order list: what never left is forgotten; what may have left is
-        // for a person (the overseas order lists are not read yet).
+        // Without the overseas order history (no US strategy configured now), US intents of an earlier run are
+        // not in the lists read: what never left is forgotten; what may have left is for a person.
         let us_open: Vec<(ClientOrderId, Symbol, IntentState, bool)> = journal
             .book()
             .iter()
-            .filter(|v| v.is_open() && matches!(v.record.symbol, Symbol::Us(..)))
+            .filter(|v| !broker.us_covered && v.is_open() && matches!(v.record.symbol, Symbol::Us(..)))
             .map(|v| (v.id, v.record.symbol, v.state, v.order_id.is_some()))
             .collect();
         for (id, symbol, state, acked) in us_open {

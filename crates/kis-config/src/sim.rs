@@ -27,14 +27,25 @@ pub struct SimSection {
     /// Virtual seconds per real second.
     pub speed: Option<u32>,
     pub seed: Option<u64>,
-    /// Virtual start instant; unset: the next KRX open.
+    /// Virtual start instant; unset: the next open of `start_at`.
     pub start: Option<DateTime<Utc>>,
+    /// `krx_open` (default) or `nyse_open`: where an unset `start` puts the clock, so a US demo trades at once.
+    pub start_at: SimStartAt,
     /// The simulator already runs elsewhere on this machine (the fault run, `kis-trader sim`): the daemon
     /// starts none, reaches it at `[api] rest_base` / `ws_url` (loopback only) with the simulator's demo
     /// keys, follows its virtual clock through its admin status, and keeps its state across restarts — the
     /// simulator remembers the orders, so the journal must too. The other keys of this section are then the
     /// running simulator's business and ignored.
     pub external: bool,
+}
+
+/// Which market's next open the embedded simulator starts at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SimStartAt {
+    #[default]
+    KrxOpen,
+    NyseOpen,
 }
 
 impl Default for SimSection {
@@ -46,6 +57,7 @@ impl Default for SimSection {
             speed: None,
             seed: None,
             start: None,
+            start_at: SimStartAt::KrxOpen,
             external: false,
         }
     }

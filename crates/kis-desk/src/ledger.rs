@@ -29,8 +29,6 @@ pub struct Working {
     pub bound: Price,
     /// Cash still held back for a buy.
     pub reserved: Decimal,
-    /// Shares and notional of its fills, for the "fully filled" average.
-    fill_notional: Decimal,
 }
 
 /// A holding the desk took from the broker that it was not tracking: its exit state restored from the saved
@@ -69,6 +67,9 @@ struct SymbolFacts {
     spec: Option<SymbolSpec>,
     /// The previous close, when told (the screener's quote); else the first price seen is the base.
     base: Option<Price>,
+    /// Shares and notional of the current order's fills — booked here or, from an earlier run, already in
+    /// the broker's balance — for its "fully filled" average.
+    order_fills: Option<(Qty, Decimal)>,
 }
 
 #[derive(Debug, Clone)]
@@ -271,7 +272,7 @@ impl Ledger {
             Side::Buy => self.account.reserve_cash(spec.currency(), reserved),
             Side::Sell => self.account.reserve_shares(symbol, qty.min(self.held_qty(symbol))),
         }
-        let working = Working { side, qty, filled: Qty::ZERO, bound, reserved, fill_notional: Decimal::ZERO };
+        let working = Working { side, qty, filled: Qty::ZERO, bound, reserved };
         self.facts.entry(symbol).or_default().working = Some(working);
         Ok(working)
     }
@@ -286,20 +287,31 @@ impl Ledger {
     /// The order of `symbol` is over (filled, cancelled, rejected, never sent): what it still held is given
     /// back. Returns the average price of its fills.
     pub fn order_closed(&mut self, symbol: Symbol) -> Option<Price> {
-        let w = self.facts.get_mut(&symbol)?.working.take()?;
-        self.release(symbol, w);
-        if w.filled.is_zero() {
+        let facts = self.facts.get_mut(&symbol)?;
+        let fills = facts.order_fills.take();
+        if let Some(w) = facts.working.take() {
+            self.release(symbol, w);
+        }
+        let (qty, notional) = fills?;
+        if qty.is_zero() {
             return None;
         }
-        Price::new(w.fill_notional / w.filled.as_decimal()).ok()
+        Price::new(notional / qty.as_decimal()).ok()
+    }
+
+    fn count_order_fill(&mut self, fill: &FillReport) {
+        let facts = self.facts.entry(fill.symbol).or_default();
+        let (qty, notional) = facts.order_fills.get_or_insert((Qty::ZERO, Decimal::ZERO));
+        *qty = *qty + fill.qty;
+        *notional = notional.saturating_add(fill.price.value().saturating_mul(fill.qty.as_decimal()));
     }
 
     /// Counts a fill toward its order's average without booking it: a fill of an earlier run, already in the
     /// broker's balance.
     pub fn order_fill(&mut self, fill: &FillReport) {
+        self.count_order_fill(fill);
         if let Some(w) = self.facts.get_mut(&fill.symbol).and_then(|f| f.working.as_mut()) {
             w.filled = w.filled + fill.qty;
-            w.fill_notional = w.fill_notional.saturating_add(fill.price.value().saturating_mul(fill.qty.as_decimal()));
         }
     }
 
@@ -317,6 +329,7 @@ impl Ledger {
             book_fill(&mut l.account, &l.fees, &spec, fill.side, fill.qty, fill.price, reserved, bound, left)
         });
         let booked = booked.map_err(|source| LedgerError::Booking { symbol, source })?;
+        self.count_order_fill(fill);
         let held = self.held_qty(symbol);
         self.revalue(symbol, |l| {
             let facts = l.facts.entry(symbol).or_default();
@@ -324,7 +337,6 @@ impl Ledger {
             if let Some(w) = facts.working.as_mut().filter(|w| w.side == fill.side) {
                 w.filled = w.filled + fill.qty;
                 w.reserved -= booked.released;
-                w.fill_notional = w.fill_notional.saturating_add(booked.notional);
             }
             match fill.side {
                 Side::Buy => {

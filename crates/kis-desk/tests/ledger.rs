@@ -162,3 +162,12 @@ fn a_closed_order_reports_the_average_of_its_own_fills() {
     assert_eq!(l.order_closed(s), Some(Price::from_won(70_100)));
     assert_eq!(l.order_closed(s), None, "the next order starts again");
 }
+
+#[test]
+fn an_order_of_an_earlier_run_reports_its_average_without_being_waited_on() {
+    let mut l = ledger(dec!(10_000_000));
+    let s = sym("005930");
+    // The router learned at start that an order filled before the restart; the desk never waited on it.
+    l.order_fill(&fill(s, Side::Buy, 3, Price::from_won(70_200), "2026-03-04T00:01:00Z"));
+    assert_eq!(l.order_closed(s), Some(Price::from_won(70_200)));
+}

@@ -464,3 +464,104 @@ fn applying_the_actions_reaches_a_fixpoint_and_adopted_orders_stay_known() {
     assert_eq!(adopted.created, at(30));
     assert_eq!(reconcile(&book, &view(broker), &MatchRules::default()), vec![]);
 }
+
+/// A US intent of the log: 10 TQQQ at $50.25.
+fn us_intent(log: &mut Log, id: u64, created: i64) {
+    log.0.push(Entry {
+        ts: at(created),
+        id: c(id),
+        event: Event::Intent(IntentRecord {
+            symbol: sym("NASDAQ:TQQQ"),
+            side: Side::Buy,
+            kind: OrderKind::Us(UsOrdDvsn::Limit),
+            qty: Qty::new(10),
+            price: Some(Price::new(dec!(50.25)).unwrap()),
+            strategy: StrategyId::new("us"),
+            origin: Origin::Daemon,
+        }),
+    });
+}
+
+/// One row of the overseas order history as KIS (and the simulator) writes it: New York's date, KST's time.
+fn us_history_row(
+    no: u64,
+    filled: u64,
+    amount: &str,
+    left: u64,
+) -> kis_protocol::rest::overseas_account::UsOrderHistoryRow {
+    kis_protocol::rest::overseas_account::UsOrderHistoryRow {
+        // 2026-03-04 09:00:11 KST is 2026-03-03 19:00:11 in New York.
+        ord_dt: "20260303".into(),
+        ord_gno_brno: "06010".into(),
+        odno: format!("{no:010}"),
+        sll_buy_dvsn_cd: "02".into(),
+        pdno: "TQQQ".into(),
+        ft_ord_qty: "10".into(),
+        ft_ord_unpr3: "50.25".into(),
+        ft_ccld_qty: filled.to_string(),
+        ft_ccld_amt3: amount.into(),
+        nccs_qty: left.to_string(),
+        ord_tmd: "090011".into(),
+        ovrs_excg_cd: "NASD".into(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_us_send_whose_reply_was_lost_is_bound_by_the_overseas_history_with_its_fills() {
+    let mut log = Log::default();
+    us_intent(&mut log, 1, 10);
+    log.ev(1, Event::Sent).ev(1, Event::Uncertain { detail: "reset".into() });
+    let mut v = view(Vec::new());
+    v.add_us_orders(&[us_history_row(42, 4, "201.00", 6)]).unwrap();
+    assert!(v.us_covered);
+    let order = &v.orders[0];
+    assert_eq!(order.order_time, at(11), "New York's date and KST's time make the instant");
+    assert_eq!((order.symbol, order.filled, order.remaining), (sym("NASDAQ:TQQQ"), Qty::new(4), Qty::new(6)));
+    assert_eq!(
+        reconcile(&log.book(), &v, &MatchRules::default()),
+        vec![
+            Action::MarkAcked { intent: c(1), order_id: oid(42) },
+            Action::ApplyFills {
+                intent: c(1),
+                order_id: oid(42),
+                qty: Qty::new(4),
+                price: Price::new(dec!(50.25)).unwrap(),
+                broker_total: Qty::new(4)
+            },
+        ]
+    );
+}
+
+#[test]
+fn a_us_intent_is_judged_only_on_a_view_that_read_the_overseas_history() {
+    let mut log = Log::default();
+    us_intent(&mut log, 1, 10);
+    log.ev(1, Event::Sent);
+    // The domestic list alone proves nothing about a US order.
+    assert_eq!(run(&log, Vec::new()), vec![]);
+    // With the overseas history read and the order absent: not found (never concluded here), never resent.
+    let mut v = view(Vec::new());
+    v.add_us_orders(&[]).unwrap();
+    assert_eq!(
+        reconcile(&log.book(), &v, &MatchRules::default()),
+        vec![Action::NotFound { intent: c(1), symbol: sym("NASDAQ:TQQQ"), past_deadline: true }]
+    );
+}
+
+#[test]
+fn a_known_us_order_cancelled_at_the_broker_is_recorded_as_such() {
+    let mut log = Log::default();
+    us_intent(&mut log, 1, 10);
+    log.ev(1, Event::Sent).ev(1, Event::Acked { order_id: oid(42) });
+    let mut v = view(Vec::new());
+    v.add_us_orders(&[us_history_row(42, 0, "0", 0)]).unwrap();
+    assert!(v.orders[0].cancelled && v.orders[0].cancelled_qty == Qty::new(10), "{:?}", v.orders[0]);
+    let actions = reconcile(&log.book(), &v, &MatchRules::default());
+    assert!(
+        actions
+            .iter()
+            .any(|a| matches!(a, Action::MarkCancelled { intent, qty } if *intent == c(1) && *qty == Qty::new(10))),
+        "{actions:?}"
+    );
+}

@@ -32,6 +32,10 @@ pub enum UniverseError {
     BadParameter { symbol: Symbol, what: &'static str, value: f64 },
     #[error("shares outstanding of {0} is 0")]
     NoShares(Symbol),
+    #[error("{0} is not a US symbol: only US listings can be named")]
+    NotUs(Symbol),
+    #[error("{names} US tickers named but only {listed} US listings generated (raise us_symbols)")]
+    TooManyNames { names: usize, listed: usize },
 }
 
 /// What the generator needs to know about one listing.
@@ -199,6 +203,24 @@ impl Universe {
             }
         }
         Universe::from_specs(specs)
+    }
+
+    /// Gives the first US listings the names a user trades (`NASDAQ:TQQQ`, …), keeping their generated
+    /// prices and behaviour, so a bot configured with real tickers finds them in the simulated market.
+    pub fn with_us_names(mut self, names: &[Symbol]) -> Result<Universe, UniverseError> {
+        let listed = self.specs.iter().filter(|s| s.symbol.market() == kis_model::Market::Us).count();
+        if names.len() > listed {
+            return Err(UniverseError::TooManyNames { names: names.len(), listed });
+        }
+        let mut slots = self.specs.iter_mut().filter(|s| s.symbol.market() == kis_model::Market::Us);
+        for &name in names {
+            if name.market() != kis_model::Market::Us {
+                return Err(UniverseError::NotUs(name));
+            }
+            let Some(spec) = slots.next() else { break };
+            spec.symbol = name;
+        }
+        Universe::from_specs(self.specs)
     }
 
     pub fn specs(&self) -> &[SymbolSpec] {
@@ -533,5 +555,23 @@ mod tests {
         assert_eq!(Universe::from_specs(vec![no_shares]), Err(UniverseError::NoShares(sym)));
         let u = Universe::from_specs(vec![spec, SymbolSpec::new(aapl, "190.12".parse().unwrap())]).unwrap();
         assert_eq!(u.get(&aapl).map(|s| s.currency()), Some(Currency::Usd));
+    }
+
+    #[test]
+    fn named_us_tickers_take_the_first_us_listings_and_keep_their_prices() {
+        let base = Universe::generate(UniverseConfig { seed: 3, krx_symbols: 10, us_symbols: 3 }).unwrap();
+        let names: Vec<Symbol> = ["NASDAQ:TQQQ", "AMEX:XLF"].iter().map(|s| s.parse().unwrap()).collect();
+        let named = base.clone().with_us_names(&names).unwrap();
+        let us = |u: &Universe| -> Vec<SymbolSpec> {
+            u.specs().iter().filter(|s| s.symbol.market() == kis_model::Market::Us).cloned().collect()
+        };
+        let (before, after) = (us(&base), us(&named));
+        assert_eq!((after[0].symbol, after[1].symbol), (names[0], names[1]));
+        assert_eq!((after[0].prev_close, after[2].symbol), (before[0].prev_close, before[2].symbol));
+        let krx: Symbol = "005930".parse().unwrap();
+        assert!(matches!(base.clone().with_us_names(&[krx]), Err(UniverseError::NotUs(_))));
+        let four: Vec<Symbol> =
+            ["NASDAQ:A", "NASDAQ:B", "NASDAQ:C", "NASDAQ:D"].iter().map(|s| s.parse().unwrap()).collect();
+        assert!(matches!(base.with_us_names(&four), Err(UniverseError::TooManyNames { names: 4, listed: 3 })));
     }
 }

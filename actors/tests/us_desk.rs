@@ -117,7 +117,21 @@ async fn us_session(env: Environment, tag: &str) {
             .iter()
             .map(|o| (o.symbol, o.side, o.filled, o.filled_notional, o.fees, o.status))
             .collect();
-        assert_eq!(us.cash.amount, broker_cash, "the desk's dollars are the broker's: {orders:#?}");
+        // Fills learned from a notice are booked one by one, as the broker books them: to the cent. A fill the
+        // router learned from the order history (a notice lost in a reconnect) is the order's aggregate at its
+        // average price, whose fees can round a cent apart from the per-execution fees the broker charged;
+        // the next balance read corrects that. Allow exactly that, and no more.
+        let journal = journal_lines(&dir.0);
+        let from_lists = journal
+            .iter()
+            .filter(|e| e["event"] == "fill" && e["fill_id"].as_str().is_some_and(|f| !f.starts_with("n:")))
+            .count();
+        let gap = (us.cash.amount - broker_cash).abs();
+        assert!(
+            gap <= rust_decimal::Decimal::new(i64::try_from(from_lists).unwrap_or(i64::MAX), 2),
+            "the desk's dollars {} are the broker's {broker_cash} ({from_lists} fills from the order list): {orders:#?}",
+            us.cash.amount
+        );
         let mut desk_held: Vec<_> = risk.positions.iter().map(|p| (p.0, p.1)).collect();
         desk_held.sort();
         let mut broker_held = broker_held;

@@ -60,9 +60,35 @@ impl MatchRules {
     /// The rules for a client whose requests time out after `timeout`, with `margin` for a late gateway,
     /// on a venue clock that runs `speed` times real time (1 against KIS; the simulator's speed against it).
     pub fn for_client(timeout: std::time::Duration, margin: std::time::Duration, speed: f64) -> MatchRules {
+        let speed = speed.max(1.0);
         let real = timeout.saturating_add(margin).as_secs_f64();
-        let venue_ms = (real * speed.max(1.0) * 1000.0).min(i64::MAX as f64 / 2.0);
-        MatchRules { max_send_delay: Duration::milliseconds(venue_ms as i64), ..MatchRules::default() }
+        let venue_ms = (real * speed * 1000.0).min(i64::MAX as f64 / 2.0);
+        // Two clocks disagree in real time, not in venue time: on an accelerated simulator the daemon's copy of
+        // its clock can be half a real second off, which is 30 venue seconds at speed 60 (a fault run saw a
+        // broker order stamped 3 venue seconds before the intent that sent it).
+        let skew_ms = (SKEW_REAL_SECS * speed * 1000.0).min(i64::MAX as f64 / 2.0);
+        let default = MatchRules::default();
+        MatchRules {
+            max_send_delay: Duration::milliseconds(venue_ms as i64),
+            clock_skew: default.clock_skew.max(Duration::milliseconds(skew_ms as i64)),
+            ..default
+        }
+    }
+}
+
+/// Real seconds two clocks may disagree by (the daemon's venue clock against the broker's order times).
+const SKEW_REAL_SECS: f64 = 0.5;
+
+#[cfg(test)]
+mod rules_tests {
+    use super::*;
+
+    #[test]
+    fn send_delay_and_clock_skew_scale_with_the_venue_clock() {
+        let real = MatchRules::for_client(std::time::Duration::from_secs(10), std::time::Duration::from_secs(5), 1.0);
+        assert_eq!((real.max_send_delay, real.clock_skew), (Duration::seconds(15), Duration::seconds(2)));
+        let sim = MatchRules::for_client(std::time::Duration::from_secs(10), std::time::Duration::from_secs(5), 60.0);
+        assert_eq!((sim.max_send_delay, sim.clock_skew), (Duration::seconds(900), Duration::seconds(30)));
     }
 }
 

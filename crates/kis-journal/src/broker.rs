@@ -139,13 +139,26 @@ impl BrokerOrder {
         } else {
             Some(Price::new(unit_price).map_err(|_| invalid("ft_ord_unpr3", &row.ft_ord_unpr3))?)
         };
-        let ny_date = row.ord_dt().map_err(field)?.ok_or_else(|| invalid("ord_dt", &row.ord_dt))?;
-        let time = kis_protocol::rest::wire::parse_time("ord_tmd", &row.ord_tmd).map_err(field)?;
-        let order_time = [ny_date, ny_date.succ_opt().unwrap_or(ny_date)]
-            .into_iter()
-            .map(|d| kst_to_utc(d, time))
-            .find(|t| t.with_timezone(&chrono_tz::America::New_York).date_naive() == ny_date)
-            .unwrap_or_else(|| kst_to_utc(ny_date, time));
+        // KIS's own receipt time (`dmst_ord_dt` + `thco_ord_tmd`, KST) when the row carries it; otherwise the
+        // exchange's date with `ord_tmd` read as KST, the instant whose New York date is `ord_dt`.
+        let receipt = match (row.dmst_ord_dt().map_err(field)?, row.thco_ord_tmd.trim()) {
+            (Some(day), t) if !t.is_empty() => {
+                Some(kst_to_utc(day, kis_protocol::rest::wire::parse_time("thco_ord_tmd", t).map_err(field)?))
+            }
+            _ => None,
+        };
+        let order_time = match receipt {
+            Some(t) => t,
+            None => {
+                let ny_date = row.ord_dt().map_err(field)?.ok_or_else(|| invalid("ord_dt", &row.ord_dt))?;
+                let time = kis_protocol::rest::wire::parse_time("ord_tmd", &row.ord_tmd).map_err(field)?;
+                [ny_date, ny_date.succ_opt().unwrap_or(ny_date)]
+                    .into_iter()
+                    .map(|d| kst_to_utc(d, time))
+                    .find(|t| t.with_timezone(&chrono_tz::America::New_York).date_naive() == ny_date)
+                    .unwrap_or_else(|| kst_to_utc(ny_date, time))
+            }
+        };
         let ordered = qty(row.ft_ord_qty().map_err(field)?, "ft_ord_qty", &row.ft_ord_qty)?;
         let filled = qty(row.ft_ccld_qty().map_err(field)?, "ft_ccld_qty", &row.ft_ccld_qty)?;
         let remaining = qty(row.nccs_qty().map_err(field)?, "nccs_qty", &row.nccs_qty)?;

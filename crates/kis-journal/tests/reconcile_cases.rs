@@ -517,6 +517,13 @@ fn a_us_send_whose_reply_was_lost_is_bound_by_the_overseas_history_with_its_fill
     assert!(v.us_covered);
     let order = &v.orders[0];
     assert_eq!(order.order_time, at(11), "New York's date and KST's time make the instant");
+    // KIS's receipt date and time (KST), when the row has them, win.
+    let mut receipt = us_history_row(43, 0, "0", 10);
+    (receipt.dmst_ord_dt, receipt.thco_ord_tmd) = ("20260304".into(), "090012".into());
+    receipt.ord_tmd = "190012".into();
+    let mut w = view(Vec::new());
+    w.add_us_orders(&[receipt]).unwrap();
+    assert_eq!(w.orders[0].order_time, at(12));
     assert_eq!((order.symbol, order.filled, order.remaining), (sym("NASDAQ:TQQQ"), Qty::new(4), Qty::new(6)));
     assert_eq!(
         reconcile(&log.book(), &v, &MatchRules::default()),

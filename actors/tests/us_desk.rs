@@ -216,13 +216,7 @@ async fn a_restart_reconciles_us_orders_from_the_overseas_history_and_sends_noth
         journal.extend(lines.iter().map(|l| format!("{l}\n")));
         std::fs::write(dir.0.join("journal.jsonl"), journal).unwrap();
         // What the dying process had sent: intent 1's order, placed with the trading key.
-        let client = kis_client::RestClient::new(
-            Endpoints::custom(Environment::Real, &sim.rest_url(), &sim.ws_url()),
-            keys.creds[0].clone(),
-            100,
-            Duration::from_secs(5),
-        );
-        let token = client.issue_token().await.map(|t| t.access_token).unwrap();
+        let (client, token) = trading_client(&sim, &keys).await;
         let kis_model::Symbol::Us(exchange, ticker) = symbol else { panic!("a US symbol") };
         let order = kis_protocol::rest::overseas_order::UsOrder::new(
             &keys.account,

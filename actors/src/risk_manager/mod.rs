@@ -444,16 +444,14 @@ impl Handler<SignalMsg> for RiskManager {
     fn handle(&mut self, msg: SignalMsg, _: &mut Self::Context) {
         self.touch();
         let symbol = msg.signal.symbol;
+        // The SignalActor waits for a snapshot after every signal it sends, changed or not: forgetting the last
+        // one sent makes the routing below (or, if nothing changed, the line after it) send exactly one.
+        self.pushed.remove(&symbol);
         let mut out = std::mem::take(&mut self.out);
         self.desk.on_signal(&msg.signal, msg.last_price, self.clock.now(), &mut out);
         self.route(&mut out);
         self.out = out;
-        // The SignalActor waits for a snapshot after every signal it sends, changed or not.
-        if let Some((to, _)) = self.signal_actors.get(&symbol) {
-            let snapshot = self.desk.snapshot(symbol);
-            to.do_send(AccountUpdate(snapshot));
-            self.pushed.insert(symbol, snapshot);
-        }
+        self.push_view(symbol);
     }
 }
 

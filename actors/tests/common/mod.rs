@@ -407,9 +407,8 @@ pub fn buy_once(events: &Arc<AtomicU64>) -> Arc<dyn StrategyFactory> {
     Arc::new(BuyOnceFactory { events: events.clone(), panic_once: None, only: None })
 }
 
-/// What the dying process had sent: a market buy placed with the trading key, outside the daemon.
-pub async fn place_market_buy(sim: &SimHandle, keys: &Keys, symbol: Symbol, qty: u64) {
-    use kis_protocol::rest::domestic_order::OrderCash;
+/// A client on the trading key with a fresh token, for orders a test places as a dying process had.
+pub async fn trading_client(sim: &SimHandle, keys: &Keys) -> (kis_client::RestClient, Secret) {
     let client = kis_client::RestClient::new(
         Endpoints::custom(Environment::Real, &sim.rest_url(), &sim.ws_url()),
         keys.creds[0].clone(),
@@ -418,6 +417,13 @@ pub async fn place_market_buy(sim: &SimHandle, keys: &Keys, symbol: Symbol, qty:
     );
     let token = client.issue_token().await.map(|t| t.access_token);
     let token = token.unwrap_or_else(|e| panic!("token for the manual order: {e}"));
+    (client, token)
+}
+
+/// What the dying process had sent: a market buy placed with the trading key, outside the daemon.
+pub async fn place_market_buy(sim: &SimHandle, keys: &Keys, symbol: Symbol, qty: u64) {
+    use kis_protocol::rest::domestic_order::OrderCash;
+    let (client, token) = trading_client(sim, keys).await;
     let Symbol::Krx(code) = symbol else { panic!("KRX symbol expected") };
     let order = OrderCash::new(
         &keys.account,

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use kis_desk::{Desk, DeskConfig, MarketRules, OrderEnd, Output, Refusal};
+use kis_desk::{Desk, DeskConfig, MarketRules, OrderEnd, Output};
 use kis_engine::{Engine, EngineConfig, EngineEvent, Fill, NewOrder, OrderStatus, RejectReason, SymbolSpec};
 use kis_model::tick_size::{InstrumentKind, to_won};
 use kis_model::{Book, Currency, KrxBoard, Level, Market, MarketEvent, Money, Price, Qty, Side, Symbol};
@@ -101,11 +101,6 @@ pub struct Sleeve {
     engine_events: Vec<EngineEvent>,
     trades: Vec<ClosedTrade>,
     stats: SleeveStats,
-}
-
-/// The refusal counters keep the risk rules' labels.
-fn refusal_label(reason: &Refusal) -> &'static str {
-    reason.label()
 }
 
 fn reject_label(reason: &RejectReason) -> &'static str {
@@ -337,9 +332,7 @@ impl Sleeve {
             self.desk.on_signal(signal, None, ts, &mut out);
             for output in out.drain(..) {
                 match output {
-                    Output::Refused { reason, .. } => {
-                        *self.stats.refused.entry(refusal_label(&reason)).or_default() += 1
-                    }
+                    Output::Refused { reason, .. } => *self.stats.refused.entry(reason.label()).or_default() += 1,
                     Output::Order { intent, .. } => match (self.settings.fill, base) {
                         (FillModel::Next, _) => self.instances[idx].pending = Some(intent),
                         (FillModel::Close, Some(base)) => {

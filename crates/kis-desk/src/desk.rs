@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use kis_model::{Currency, FeeModel, KrxBoard, Market, Price, Qty, Side, Symbol};
+use kis_model::{FeeModel, KrxBoard, Market, Price, Qty, Side, Symbol};
 use kis_strategy::risk::{
     ExitCall, ExitGate, ExitIntents, ExitMonitor, ExitRules, ExitState, HaltCause, RiskConfig, RiskDecision,
     RiskEngine, SavedExits, TradingState,
@@ -284,13 +284,14 @@ impl Desk {
     }
 
     fn check_exits(&mut self, symbol: Symbol, price: Price, at: DateTime<Utc>, out: &mut Vec<Output>) {
+        let market = symbol.market();
+        // The market's exit rules first: without them (the backtester, the US bot) a trade costs no lookup.
+        let Some(m) = self.markets.iter_mut().find(|m| m.rules.market == market) else { return };
+        let Some(rules) = m.rules.exits else { return };
         let Some(position) = self.ledger.position(symbol) else { return };
         if self.ledger.working(symbol).is_some() {
             return;
         }
-        let market = symbol.market();
-        let Some(m) = self.markets.iter_mut().find(|m| m.rules.market == market) else { return };
-        let Some(rules) = m.rules.exits else { return };
         let monitor = match self.monitors.entry(symbol) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(e) => match ExitMonitor::new(rules) {
@@ -482,10 +483,6 @@ impl Desk {
 
     pub fn working(&self, symbol: Symbol) -> Option<Working> {
         self.ledger.working(symbol)
-    }
-
-    pub fn currency_of(market: Market) -> Currency {
-        market.currency()
     }
 }
 

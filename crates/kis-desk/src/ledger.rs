@@ -404,7 +404,8 @@ impl Ledger {
             if qty.is_zero() {
                 continue;
             }
-            let tracked = self.position(symbol).filter(|p| p.qty == qty && p.opened_at != DateTime::<Utc>::MIN_UTC);
+            let opened = self.facts.get(&symbol).and_then(|f| f.opened);
+            let tracked = opened.is_some() && self.held_qty(symbol) == qty;
             let cost = avg_price.value().saturating_mul(qty.as_decimal());
             let kept_cost = self
                 .account
@@ -413,7 +414,7 @@ impl Ledger {
             if kept_cost.is_none() {
                 self.account.set_holding(symbol, qty, cost);
             }
-            if tracked.is_some() {
+            if tracked {
                 continue;
             }
             let last = self.last_price(symbol);

@@ -58,21 +58,10 @@ impl BrokerOrder {
     }
 
     pub fn from_ccld_row(row: &DailyCcldRow, index: usize) -> Result<BrokerOrder, BrokerRowError> {
-        const LIST: &str = "inquire-daily-ccld";
-        let field = |source: FieldError| BrokerRowError::Field { list: LIST, row: index, source };
-        let invalid = |what: &'static str, value: &str| BrokerRowError::Invalid {
-            list: LIST,
-            row: index,
-            what,
-            value: value.chars().take(64).collect(),
-        };
-        let qty =
-            |n: i64, what: &'static str, raw: &str| u64::try_from(n).map(Qty::new).map_err(|_| invalid(what, raw));
+        let at = RowAt { list: "inquire-daily-ccld", index };
+        let (field, invalid, qty) = (|e| at.field(e), |w, v: &str| at.invalid(w, v), |n, w, r: &str| at.qty(n, w, r));
         let order_id = OrderId::parse(&row.ord_gno_brno, &row.odno).map_err(|_| invalid("order id", &row.odno))?;
-        let original = match row.orgn_odno.trim() {
-            "" => None,
-            raw => Some(OrderNo::parse(raw).map_err(|_| invalid("orgn_odno", raw))?).filter(|n| n.value() != 0),
-        };
+        let original = at.original(&row.orgn_odno)?;
         let code = KrxCode::parse(&row.pdno).map_err(|_| invalid("pdno", &row.pdno))?;
         let unit_price = row.ord_unpr().map_err(field)?;
         let price = if unit_price.is_zero() {
@@ -115,22 +104,11 @@ impl BrokerOrder {
     /// exchange's (New York) date and `ord_tmd` KIS's (KST) time of day: the instant is the KST time whose
     /// New York date is `ord_dt`. US orders are limit orders (`OrdDvsn::Limit`, code 00, as in the journal).
     pub fn from_us_row(row: &UsOrderHistoryRow, index: usize) -> Result<BrokerOrder, BrokerRowError> {
-        const LIST: &str = "inquire-ccnl (US)";
-        let field = |source: FieldError| BrokerRowError::Field { list: LIST, row: index, source };
-        let invalid = |what: &'static str, value: &str| BrokerRowError::Invalid {
-            list: LIST,
-            row: index,
-            what,
-            value: value.chars().take(64).collect(),
-        };
-        let qty =
-            |n: i64, what: &'static str, raw: &str| u64::try_from(n).map(Qty::new).map_err(|_| invalid(what, raw));
+        let at = RowAt { list: "inquire-ccnl (US)", index };
+        let (field, invalid, qty) = (|e| at.field(e), |w, v: &str| at.invalid(w, v), |n, w, r: &str| at.qty(n, w, r));
         let branch = if row.ord_gno_brno.trim().is_empty() { "0" } else { row.ord_gno_brno.as_str() };
         let order_id = OrderId::parse(branch, &row.odno).map_err(|_| invalid("order id", &row.odno))?;
-        let original = match row.orgn_odno.trim() {
-            "" => None,
-            raw => Some(OrderNo::parse(raw).map_err(|_| invalid("orgn_odno", raw))?).filter(|n| n.value() != 0),
-        };
+        let original = at.original(&row.orgn_odno)?;
         let exchange = UsExchange::parse(&row.ovrs_excg_cd).map_err(|_| invalid("ovrs_excg_cd", &row.ovrs_excg_cd))?;
         let symbol = Symbol::us(exchange, row.pdno.trim()).map_err(|_| invalid("pdno", &row.pdno))?;
         let unit_price = row.ft_ord_unpr3().map_err(field)?;
@@ -181,6 +159,38 @@ impl BrokerOrder {
             cancelled_qty: if ended_short { ordered.saturating_sub(filled) } else { Qty::ZERO },
             remaining,
         })
+    }
+}
+
+/// One row of a broker list, for errors that name the list, the row and the field: the order lists of both
+/// markets read their rows through it.
+#[derive(Clone, Copy)]
+struct RowAt {
+    list: &'static str,
+    index: usize,
+}
+
+impl RowAt {
+    fn field(self, source: FieldError) -> BrokerRowError {
+        BrokerRowError::Field { list: self.list, row: self.index, source }
+    }
+
+    fn invalid(self, what: &'static str, value: &str) -> BrokerRowError {
+        BrokerRowError::Invalid { list: self.list, row: self.index, what, value: value.chars().take(64).collect() }
+    }
+
+    fn qty(self, n: i64, what: &'static str, raw: &str) -> Result<Qty, BrokerRowError> {
+        u64::try_from(n).map(Qty::new).map_err(|_| self.invalid(what, raw))
+    }
+
+    /// `orgn_odno`: the order a modify/cancel acts on; blank or zero for an order of its own.
+    fn original(self, raw: &str) -> Result<Option<OrderNo>, BrokerRowError> {
+        match raw.trim() {
+            "" => Ok(None),
+            raw => {
+                Ok(Some(OrderNo::parse(raw).map_err(|_| self.invalid("orgn_odno", raw))?).filter(|n| n.value() != 0))
+            }
+        }
     }
 }
 

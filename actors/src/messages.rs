@@ -193,6 +193,8 @@ pub struct Halt {
     pub cause: HaltCause,
     pub reason: String,
     pub reduce_only: bool,
+    /// `None`: every market.
+    pub market: Option<kis_model::Market>,
     /// An alert for the trader (escalation, operator); false for the planned stop at shutdown.
     pub alert: bool,
 }

@@ -741,7 +741,7 @@ async fn cancel_all_cancels_every_open_order_and_answers_when_done() {
             }
             actix_rt::time::sleep(Duration::from_millis(10)).await;
         }
-        let report = h.router.send(CancelAll).await.unwrap();
+        let report = h.router.send(CancelAll::everything()).await.unwrap();
         assert_eq!((report.cancelled, report.dropped, report.left_open), (2, 0, 0), "{report:?}");
         assert!(h.sim_orders().iter().all(SimOrder::cancelled));
         let closed = h.closed();

@@ -76,6 +76,11 @@ async fn us_session(env: Environment, tag: &str) {
         assert_eq!(us.cash.currency, Currency::Usd);
         assert!(risk.accounts.iter().all(|a| a.market == Market::Us), "a US-only config trades no KRX: {risk:?}");
         assert_eq!(risk.refused.get("other_market"), None, "no US signal is refused for its market: {risk:?}");
+        // With no KRX strategy the screener screens no KRX: only the bot's tickers are watched and traded.
+        let watched: Vec<Symbol> = daemon.watchlist().await.iter().map(|w| w.symbol).collect();
+        assert!(watched.iter().all(|s| s.market() == Market::Us), "a US-only daemon watches no KRX: {watched:?}");
+        let signals = daemon.signal_symbols().await;
+        assert!(signals.iter().all(|s| s.market() == Market::Us), "no KRX SignalActor: {signals:?}");
 
         // Every US order is a limit order (KIS takes no US market order) at a cent price.
         let orders = sim_orders(&sim);

@@ -49,6 +49,11 @@ pub struct SimConfig {
     pub us_tickers: Vec<kis_model::Symbol>,
     /// Real milliseconds between market steps (each step sends one batch per WebSocket session).
     pub tick_ms: u64,
+    /// While both markets are closed, the clock jumps over the quiet hours: once both have been closed for
+    /// [`SKIP_AFTER_CLOSE`](crate::driver::SKIP_AFTER_CLOSE) it moves to
+    /// [`SKIP_BEFORE_OPEN`](crate::driver::SKIP_BEFORE_OPEN) before the next open of either. A daemon
+    /// trading both markets then passes the KRX day and the US night in minutes.
+    pub skip_closed: bool,
     pub market: MarketKnobs,
     /// Replay these recorded events (kis-synth recording format) instead of the synthetic tape; the synthetic
     /// universe still provides reference data (previous closes, limits) for the symbols.
@@ -85,6 +90,7 @@ impl Default for SimConfig {
             start_at: StartAt::KrxOpen,
             us_tickers: Vec::new(),
             tick_ms: 10,
+            skip_closed: false,
             market: MarketKnobs::default(),
             replay_file: None,
             state_file: None,

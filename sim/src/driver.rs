@@ -24,7 +24,18 @@ pub struct Driver {
     group_of: Option<usize>,
     scheduled: Vec<ScheduledFault>,
     last_save: Instant,
+    /// Since when both markets are closed (virtual time), for `skip_closed`.
+    both_closed_since: Option<DateTime<Utc>>,
 }
+
+/// With `skip_closed`: how long both markets stay closed before the clock jumps (virtual time). Long enough
+/// for a daemon's end of day after each close: KRX closes 15:30 KST and a day ends at 15:40 by default, the
+/// NYSE at 16:00 New York time and the US bot's day at 16:30.
+pub const SKIP_AFTER_CLOSE: chrono::TimeDelta = chrono::TimeDelta::minutes(45);
+
+/// With `skip_closed`: where the jump lands, before the next open (virtual time), so that a daemon reads its
+/// account and subscribes before the session starts.
+pub const SKIP_BEFORE_OPEN: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 
 /// Most real time one step may catch up on (see `step`).
 const MAX_STEP: Duration = Duration::from_millis(50);
@@ -43,6 +54,7 @@ impl Driver {
             group_of: None,
             scheduled,
             last_save: Instant::now(),
+            both_closed_since: None,
         }
     }
 
@@ -94,6 +106,7 @@ impl Driver {
                 ex.ws.held_steps += 1;
             }
             self.advance(ex, target.min(most));
+            self.skip_closed_hours(ex, elapsed);
         }
         let stalled = ex.faults.stalled(real_now);
         if stalled {
@@ -122,6 +135,35 @@ impl Driver {
                 tracing::error!(error = %e, "state not saved");
             }
         }
+    }
+
+    /// `skip_closed`: over the hours when both markets are closed, the clock jumps to shortly before the next
+    /// open (the tape is advanced over them, so nothing of it is lost, and each market's close and open are
+    /// processed as usual).
+    fn skip_closed_hours(&mut self, ex: &mut Exchange, elapsed: Duration) {
+        if ex.open.iter().any(|o| *o) {
+            self.both_closed_since = None;
+            return;
+        }
+        let since = *self.both_closed_since.get_or_insert(ex.now);
+        if !ex.cfg.skip_closed || ex.now < since + SKIP_AFTER_CLOSE {
+            return;
+        }
+        let Some(next_open) = ex.next_open() else { return };
+        let to = next_open - SKIP_BEFORE_OPEN;
+        if to <= ex.now {
+            return;
+        }
+        let from = ex.now;
+        self.advance(ex, to);
+        ex.clock = ex.clock.rebased(elapsed, to);
+        ex.clock_view.publish(ex.clock);
+        self.both_closed_since = None;
+        tracing::info!(
+            from = %kst_of(from).format("%Y-%m-%d %H:%M KST"),
+            to = %kst_of(to).format("%Y-%m-%d %H:%M KST"),
+            "both markets closed: the clock skips to shortly before the next open"
+        );
     }
 
     /// Advances the tape to `target` and processes what it produced.

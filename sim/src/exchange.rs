@@ -533,6 +533,13 @@ impl Exchange {
         self.open[market_slot(market)]
     }
 
+    /// The next session open of either market after now, from the calendars.
+    pub fn next_open(&self) -> Option<DateTime<Utc>> {
+        let krx = self.krx.next_open(self.now).ok();
+        let us = self.nyse.next_open(self.now).ok();
+        krx.into_iter().chain(us).min()
+    }
+
     /// Open state from the tape's point of view: the synthetic market's own venues, or the calendars.
     pub fn compute_open(&self, market: Market) -> (bool, Option<NaiveDate>) {
         match self.tape {

@@ -9,18 +9,21 @@
 //! runs this daemon as its child): the daemon reaches it at `[api] rest_base` / `ws_url` with the same demo keys
 //! and follows its clock (see `sim_clock`).
 //!
-//! It stops on SIGINT/SIGTERM, at `[daemon] shutdown_at` (KST, venue clock), or after `--run-secs`:
-//! new orders stop at once, open orders are cancelled when configured, the RiskManager sends the day's
-//! summary, then every actor stops.
+//! Each traded market's day ends at its own time on the venue clock (`[daemon] shutdown_at` KST for KRX,
+//! `us_shutdown_at` New York time for the US): that market's new orders stop, its open orders are cancelled
+//! when configured and its summary goes out, while the other market trades on. The daemon stops once every
+//! market's day is over, on SIGINT/SIGTERM, or after `--run-secs`: new orders stop at once, open orders are
+//! cancelled when configured, the RiskManager sends the summary of the markets still trading, then every
+//! actor stops.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use clap::Args;
-use kis_actors::daemon::{Daemon, DaemonSetup};
+use kis_actors::daemon::{Daemon, DaemonSetup, DayPlan};
 use kis_actors::supervisor::SupervisorConfig;
 use kis_actors::venue_clock::VenueClock;
 use kis_client::{Credentials, Endpoints};
@@ -28,7 +31,6 @@ use kis_config::{DaemonConfig, Severity, TradingEnvironment, check, check_real_m
 use kis_journal::IntentState;
 use kis_model::{AccountNo, Environment, Secret};
 use kis_sim::{AccountConfig, SimConfig};
-use kis_strategy::KstTime;
 
 use super::embedded_sim::{EmbeddedSim, SimEndpoints};
 use crate::logging;
@@ -76,6 +78,9 @@ fn sim_config(config: &DaemonConfig, keys: &[Credentials]) -> anyhow::Result<Sim
     if s.start.is_some() {
         c.start = s.start;
     }
+    if let Some(v) = s.skip_closed {
+        c.skip_closed = v;
+    }
     c.start_at = match s.start_at {
         kis_config::sim::SimStartAt::KrxOpen => kis_sim::StartAt::KrxOpen,
         kis_config::sim::SimStartAt::NyseOpen => kis_sim::StartAt::NyseOpen,
@@ -113,14 +118,6 @@ pub(crate) fn sim_accounts(keys: &[Credentials]) -> anyhow::Result<Vec<AccountCo
             cash_usd: None,
         })
         .collect())
-}
-
-/// The next instant at or after `after` whose KST time of day is `at`.
-fn next_kst(after: DateTime<Utc>, at: KstTime) -> DateTime<Utc> {
-    let now_secs = i64::from(kis_strategy::kst::kst_seconds_of_day(after));
-    let target = i64::from(at.seconds_of_day());
-    let wait = if target > now_secs { target - now_secs } else { target - now_secs + 86_400 };
-    after + chrono::TimeDelta::seconds(wait)
 }
 
 fn secrets_of(config: &DaemonConfig) -> Vec<String> {
@@ -257,7 +254,7 @@ async fn daemon_main(
         seed: u64::try_from(Utc::now().timestamp_nanos_opt().unwrap_or(0)).unwrap_or(0),
         ..SupervisorConfig::default()
     };
-    let shutdown_at = config.daemon.shutdown_at.map(|at| next_kst(clock.now(), at));
+    let mut plan = DayPlan::for_config(&config, clock.now());
     let cancel_open = config.daemon.cancel_open_orders_on_shutdown;
     let health_every = Duration::from_secs(config.daemon.health_report_secs);
     let setup = DaemonSetup {
@@ -274,14 +271,20 @@ async fn daemon_main(
         token_policy: kis_auth::TokenPolicy::default(),
     };
     let daemon = Daemon::start(setup)?;
-    if let Some(at) = shutdown_at {
-        tracing::info!(
-            shutdown_at = %at.with_timezone(&chrono_tz::Asia::Seoul).format("%Y-%m-%d %H:%M:%S KST"),
-            "daemon will stop itself at this venue time"
-        );
+    for end in plan.ends() {
+        match end.at {
+            Some(at) => tracing::info!(
+                market = %end.market,
+                day_ends_at = %at.with_timezone(&chrono_tz::Asia::Seoul).format("%Y-%m-%d %H:%M:%S KST"),
+                "this market's trading day ends at this venue time"
+            ),
+            None => {
+                tracing::info!(market = %end.market, "no end time for this market: the daemon runs until signalled")
+            }
+        }
     }
 
-    let reason = wait_for_stop(&daemon, &clock, shutdown_at, run_secs, health_every).await;
+    let reason = wait_for_stop(&daemon, &clock, &mut plan, cancel_open, run_secs, health_every).await;
     tracing::info!(%reason, "stopping");
     daemon.shutdown(cancel_open).await;
     Ok(ExitCode::SUCCESS)
@@ -295,12 +298,13 @@ fn clear_dir(dir: &Path) -> anyhow::Result<()> {
     }
 }
 
-/// Waits for SIGINT/SIGTERM, the venue's shutdown time or `run_secs`, logging a status line every
-/// `health_every`.
+/// Waits for SIGINT/SIGTERM, the end of every market's day or `run_secs`, ending each market's day as its
+/// time comes and logging a status line every `health_every`.
 async fn wait_for_stop(
     daemon: &Daemon,
     clock: &VenueClock,
-    shutdown_at: Option<DateTime<Utc>>,
+    plan: &mut DayPlan,
+    cancel_open: bool,
     run_secs: Option<u64>,
     health_every: Duration,
 ) -> &'static str {
@@ -327,8 +331,11 @@ async fn wait_for_stop(
         if run_secs.is_some_and(|s| started.elapsed() >= Duration::from_secs(s)) {
             return "--run-secs elapsed";
         }
-        if shutdown_at.is_some_and(|at| clock.now() >= at) {
-            return "shutdown time reached";
+        for market in plan.due(clock.now()) {
+            daemon.end_day(market, cancel_open).await;
+        }
+        if plan.finished() {
+            return "every market's trading day is over";
         }
         if last_status.elapsed() >= health_every {
             last_status = std::time::Instant::now();

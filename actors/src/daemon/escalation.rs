@@ -40,6 +40,7 @@ impl Handler<Escalation> for EscalationHandler {
                 cause: HaltCause::Escalation,
                 reason: reason.clone(),
                 reduce_only: true,
+                market: None,
                 alert: true,
             })
         {

@@ -8,6 +8,8 @@
 //! a [`Slot`] (refilled by the peer's factory) or through a [`Relay`] recipient in front of one, never
 //! through an `Addr` that a restart would leave dead.
 
+mod day_end;
+mod day_plan;
 mod escalation;
 mod strategy_set;
 
@@ -24,6 +26,7 @@ use kis_strategy::StrategyFactory;
 use kis_strategy::risk::HaltCause;
 use thiserror::Error;
 
+pub use day_plan::DayPlan;
 pub use escalation::EscalationHandler;
 pub use strategy_set::StrategySet;
 
@@ -41,7 +44,7 @@ use crate::signal_actor::{RegisterSignalActor, SignalWiring};
 use crate::signal_pool::{GetSignalSymbols, SignalPool};
 use crate::slot::{FeedSlots, Relay, Slot};
 use crate::supervisor::{
-    ActorHealth, FailedChild, GetHealth, HeartbeatReporter, StopAll, Supervisor, SupervisorConfig, SupervisorError,
+    ActorHealth, FailedChild, GetHealth, HeartbeatReporter, Supervisor, SupervisorConfig, SupervisorError,
 };
 use crate::token_manager::{GetTokenStatus, TokenManagerActor, TokenStatus};
 use crate::venue_clock::VenueClock;
@@ -67,6 +70,11 @@ fn risk_markets(config: &DaemonConfig) -> RiskManagerConfig {
         markets = markets.only(&[Market::Us]);
     }
     markets
+}
+
+/// The markets a daemon with this config trades, in the desk's order.
+pub fn traded_markets(config: &DaemonConfig) -> Vec<Market> {
+    risk_markets(config).markets.iter().map(|m| m.market).collect()
 }
 
 /// How often children report to the supervisor.
@@ -134,14 +142,17 @@ pub struct Daemon {
     arbiters: Vec<Arbiter>,
     notifier: NotifierHandle,
     pub clock: VenueClock,
+    markets: Vec<Market>,
+    /// Markets whose day [`end_day`](Daemon::end_day) ended: the final shutdown does not summarise them again.
+    ended: std::sync::Mutex<Vec<Market>>,
 }
 
-/// Summary of a graceful stop.
+/// Summary of a graceful stop, or of one market's day end.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ShutdownReport {
     /// Orders cancelled because `cancel_open` was asked.
     pub cancelled: usize,
-    /// Orders still open at the exchange when the daemon stopped (adopted on the next start).
+    /// Orders still open at the exchange when it ended (adopted on the next start).
     pub left_open: usize,
 }
 
@@ -260,6 +271,7 @@ impl Daemon {
         let books = config.strategies.iter().any(|s| matches!(s, kis_strategy::StrategyConfig::KrxScalping(_)));
 
         let mut risk_config = risk_markets(&config);
+        let markets: Vec<Market> = risk_config.markets.iter().map(|m| m.market).collect();
         risk_config.environment = config.environment;
         risk_config.validate().map_err(|e| DaemonError::Settings { what: "risk", detail: e.to_string() })?;
         // One writer for every incarnation of the RiskManager: a restarted one is never overwritten by the last
@@ -269,6 +281,7 @@ impl Daemon {
             ExitStore::spawn(exit_path.clone()).map_err(|source| DaemonError::StateDir { path: exit_path, source })?;
 
         let mut screener_settings = ScreenerSettings::from(&config.screener);
+        screener_settings.screen_krx = markets.contains(&Market::Krx);
         // A fixed-ticker strategy's symbols are always watched.
         for strategy in &config.strategies {
             if let kis_strategy::StrategyConfig::UsRsiMacd(c) = strategy {
@@ -543,7 +556,7 @@ impl Daemon {
             signal_threads = threads,
             "daemon started"
         );
-        Ok(Daemon { supervisor, pool, slots, arbiters, notifier, clock })
+        Ok(Daemon { supervisor, pool, slots, arbiters, notifier, clock, markets, ended: Default::default() })
     }
 
     /// Stops new orders without stopping the daemon: an operator's kill switch. Protective exits (stop-loss,
@@ -553,6 +566,7 @@ impl Daemon {
             cause: HaltCause::Operator,
             reason: reason.to_string(),
             reduce_only: false,
+            market: None,
             alert: true,
         });
     }
@@ -583,51 +597,6 @@ impl Daemon {
 
     pub async fn open_orders(&self) -> Vec<OpenOrder> {
         self.slots.router_open.send(GetOpenOrders).await.unwrap_or_default()
-    }
-
-    /// Stops trading at once (no new orders, exits included), cancels open orders when asked, lets the
-    /// RiskManager send the day's summary, then stops every actor. The journal needs no flush: every line
-    /// was synced when written.
-    pub async fn shutdown(self, cancel_open: bool) -> ShutdownReport {
-        tracing::info!(cancel_open, "daemon shutting down: no new orders");
-        self.slots.risk_halt.do_send(Halt {
-            cause: HaltCause::Shutdown,
-            reason: "shutdown".into(),
-            reduce_only: false,
-            alert: false,
-        });
-        let mut report = ShutdownReport::default();
-        if cancel_open {
-            match actix_rt::time::timeout(Duration::from_secs(15), self.slots.router_cancel.send(CancelAll)).await {
-                Ok(Ok(outcome)) => {
-                    report.cancelled = outcome.cancelled;
-                    report.left_open = outcome.left_open;
-                }
-                Ok(Err(_)) => tracing::warn!("order router not running: open orders are left to the next start"),
-                Err(_) => tracing::warn!("cancelling open orders took longer than 15 s; they are left open"),
-            }
-        } else {
-            report.left_open = self.open_orders().await.len();
-        }
-        if self.slots.risk_summary.send(SendDailySummary).await.is_err() {
-            tracing::warn!("risk manager not running: no daily summary");
-        }
-        self.supervisor.do_send(StopAll);
-        // Let the children handle their Shutdown before the arbiters go.
-        actix_rt::time::sleep(Duration::from_millis(200)).await;
-        for arbiter in &self.arbiters {
-            arbiter.stop();
-        }
-        let counts = self.notifier.counts();
-        tracing::info!(
-            cancelled = report.cancelled,
-            left_open = report.left_open,
-            telegram_delivered = counts.delivered,
-            telegram_failed = counts.failed,
-            telegram_dropped = counts.dropped_full + counts.dropped_closed,
-            "daemon stopped"
-        );
-        report
     }
 
     pub fn notifier(&self) -> &NotifierHandle {

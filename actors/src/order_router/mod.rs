@@ -49,7 +49,7 @@ use kis_journal::{
     Conflict, ConflictKind, DoneReason, Event, IntentState, IntentView, Journal, JournalError, MatchRules, Recorded,
     UnknownOutcomes,
 };
-use kis_model::{ClientOrderId, KrxCode, OrderId, OrderIdError, Price, Qty, Side, Symbol};
+use kis_model::{ClientOrderId, KrxCode, Market, OrderId, OrderIdError, Price, Qty, Side, Symbol};
 use kis_strategy::FillReport;
 use tokio::sync::oneshot;
 use tracing::{error, info, warn};
@@ -116,11 +116,34 @@ impl RouterConfig {
     }
 }
 
-/// Cancels every open order, drops the queue, and answers once the broker's order list was read after the
-/// last cancel (graceful shutdown). New approvals are still accepted afterwards: stop the RiskManager first.
-#[derive(Debug, Clone, Copy, Message)]
+/// Cancels every open order of one market (that market's end of day) or of all (shutdown), drops the queued
+/// ones, and answers once the broker's order list was read after the last cancel. New approvals are still
+/// accepted afterwards: stop the RiskManager (or halt the market) first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Message)]
 #[rtype(result = "CancelAllReport")]
-pub struct CancelAll;
+pub struct CancelAll {
+    /// `None`: every market.
+    pub market: Option<Market>,
+}
+
+impl CancelAll {
+    pub fn everything() -> CancelAll {
+        CancelAll { market: None }
+    }
+
+    pub fn market(market: Market) -> CancelAll {
+        CancelAll { market: Some(market) }
+    }
+
+    fn covers(&self, symbol: &Symbol) -> bool {
+        self.market.is_none_or(|m| symbol.market() == m)
+    }
+
+    /// Two requests in flight at once answer as one: the same market, or every market.
+    fn merged(self, other: CancelAll) -> CancelAll {
+        if self == other { self } else { CancelAll::everything() }
+    }
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CancelAllReport {
@@ -178,8 +201,8 @@ pub struct RouterStatus {
     pub catch_ups: u64,
 }
 
-#[derive(Default)]
 struct CancelAllState {
+    scope: CancelAll,
     waiters: Vec<oneshot::Sender<CancelAllReport>>,
     requested: usize,
     dropped: usize,
@@ -386,6 +409,10 @@ impl OrderRouter {
         self.journal.as_ref().map(|j| j.book().iter().filter(|v| v.is_open()).cloned().collect()).unwrap_or_default()
     }
 
+    fn open_in(&self, scope: CancelAll) -> Vec<ClientOrderId> {
+        self.open_views().iter().filter(|v| scope.covers(&v.record.symbol)).map(|v| v.id).collect()
+    }
+
     /// Logs a conflict once, at error level, and pauses its symbol.
     fn report_conflict(&mut self, c: &Conflict, during: &str) {
         let key = (c.kind, c.symbol, c.intents.clone());
@@ -536,10 +563,11 @@ impl OrderRouter {
                 }
                 info!(target: "order_router", intent = %id, %symbol, order_no = %order_id.order_no, "order working");
                 self.emit(symbol, OrderEvent::Working { qty, side });
-                if self.cancel_all.is_some()
+                if let Some(scope) = self.cancel_all.as_ref().map(|s| s.scope)
                     && let Some(journal) = &self.journal
+                    && scope.covers(&symbol)
                 {
-                    let due = self.tracker.cancel_everything(journal.book());
+                    let due = self.tracker.cancel_everything(journal.book(), |s| scope.covers(s));
                     self.cancels.extend(due);
                 }
             }
@@ -659,7 +687,7 @@ impl OrderRouter {
         if self.busy || !self.cancels.is_empty() || self.in_flight.is_some() {
             return;
         }
-        let open: Vec<ClientOrderId> = self.open_views().iter().map(|v| v.id).collect();
+        let open = self.open_in(state.scope);
         if !open.is_empty() && !state.caught_up {
             return;
         }
@@ -710,8 +738,7 @@ impl Actor for OrderRouter {
 
     fn stopped(&mut self, _: &mut Self::Context) {
         if let Some(state) = self.cancel_all.take() {
-            let report =
-                CancelAllReport::new(state.requested, state.dropped, self.open_views().iter().map(|v| v.id).collect());
+            let report = CancelAllReport::new(state.requested, state.dropped, self.open_in(state.scope));
             for waiter in state.waiters {
                 let _ = waiter.send(report.clone());
             }
@@ -754,14 +781,25 @@ impl Handler<Notice> for OrderRouter {
 impl Handler<CancelAll> for OrderRouter {
     type Result = ResponseFuture<CancelAllReport>;
 
-    fn handle(&mut self, _: CancelAll, ctx: &mut Self::Context) -> Self::Result {
+    fn handle(&mut self, msg: CancelAll, ctx: &mut Self::Context) -> Self::Result {
         self.touch();
         let (tx, rx) = oneshot::channel();
-        let queued: Vec<ApprovedOrder> = self.queue.drain(..).collect();
+        let (queued, kept): (Vec<ApprovedOrder>, Vec<ApprovedOrder>) =
+            self.queue.drain(..).partition(|o| msg.covers(&o.intent.symbol));
+        self.queue.extend(kept);
         for order in &queued {
             self.refuse(order, "cancel-all: dropped before sending".into());
         }
-        let state = self.cancel_all.get_or_insert_with(CancelAllState::default);
+        let state = self.cancel_all.get_or_insert_with(|| CancelAllState {
+            scope: msg,
+            waiters: Vec::new(),
+            requested: 0,
+            dropped: 0,
+            catch_up_started: false,
+            caught_up: false,
+        });
+        state.scope = state.scope.merged(msg);
+        let scope = state.scope;
         state.dropped += queued.len();
         state.waiters.push(tx);
         state.catch_up_started = false;
@@ -769,14 +807,14 @@ impl Handler<CancelAll> for OrderRouter {
         if self.ready
             && let Some(journal) = &self.journal
         {
-            let due = self.tracker.cancel_everything(journal.book());
-            info!(target: "order_router", orders = due.len(), "cancel-all");
+            let due = self.tracker.cancel_everything(journal.book(), |s| scope.covers(s));
+            info!(target: "order_router", orders = due.len(), market = ?scope.market, "cancel-all");
             self.cancels.extend(due);
             self.catch_up_wanted = true;
             self.pump(ctx);
         } else if let Some(state) = self.cancel_all.take() {
             // Nothing can be cancelled before the broker's view is known; say what is open.
-            let report = CancelAllReport::new(0, state.dropped, self.open_views().iter().map(|v| v.id).collect());
+            let report = CancelAllReport::new(0, state.dropped, self.open_in(state.scope));
             for waiter in state.waiters {
                 let _ = waiter.send(report.clone());
             }

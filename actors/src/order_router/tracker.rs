@@ -156,11 +156,11 @@ impl Tracker {
         due
     }
 
-    /// Makes every open, acknowledged intent due now (graceful shutdown).
-    pub fn cancel_everything(&mut self, book: &IntentBook) -> Vec<ClientOrderId> {
+    /// Makes every open, acknowledged intent of the covered symbols due now (shutdown, a market's day end).
+    pub fn cancel_everything(&mut self, book: &IntentBook, covers: impl Fn(&Symbol) -> bool) -> Vec<ClientOrderId> {
         let mut due = Vec::new();
         for (id, t) in &mut self.intents {
-            let live = book.get(*id).is_some_and(|v| v.is_open() && v.order_id.is_some());
+            let live = book.get(*id).is_some_and(|v| v.is_open() && v.order_id.is_some() && covers(&v.record.symbol));
             if live && matches!(t.cancel, CancelPlan::At(_)) {
                 t.cancel = CancelPlan::Queued;
                 due.push(*id);
@@ -440,13 +440,17 @@ mod tests {
         again.track_restored(requested.get(ClientOrderId(1)).unwrap(), chrono::Duration::seconds(30));
         assert_eq!(again.take_due_cancels(&requested, at(30)), vec![ClientOrderId(1)], "retried after a restart");
         again.cancel_requested(ClientOrderId(1), Instant::now());
-        assert_eq!(again.cancel_everything(&requested), vec![], "already under way");
+        assert_eq!(again.cancel_everything(&requested, |_| true), vec![], "already under way");
         let closed = book_with(1, 77, 10, vec![Event::Done { reason: kis_journal::DoneReason::Closed }]);
         again.cancel_failed(ClientOrderId(1), at(40));
         assert_eq!(again.take_due_cancels(&closed, at(1000)), vec![], "nothing to cancel once closed");
         let mut all = Tracker::new();
         all.track_sent(view, at(1), chrono::Duration::seconds(600), Instant::now());
-        assert_eq!(all.cancel_everything(&book), vec![ClientOrderId(1)]);
+        let symbol = book.get(ClientOrderId(1)).unwrap().record.symbol;
+        let other =
+            if symbol.market() == kis_model::Market::Krx { kis_model::Market::Us } else { kis_model::Market::Krx };
+        assert_eq!(all.cancel_everything(&book, |s| s.market() == other), vec![], "another market's day end");
+        assert_eq!(all.cancel_everything(&book, |s| s.market() == symbol.market()), vec![ClientOrderId(1)]);
     }
 
     #[test]

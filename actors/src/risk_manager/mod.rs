@@ -378,9 +378,9 @@ impl RiskManager {
         }
     }
 
-    fn daily_summary(&self) {
+    fn daily_summary(&self, only: Option<Market>) {
         let ledger = self.desk.ledger();
-        for market in self.desk.markets() {
+        for market in self.desk.markets().filter(|m| only.is_none_or(|o| *m == o)) {
             let currency = market.currency();
             let day = self.desk.day(market);
             let date: NaiveDate =
@@ -476,7 +476,7 @@ impl Handler<Halt> for RiskManager {
 
     fn handle(&mut self, msg: Halt, _: &mut Self::Context) {
         let state = if msg.reduce_only { TradingState::ReduceOnly } else { TradingState::Halted };
-        self.desk.on_halt(msg.cause, state);
+        self.desk.on_halt(msg.cause, state, msg.market);
         let cause = msg.cause.label();
         if msg.alert {
             tracing::error!(target: "risk", reason = %msg.reason, cause, restriction = ?state, "trading halted; protective exits still go out");
@@ -501,13 +501,16 @@ impl Handler<GetRiskStatus> for RiskManager {
 /// restarted RiskManager must not report a day that is not over).
 #[derive(Debug, Clone, Copy, Message)]
 #[rtype(result = "()")]
-pub struct SendDailySummary;
+pub struct SendDailySummary {
+    /// `None`: every market.
+    pub market: Option<Market>,
+}
 
 impl Handler<SendDailySummary> for RiskManager {
     type Result = ();
 
-    fn handle(&mut self, _: SendDailySummary, _: &mut Self::Context) {
-        self.daily_summary();
+    fn handle(&mut self, msg: SendDailySummary, _: &mut Self::Context) {
+        self.daily_summary(msg.market);
     }
 }
 

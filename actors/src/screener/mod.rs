@@ -482,7 +482,11 @@ impl Actor for Screener {
             info!("screener pinned={}", pinned.iter().map(Symbol::to_string).collect::<Vec<_>>().join(","));
             self.out.do_send(WatchlistChange { added: pinned, removed: Vec::new() });
         }
-        self.poll(ctx);
+        if self.settings.screen_krx {
+            self.poll(ctx);
+        } else {
+            info!("screener: no strategy trades KRX, so KRX is not screened; watching the pinned symbols only");
+        }
     }
 }
 

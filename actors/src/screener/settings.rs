@@ -34,6 +34,10 @@ pub struct ScreenerSettings {
     pub pinned: Vec<Symbol>,
     /// The key's requests a second, when [`ScreenerSettings::fit_budget`] was told (for the sweep log).
     pub budget_per_second: Option<u32>,
+    /// Whether KRX is screened at all. A daemon with no KRX strategy (the US bot alone) watches only its
+    /// pinned symbols: screening KRX would spend its REST budget and feed sessions on symbols no strategy
+    /// may trade. Default true.
+    pub screen_krx: bool,
 }
 
 impl From<&ScreenerConfig> for ScreenerSettings {
@@ -61,6 +65,7 @@ impl From<&ScreenerConfig> for ScreenerSettings {
                 .collect(),
             pinned: c.pinned.clone(),
             budget_per_second: None,
+            screen_krx: true,
         }
     }
 }

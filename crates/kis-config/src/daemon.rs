@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use chrono::NaiveTime;
 use kis_strategy::KstTime;
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +13,11 @@ pub struct DaemonSection {
     /// after the close, so that an unattended run never carries into the next session. Unset: runs until
     /// signalled.
     pub shutdown_at: Option<KstTime>,
+    /// The US trading day ends at this New York time (the US bot's `AUTO_SHUTDOWN_TIME`), on the venue's
+    /// clock: the US orders stop, open ones are cancelled (`cancel_open_orders_on_shutdown`) and the US summary
+    /// goes out. With KRX and US strategies `shutdown_at` ends the KRX day alone, and the daemon stops once
+    /// every traded market's day is over. Unset: the US day does not end the run.
+    pub us_shutdown_at: Option<NaiveTime>,
     /// Token cache, order journal and other state that must survive a restart.
     #[serde(deserialize_with = "crate::path::strict")]
     pub state_dir: PathBuf,
@@ -27,6 +33,7 @@ impl Default for DaemonSection {
     fn default() -> Self {
         DaemonSection {
             shutdown_at: Some(KstTime::hm(15, 40)),
+            us_shutdown_at: NaiveTime::from_hms_opt(16, 30, 0),
             state_dir: PathBuf::from("state"),
             cancel_open_orders_on_shutdown: true,
             health_report_secs: 30,

@@ -31,6 +31,9 @@ pub struct SimSection {
     pub start: Option<DateTime<Utc>>,
     /// `krx_open` (default) or `nyse_open`: where an unset `start` puts the clock, so a US demo trades at once.
     pub start_at: SimStartAt,
+    /// Skip the hours when both markets are closed (KRX day → US night → next KRX day in minutes); unset:
+    /// the simulator file's choice (off by default).
+    pub skip_closed: Option<bool>,
     /// The simulator already runs elsewhere on this machine (the fault run, `kis-trader sim`): the daemon
     /// starts none, reaches it at `[api] rest_base` / `ws_url` (loopback only) with the simulator's demo
     /// keys, follows its virtual clock through its admin status, and keeps its state across restarts — the
@@ -58,6 +61,7 @@ impl Default for SimSection {
             seed: None,
             start: None,
             start_at: SimStartAt::KrxOpen,
+            skip_closed: None,
             external: false,
         }
     }

@@ -411,9 +411,10 @@ impl Desk {
         self.note_state(out);
     }
 
-    /// A halt ordered from outside (escalation, shutdown), for every market.
-    pub fn on_halt(&mut self, cause: HaltCause, state: TradingState) {
-        for m in &mut self.markets {
+    /// A halt ordered from outside (escalation, shutdown) for every market, or for one (its day has ended
+    /// while the other market still trades).
+    pub fn on_halt(&mut self, cause: HaltCause, state: TradingState, market: Option<Market>) {
+        for m in self.markets.iter_mut().filter(|m| market.is_none_or(|only| m.rules.market == only)) {
             m.engine.impose(cause, state);
             // Reported by whoever ordered it: the next look at the causes must not report it again.
             m.last_causes = m.engine.causes().collect();

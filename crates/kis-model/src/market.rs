@@ -22,6 +22,15 @@ impl Market {
     }
 }
 
+impl std::fmt::Display for Market {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Market::Krx => "KRX",
+            Market::Us => "US",
+        })
+    }
+}
+
 /// KRX board of a listing. The securities transaction tax differs by board, so sells must know it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -284,7 +284,7 @@ async fn daemon_main(
         }
     }
 
-    let reason = wait_for_stop(&daemon, &clock, &mut plan, cancel_open, run_secs, health_every).await;
+    let reason = wait_for_stop(&daemon, &mut plan, cancel_open, run_secs, health_every).await;
     tracing::info!(%reason, "stopping");
     daemon.shutdown(cancel_open).await;
     Ok(ExitCode::SUCCESS)
@@ -302,7 +302,6 @@ fn clear_dir(dir: &Path) -> anyhow::Result<()> {
 /// time comes and logging a status line every `health_every`.
 async fn wait_for_stop(
     daemon: &Daemon,
-    clock: &VenueClock,
     plan: &mut DayPlan,
     cancel_open: bool,
     run_secs: Option<u64>,
@@ -331,10 +330,7 @@ async fn wait_for_stop(
         if run_secs.is_some_and(|s| started.elapsed() >= Duration::from_secs(s)) {
             return "--run-secs elapsed";
         }
-        for market in plan.due(clock.now()) {
-            daemon.end_day(market, cancel_open).await;
-        }
-        if plan.finished() {
+        if daemon.end_due_days(plan, cancel_open).await {
             return "every market's trading day is over";
         }
         if last_status.elapsed() >= health_every {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use kis_model::Market;
 use kis_strategy::risk::HaltCause;
 
-use super::{Daemon, ShutdownReport};
+use super::{Daemon, DayPlan, ShutdownReport};
 use crate::messages::Halt;
 use crate::order_router::CancelAll;
 use crate::risk_manager::SendDailySummary;
@@ -18,6 +18,16 @@ use crate::supervisor::StopAll;
 const CANCEL_WAIT: Duration = Duration::from_secs(15);
 
 impl Daemon {
+    /// Ends the day of every market of `plan` whose end time has passed on the venue clock; true once every
+    /// market's day is over (the daemon should then [`shutdown`](Daemon::shutdown)). Called in a loop by the
+    /// process that runs the daemon.
+    pub async fn end_due_days(&self, plan: &mut DayPlan, cancel_open: bool) -> bool {
+        for market in plan.due(self.clock.now()) {
+            self.end_day(market, cancel_open).await;
+        }
+        plan.finished()
+    }
+
     /// One market's day is over: its new orders stop (exits included: its session is closed), its open
     /// orders are cancelled when asked, and its summary goes out. The daemon and the other market go on.
     pub async fn end_day(&self, market: Market, cancel_open: bool) -> ShutdownReport {

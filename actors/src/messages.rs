@@ -125,6 +125,10 @@ pub struct FeedStatus {
 pub struct SignalMsg {
     pub signal: Signal,
     pub last_price: Option<Price>,
+    /// The instant of the market event the strategy judged (its `Context::now`). The desk judges the signal
+    /// at that instant, as the backtester does, so that delays measured from a decision ("60 s between two
+    /// buys") do not shift by the signal's trip through the actors.
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 /// An order the RiskManager approved, for the OrderRouter to journal and send.

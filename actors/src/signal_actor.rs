@@ -141,7 +141,7 @@ impl SignalActor {
                 "signal: {}",
                 signal.reason
             );
-            self.wiring.risk.do_send(SignalMsg { signal, last_price: self.last_price });
+            self.wiring.risk.do_send(SignalMsg { signal, last_price: self.last_price, at: event.ts() });
         }
     }
 }

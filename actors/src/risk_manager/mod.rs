@@ -448,7 +448,9 @@ impl Handler<SignalMsg> for RiskManager {
         // one sent makes the routing below (or, if nothing changed, the line after it) send exactly one.
         self.pushed.remove(&symbol);
         let mut out = std::mem::take(&mut self.out);
-        self.desk.on_signal(&msg.signal, msg.last_price, self.clock.now(), &mut out);
+        // Never later than now: a stamp from a fast clock must not move a decision into the future.
+        let at = msg.at.min(self.clock.now());
+        self.desk.on_signal(&msg.signal, msg.last_price, at, &mut out);
         self.route(&mut out);
         self.out = out;
         self.push_view(symbol);

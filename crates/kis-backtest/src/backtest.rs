@@ -12,7 +12,7 @@ use crate::equity::EquityCurve;
 use crate::error::{BacktestError, SettingsError};
 use crate::metrics::{Summary, SummaryInput, summarise};
 use crate::sleeve::{OpenHolding, Sleeve, SleeveStats, market_tz};
-use crate::trade::ClosedTrade;
+use crate::trade::{ClosedTrade, Execution};
 
 /// The id a strategy config gives its instances (and its trades).
 pub fn strategy_id(config: &StrategyConfig) -> StrategyId {
@@ -149,6 +149,7 @@ impl Backtest {
             strategies.push(StrategyResult {
                 id: sleeve.id().clone(),
                 trades: sleeve.trades().to_vec(),
+                executions: sleeve.executions().to_vec(),
                 stats: sleeve.stats().clone(),
                 open,
                 summary,
@@ -198,6 +199,8 @@ fn check_order(last: &mut Option<DateTime<Utc>>, ts: DateTime<Utc>) -> Result<()
 pub struct StrategyResult {
     pub id: StrategyId,
     pub trades: Vec<ClosedTrade>,
+    /// Every execution, in order.
+    pub executions: Vec<Execution>,
     pub stats: SleeveStats,
     pub open: Vec<OpenHolding>,
     pub summary: Summary,

@@ -30,4 +30,4 @@ pub use equity::{Drawdown, EquityCurve};
 pub use error::{BacktestError, InputError, SettingsError};
 pub use input::{RecordingEvents, RecordingInput};
 pub use metrics::{PeriodReturn, Summary};
-pub use trade::ClosedTrade;
+pub use trade::{ClosedTrade, Execution};

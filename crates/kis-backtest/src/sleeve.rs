@@ -25,7 +25,7 @@ use rust_decimal::Decimal;
 use crate::config::{BacktestConfig, FillModel};
 use crate::error::BacktestError;
 use crate::slippage::{SlipError, slipped_price};
-use crate::trade::{ClosedTrade, OpenLot};
+use crate::trade::{ClosedTrade, Execution, OpenLot};
 
 pub(crate) use kis_desk::local_day;
 pub use kis_desk::market_tz;
@@ -100,6 +100,7 @@ pub struct Sleeve {
     signals: Vec<Signal>,
     engine_events: Vec<EngineEvent>,
     trades: Vec<ClosedTrade>,
+    executions: Vec<Execution>,
     stats: SleeveStats,
 }
 
@@ -159,6 +160,7 @@ impl Sleeve {
             signals: Vec::with_capacity(4),
             engine_events: Vec::with_capacity(8),
             trades: Vec::new(),
+            executions: Vec::new(),
             stats: SleeveStats::default(),
         })
     }
@@ -173,6 +175,11 @@ impl Sleeve {
 
     pub fn currency(&self) -> Currency {
         self.settings.currency
+    }
+
+    /// Every execution in the order it happened.
+    pub fn executions(&self) -> &[Execution] {
+        &self.executions
     }
 
     pub fn trades(&self) -> &[ClosedTrade] {
@@ -494,6 +501,15 @@ impl Sleeve {
         let instance = &mut self.instances[idx];
         instance.strategy.on_fill(&report);
         let fees = fill.fees.commission.amount + fill.fees.tax.amount;
+        self.executions.push(Execution {
+            ts: fill.ts,
+            symbol,
+            side: fill.side,
+            qty: fill.qty,
+            price: fill.price,
+            fees,
+            realised_pnl: fill.realised_pnl,
+        });
         self.stats.fees_paid += fees;
         self.stats.fills += 1;
         let notional = fill.price.value().checked_mul(fill.qty.as_decimal()).ok_or(BacktestError::Overflow(symbol))?;

@@ -8,7 +8,7 @@
 //! cost come from the engine.
 
 use chrono::{DateTime, Utc};
-use kis_model::{Currency, Price, Qty, Symbol};
+use kis_model::{Currency, Price, Qty, Side, Symbol};
 use kis_strategy::{ExitReason, StrategyId};
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -157,4 +157,20 @@ mod tests {
         assert_eq!(t.pnl + t2.pnl, dec!(497000) - dec!(492000) - dec!(73) - dec!(305) - dec!(763));
         assert_eq!(reason_label(t2.reason), "stop_loss");
     }
+}
+
+/// One execution, as the broker would report it: what a parity check against the daemon on the simulator
+/// compares, order by order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Execution {
+    pub ts: DateTime<Utc>,
+    pub symbol: Symbol,
+    pub side: Side,
+    pub qty: Qty,
+    pub price: Price,
+    /// Commission and tax of this execution, in the market's currency.
+    pub fees: Decimal,
+    /// kis-engine's realised P&L of a sell (zero for a buy): the figure the daemon's desk and the broker
+    /// book. [`ClosedTrade::pnl`] differs by charging each closed lot its share of the buy commissions.
+    pub realised_pnl: Decimal,
 }

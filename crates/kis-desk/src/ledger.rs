@@ -29,6 +29,9 @@ pub struct Working {
     pub bound: Price,
     /// Cash still held back for a buy.
     pub reserved: Decimal,
+    /// When the desk approved it: buy and sell delays count from the decision, as the user's bot counts from
+    /// placing the order, not from a fill that arrives a moment (or, resting, minutes) later.
+    pub decided_at: DateTime<Utc>,
 }
 
 /// A holding the desk took from the broker that it was not tracking: its exit state restored from the saved
@@ -272,7 +275,7 @@ impl Ledger {
             Side::Buy => self.account.reserve_cash(spec.currency(), reserved),
             Side::Sell => self.account.reserve_shares(symbol, qty.min(self.held_qty(symbol))),
         }
-        let working = Working { side, qty, filled: Qty::ZERO, bound, reserved };
+        let working = Working { side, qty, filled: Qty::ZERO, bound, reserved, decided_at: at };
         self.facts.entry(symbol).or_default().working = Some(working);
         Ok(working)
     }
@@ -321,6 +324,7 @@ impl Ledger {
         let symbol = fill.symbol;
         let spec = self.spec_for_fill(symbol, fill)?;
         let working = self.working(symbol).filter(|w| w.side == fill.side);
+        let decided_at = working.map_or(fill.ts, |w| w.decided_at.min(fill.ts));
         let (reserved, bound, left) = match working {
             Some(w) => (w.reserved, w.bound, w.qty.saturating_sub(w.filled).saturating_sub(fill.qty)),
             None => (Decimal::ZERO, fill.price, Qty::ZERO),
@@ -340,12 +344,12 @@ impl Ledger {
             }
             match fill.side {
                 Side::Buy => {
-                    facts.last_buy_at = Some(fill.ts);
+                    facts.last_buy_at = Some(decided_at);
                     let opened = facts.opened.get_or_insert(Opened { at: fill.ts, high_water: fill.price });
                     opened.high_water = opened.high_water.max(fill.price);
                 }
                 Side::Sell => {
-                    facts.last_sell_at = Some(fill.ts);
+                    facts.last_sell_at = Some(decided_at);
                     if held.is_zero() {
                         facts.opened = None;
                     } else if let Some(o) = &mut facts.opened {

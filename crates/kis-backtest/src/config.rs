@@ -151,6 +151,9 @@ pub struct BacktestConfig {
     pub board: KrxBoard,
     pub instrument: InstrumentKind,
     pub risk: RiskConfig,
+    /// The desk's own exits, watched on every trade of every held position, as the daemon's `[exits]` are
+    /// for KRX (a strategy's own exits apply either way). Default none: the strategy's exits alone.
+    pub exits: Option<kis_strategy::risk::ExitRules>,
 }
 
 impl BacktestConfig {
@@ -166,6 +169,7 @@ impl BacktestConfig {
             board: KrxBoard::Kospi,
             instrument: InstrumentKind::Stock,
             risk: RiskConfig::default(),
+            exits: None,
         }
     }
 }

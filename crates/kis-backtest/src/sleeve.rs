@@ -141,7 +141,7 @@ impl Sleeve {
         let desk = Desk::new(DeskConfig {
             fees: config.fees.clone(),
             board: config.board,
-            markets: vec![MarketRules { market: config.market, risk: config.risk, exits: None }],
+            markets: vec![MarketRules { market: config.market, risk: config.risk, exits: config.exits }],
         })
         .map_err(|e| crate::error::SettingsError::bad("risk", e.to_string()))
         .map_err(BacktestError::Settings)?;
@@ -269,13 +269,13 @@ impl Sleeve {
             if ts >= self.instances[idx].day_ends {
                 self.renew_symbol_day(idx, ts, first)?;
             }
-            self.set_last_price(idx, first, ts);
+            self.set_last_price(idx, first, ts)?;
             if let Some(intent) = self.instances[idx].pending.take() {
                 self.execute(idx, &intent, first, ts)?;
             }
         }
         if let Some(close) = close {
-            self.set_last_price(idx, close, ts);
+            self.set_last_price(idx, close, ts)?;
         }
         let ctx = Context::new(ts, self.desk.snapshot(symbol));
         let instance = &mut self.instances[idx];
@@ -317,15 +317,51 @@ impl Sleeve {
         self.engine.set_symbol(spec).map_err(|error| BacktestError::Engine { symbol, ts, error })
     }
 
+    /// A price: the desk marks it and watches its exits, and an exit that fires goes out at once, as the
+    /// daemon's RiskManager sends it on the trade that triggered it.
     #[inline]
-    fn set_last_price(&mut self, idx: usize, price: Price, ts: DateTime<Utc>) {
+    fn set_last_price(&mut self, idx: usize, price: Price, ts: DateTime<Utc>) -> Result<(), BacktestError> {
         let instance = &mut self.instances[idx];
         instance.last_price = Some(price);
         let symbol = instance.symbol;
         let mut out = std::mem::take(&mut self.outputs);
+        out.clear();
         self.desk.on_trade(symbol, price, ts, &mut out);
+        let result = if out.is_empty() { Ok(()) } else { self.route(idx, &mut out, Some(price), ts) };
         out.clear();
         self.outputs = out;
+        result
+    }
+
+    /// Carries out the desk's decisions: orders filled by the fill model, refusals counted.
+    #[cold]
+    fn route(
+        &mut self,
+        idx: usize,
+        out: &mut Vec<Output>,
+        base: Option<Price>,
+        ts: DateTime<Utc>,
+    ) -> Result<(), BacktestError> {
+        let mut result = Ok(());
+        for output in out.drain(..) {
+            match output {
+                Output::Refused { reason, .. } => *self.stats.refused.entry(reason.label()).or_default() += 1,
+                Output::Order { intent, .. } => match (self.settings.fill, base) {
+                    (FillModel::Next, _) => self.instances[idx].pending = Some(intent),
+                    (FillModel::Close, Some(base)) => {
+                        if result.is_ok() {
+                            result = self.execute(idx, &intent, base, ts);
+                        }
+                    }
+                    (FillModel::Close, None) => {
+                        self.close_unfilled(intent.symbol, intent.side, ts);
+                        *self.stats.rejected.entry("no_price").or_default() += 1
+                    }
+                },
+                _ => {}
+            }
+        }
+        result
     }
 
     #[cold]
@@ -337,24 +373,7 @@ impl Sleeve {
             self.stats.signals += 1;
             out.clear();
             self.desk.on_signal(signal, None, ts, &mut out);
-            for output in out.drain(..) {
-                match output {
-                    Output::Refused { reason, .. } => *self.stats.refused.entry(reason.label()).or_default() += 1,
-                    Output::Order { intent, .. } => match (self.settings.fill, base) {
-                        (FillModel::Next, _) => self.instances[idx].pending = Some(intent),
-                        (FillModel::Close, Some(base)) => {
-                            if result.is_ok() {
-                                result = self.execute(idx, &intent, base, ts);
-                            }
-                        }
-                        (FillModel::Close, None) => {
-                            self.close_unfilled(intent.symbol, intent.side, ts);
-                            *self.stats.rejected.entry("no_price").or_default() += 1
-                        }
-                    },
-                    _ => {}
-                }
-            }
+            result = self.route(idx, &mut out, base, ts);
             if result.is_err() {
                 break;
             }

@@ -16,6 +16,10 @@
 //! [risk.sizing]               # kis-strategy RiskConfig: sizing, daily_loss, order_rate; for every strategy
 //! max_position_pct = 30       # of the run (unset: each its own default, the US bot its 30 %-of-cash rule)
 //!
+//! [exits]                     # the desk's exits on every KRX holding, as the daemon's [exits] (unset: none;
+//! stop_loss_pct = 0.8         # the strategy's own exits apply either way). Missing keys are off here, so
+//! take_profit_pct = 1.2       # copy the daemon's table whole to backtest what it runs.
+//!
 //! [rsi-reversal]              # RsiReversalConfig
 //! take_profit_pct = 1.2
 //! [krx-scalping]              # ScalpingConfig, e.g. [krx-scalping.exits]
@@ -30,7 +34,7 @@ use kis_model::tick_size::InstrumentKind;
 use kis_model::{FeeModel, KrxBoard, Market, Symbol};
 use kis_strategy::StrategyConfig;
 use kis_strategy::krx_scalping::ScalpingConfig;
-use kis_strategy::risk::RiskConfig;
+use kis_strategy::risk::{ExitRules, RiskConfig};
 use kis_strategy::rsi_reversal::RsiReversalConfig;
 use kis_strategy::us_rsi_macd::UsRsiMacdConfig;
 use rust_decimal::Decimal;
@@ -153,7 +157,7 @@ pub struct BacktestConfig {
     pub risk: RiskConfig,
     /// The desk's own exits, watched on every trade of every held position, as the daemon's `[exits]` are
     /// for KRX (a strategy's own exits apply either way). Default none: the strategy's exits alone.
-    pub exits: Option<kis_strategy::risk::ExitRules>,
+    pub exits: Option<ExitRules>,
 }
 
 impl BacktestConfig {
@@ -195,6 +199,7 @@ pub struct RunFile {
     pub symbol: Option<String>,
     #[serde(default)]
     pub risk: RiskConfig,
+    pub exits: Option<ExitsTable>,
     #[serde(rename = "rsi-reversal")]
     pub rsi_reversal: Option<RsiReversalConfig>,
     #[serde(rename = "krx-scalping")]
@@ -203,8 +208,30 @@ pub struct RunFile {
     pub us_rsi_macd: Option<UsRsiMacdConfig>,
 }
 
+/// `[exits]` of a run file: every rule off unless given (unlike [`ExitRules::default`], the scalping set).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExitsTable {
+    pub stop_loss_pct: Option<Decimal>,
+    pub take_profit_pct: Option<Decimal>,
+    pub trailing_stop: Option<kis_strategy::risk::TrailingStop>,
+    pub max_holding_secs: Option<u64>,
+}
+
+impl ExitsTable {
+    pub fn rules(self) -> ExitRules {
+        ExitRules {
+            stop_loss_pct: self.stop_loss_pct,
+            take_profit_pct: self.take_profit_pct,
+            trailing_stop: self.trailing_stop,
+            max_holding_secs: self.max_holding_secs,
+        }
+    }
+}
+
 /// Top-level keys of the file; a grid parameter starting with one of them addresses the file, any other the
 /// strategy's section.
+/// `exits` is not among them: an optimiser parameter `exits.…` keeps addressing the strategy's own exits.
 const TOP_LEVEL_KEYS: [&str; 9] = [
     "initial_cash",
     "fill",
@@ -296,6 +323,16 @@ impl RunFile {
         config.board = self.board.unwrap_or(KrxBoard::Kospi);
         config.instrument = self.instrument.unwrap_or_default().kind();
         config.risk = self.risk;
+        config.exits = match (market, self.exits) {
+            (_, None) => None,
+            (Market::Krx, Some(t)) => Some(t.rules()),
+            (Market::Us, Some(_)) => {
+                return Err(SettingsError::bad(
+                    "exits",
+                    "the desk's exits apply to KRX holdings (the US bot has its own stop-loss)",
+                ));
+            }
+        };
         kis_strategy::risk::RiskEngine::new(self.risk).map_err(|e| SettingsError::bad("risk", e.to_string()))?;
         config.fees = FeeModel::shipped()
             .with_overrides(self.commission_rate, self.sell_tax_rate)
@@ -311,6 +348,18 @@ impl RunFile {
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn the_desk_exits_of_a_run_are_the_given_rules_only_and_only_for_krx() {
+        let run = RunTable::parse("[exits]\nstop_loss_pct = 0.8\n").unwrap();
+        let file = run.typed().unwrap();
+        let exits = file.backtest_config(Market::Krx).unwrap().exits.unwrap();
+        assert_eq!(exits.stop_loss_pct, Some(dec!(0.8)));
+        assert_eq!((exits.take_profit_pct, exits.trailing_stop, exits.max_holding_secs), (None, None, None));
+        assert!(file.backtest_config(Market::Us).unwrap_err().to_string().contains("exits"));
+        assert_eq!(RunTable::parse("").unwrap().typed().unwrap().backtest_config(Market::Krx).unwrap().exits, None);
+        assert!(RunTable::parse("[exits]\nstop_pct = 1\n").is_err(), "unknown keys are errors");
+    }
 
     #[test]
     fn file_values_and_sections_are_typed() {

@@ -11,6 +11,7 @@ use kis_strategy::risk::{
     ExitCall, ExitGate, ExitIntents, ExitMonitor, ExitRules, ExitState, HaltCause, RiskConfig, RiskDecision,
     RiskEngine, SavedExits, TradingState,
 };
+use kis_strategy::us_rsi_macd::{DEFAULT_STOP_LOSS_OFFSET_TICKS, us_marketable_sell};
 use kis_strategy::{AccountSnapshot, ConfigError, FillReport, Position, Signal, SignalKind, SignalQty, StrategyId};
 
 use crate::day::{DayResult, trade_date};
@@ -317,9 +318,10 @@ impl Desk {
         };
         let avg_price = position.avg_price;
         out.push(Output::ExitFired { symbol, reason, price, avg_price, retry });
-        // KIS takes no US market orders: a US exit sells at the last price.
+        // KIS takes no US market orders: a US exit sells at the marketable limit the US bot's stop-loss uses,
+        // with its default offset (the desk watches no book).
         let limit = match market {
-            Market::Us => Some(price),
+            Market::Us => Some(us_marketable_sell(price, None, DEFAULT_STOP_LOSS_OFFSET_TICKS)),
             Market::Krx => None,
         };
         let avg = avg_price.value().round_dp(2);

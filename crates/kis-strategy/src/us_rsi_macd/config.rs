@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::bar_aggregator::BarInterval;
 use crate::error::ConfigError;
 use crate::risk::{RiskConfig, SizingRules};
+use crate::us_rsi_macd::limit_price::DEFAULT_STOP_LOSS_OFFSET_TICKS;
 use crate::us_rsi_macd::tickers::{TickerListError, parse_ticker_list};
 use kis_model::Symbol;
 
@@ -49,6 +50,11 @@ pub struct UsRsiMacdConfig {
     pub stop_loss_pct: Decimal,
     /// Limit = last price ± this percentage (KIS has no US market order).
     pub limit_offset_pct: Decimal,
+    /// The stop-loss sells the whole holding at a limit this many $0.01 ticks below the best bid (or the
+    /// last trade when it is lower or no book is known), never below $0.01: a marketable limit, as KIS has
+    /// no US market order (see [`us_marketable_sell`](crate::us_rsi_macd::us_marketable_sell)).
+    #[serde(deserialize_with = "offset_ticks")]
+    pub stop_loss_offset_ticks: u32,
     /// This strategy's own risk rules (`[strategies.risk]`); unset, [`default_risk`](Self::default_risk).
     pub risk: Option<RiskConfig>,
 }
@@ -75,6 +81,7 @@ impl Default for UsRsiMacdConfig {
             sell_position_fraction: Decimal::new(3, 1),
             stop_loss_pct: Decimal::from(5),
             limit_offset_pct: Decimal::new(5, 1),
+            stop_loss_offset_ticks: DEFAULT_STOP_LOSS_OFFSET_TICKS,
             risk: None,
         }
     }
@@ -174,6 +181,36 @@ impl UsRsiMacdConfig {
         }
         Ok(())
     }
+}
+
+/// `stop_loss_offset_ticks`: a whole number of ticks, 0 or more. Written out so a negative, fractional or
+/// textual value is refused with what the key wants instead of serde's "expected u32" (config layers may
+/// hand numbers over as text, which is accepted when it reads as one).
+fn offset_ticks<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    struct Ticks;
+    const WANTED: &str = "a whole number of $0.01 ticks, 0 or more";
+    fn bad<E: serde::de::Error>(got: impl std::fmt::Display) -> E {
+        E::custom(format!("stop_loss_offset_ticks must be {WANTED}, got {got}"))
+    }
+    impl serde::de::Visitor<'_> for Ticks {
+        type Value = u32;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(WANTED)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u32, E> {
+            u32::try_from(v).map_err(|_| bad(v))
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u32, E> {
+            u32::try_from(v).map_err(|_| bad(v))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<u32, E> {
+            Err(bad(v))
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<u32, E> {
+            v.trim().parse::<u32>().map_err(|_| bad(format!("{v:?}")))
+        }
+    }
+    deserializer.deserialize_any(Ticks)
 }
 
 /// Whether bars of `input` are too coarse to build (or do not divide) candles of `target`.

@@ -758,3 +758,92 @@ async fn real_rankings_and_candles() {
     })
     .await;
 }
+
+/// Real accounts take MOC sells: sent at price "0", listed at 0 in the history (as KIS lists price-less
+/// kinds), and filled by the next bid or trade (the simulator runs no closing auction: module docs of
+/// `sim/src/rest/overseas.rs`).
+#[actix_rt::test]
+async fn a_moc_sell_on_real_is_listed_at_price_zero_and_fills() {
+    bounded(30, async {
+        let mut c = config(US_OPEN);
+        c.env = kis_model::Environment::Real;
+        let sim = start(c).await;
+        wait_open(&sim, 1).await;
+        let tok = token(&sim, KEY, SECRET).await;
+        let (ex, tk, last) = us_symbol(&sim);
+        let high = last * 11 / 10;
+        let buy_px = format!("{}.{:02}", high / 100, high % 100);
+        let order = |dvsn: &'static str, px: String| -> Vec<(&'static str, String)> {
+            vec![
+                ("CANO", "50000000".into()),
+                ("ACNT_PRDT_CD", "01".into()),
+                ("OVRS_EXCG_CD", ex.clone()),
+                ("PDNO", tk.clone()),
+                ("ORD_QTY", "2".into()),
+                ("OVRS_ORD_UNPR", px),
+                ("ORD_SVR_DVSN_CD", "0".into()),
+                ("ORD_DVSN", dvsn.into()),
+            ]
+        };
+        let send = |body: Vec<(&'static str, String)>, tr: &'static str| {
+            let (sim, tok) = (&sim, tok.clone());
+            async move {
+                let p: Vec<(&str, &str)> = body.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                uapi(sim, &tok, "POST", "/uapi/overseas-stock/v1/trading/order", tr, &p, "").await.2
+            }
+        };
+        let history = || {
+            let (sim, tok) = (&sim, tok.clone());
+            async move {
+                let p = [
+                    ("CANO", "50000000"),
+                    ("ACNT_PRDT_CD", "01"),
+                    ("PDNO", "%"),
+                    ("ORD_STRT_DT", "20260304"),
+                    ("ORD_END_DT", "20260304"),
+                    ("SLL_BUY_DVSN", "00"),
+                    ("CCLD_NCCS_DVSN", "00"),
+                    ("OVRS_EXCG_CD", ""),
+                    ("SORT_SQN", "DS"),
+                    ("ORD_DT", ""),
+                    ("ORD_GNO_BRNO", ""),
+                    ("ODNO", ""),
+                    ("CTX_AREA_NK200", ""),
+                    ("CTX_AREA_FK200", ""),
+                ];
+                uapi(sim, &tok, "GET", "/uapi/overseas-stock/v1/trading/inquire-ccnl", "TTTS3035R", &p, "").await.2
+            }
+        };
+        let row_of = |h: &serde_json::Value, odno: &str| {
+            h["output"].as_array().unwrap().iter().find(|r| r["odno"] == odno).cloned().unwrap_or_default()
+        };
+        let r = send(order("00", buy_px), "TTTT1002U").await;
+        assert_eq!(r["msg_cd"], "APBK0013", "{r}");
+        let buy = r["output"]["ODNO"].as_str().unwrap().to_string();
+        let mut filled = false;
+        for _ in 0..200 {
+            if row_of(&history().await, &buy)["ft_ccld_qty"] == "2" {
+                filled = true;
+                break;
+            }
+            actix_rt::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(filled, "the marketable buy filled");
+        let r = send(order("33", "0".into()), "TTTT1006U").await;
+        assert_eq!(r["msg_cd"], "APBK0013", "{r}");
+        let moc = r["output"]["ODNO"].as_str().unwrap().to_string();
+        let row = row_of(&history().await, &moc);
+        assert_eq!((row["ft_ord_unpr3"].as_str(), row["sll_buy_dvsn_cd"].as_str()), (Some("0"), Some("01")), "{row}");
+        let mut sold = false;
+        for _ in 0..200 {
+            if row_of(&history().await, &moc)["ft_ccld_qty"] == "2" {
+                sold = true;
+                break;
+            }
+            actix_rt::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(sold, "the MOC sell filled at the market");
+        sim.stop().await.unwrap();
+    })
+    .await;
+}

@@ -65,7 +65,9 @@ pub fn check(config: &DaemonConfig) -> Vec<Finding> {
     if api.requests_per_second == Some(0) {
         out.error("api.requests_per_second", "must be at least 1".to_string());
     }
-    let limit = match env.kis().unwrap_or(config.sim.emulate) {
+    // The account KIS (or the simulator emulating it) trades on: paper refuses what only real accounts take.
+    let trading_env = env.kis().unwrap_or(config.sim.emulate);
+    let limit = match trading_env {
         Environment::Real => REAL_REQUESTS_PER_SECOND,
         Environment::Paper => PAPER_REQUESTS_PER_SECOND,
     };
@@ -109,6 +111,17 @@ pub fn check(config: &DaemonConfig) -> Vec<Finding> {
     for (i, strategy) in config.strategies.iter().enumerate() {
         if let Err(e) = strategy.validate() {
             out.error(&format!("strategies[{i}].{}", e.field), e.problem);
+        }
+        if trading_env == Environment::Paper {
+            for (key, kind) in strategy.auction_order_types() {
+                out.error(
+                    &format!("strategies[{i}].{key}"),
+                    format!(
+                        "{kind} is a US auction order KIS takes on real accounts only (paper accepts limit orders, \
+                         ORD_DVSN 00); set {key} = \"limit\" on paper"
+                    ),
+                );
+            }
         }
         if strategy.risk().is_none() && !strategy.follows_shared_risk() && config.risk != RiskConfig::default() {
             out.warn(

@@ -332,6 +332,7 @@ impl Desk {
             quantity: SignalQty::All,
             limit,
             stop: None,
+            order_type: kis_strategy::OrderType::Limit,
             strategy_id: StrategyId::new(EXIT_STRATEGY),
             reason: format!("{reason} at {price} (average {avg})"),
         };

@@ -264,11 +264,15 @@ fn the_stop_loss_is_checked_before_any_other_rule() {
 #[test]
 fn the_stop_loss_sells_its_offset_ticks_under_the_bid() {
     let config: StrategyConfig = toml::from_str(
-        "kind = \"us_rsi_macd\"\nrsi_interval = \"1m\"\nbuy_delay_secs = 0\nstop_loss_offset_ticks = 3\n",
+        "kind = \"us_rsi_macd\"\nrsi_interval = \"1m\"\nbuy_delay_secs = 0\nstop_loss_offset_ticks = 3\n\
+         sell_order_type = \"moc\"\nbuy_order_type = \"loc\"\n",
     )
     .unwrap();
     let StrategyConfig::UsRsiMacd(config) = config else { panic!("not the US bot") };
-    assert_eq!(config.stop_loss_offset_ticks, 3);
+    assert_eq!(
+        (config.stop_loss_offset_ticks, config.sell_order_type, config.buy_order_type),
+        (3, kis_strategy::OrderType::Moc, kis_strategy::OrderType::Loc)
+    );
     let mut s = UsRsiMacd::new(tqqq(), config).unwrap();
     let warm: Vec<Bar> =
         (0..30).map(|i| bar(tqqq(), t0() - Duration::minutes(30 - i), cents(80.0 - i as f64 * 0.1))).collect();
@@ -291,6 +295,8 @@ fn the_stop_loss_sells_its_offset_ticks_under_the_bid() {
         (out[0].kind, out[0].limit),
         (SignalKind::Exit(ExitReason::StopLoss), Some(Price::new(dec!(75.87)).unwrap()))
     );
+    // The stop-loss cannot wait for the close: it is a limit whatever sell_order_type says.
+    assert_eq!(out[0].order_type, kis_strategy::OrderType::Limit);
 }
 
 #[test]

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bar_aggregator::BarInterval;
 use crate::error::ConfigError;
+use crate::order_type::OrderType;
 use crate::risk::{RiskConfig, SizingRules};
 use crate::us_rsi_macd::limit_price::DEFAULT_STOP_LOSS_OFFSET_TICKS;
 use crate::us_rsi_macd::tickers::{TickerListError, parse_ticker_list};
@@ -55,6 +56,12 @@ pub struct UsRsiMacdConfig {
     /// no US market order (see [`us_marketable_sell`](crate::us_rsi_macd::us_marketable_sell)).
     #[serde(deserialize_with = "offset_ticks")]
     pub stop_loss_offset_ticks: u32,
+    /// How buys are sent: `limit` (default), or the auction kinds `loo` / `loc` (real accounts only; MOO and
+    /// MOC cannot buy at KIS).
+    pub buy_order_type: OrderType,
+    /// How rule sells are sent: `limit` (default), `loo`, `loc`, `moo` or `moc` (the auction kinds on real
+    /// accounts only). The stop-loss always sells at its marketable limit: it cannot wait for an auction.
+    pub sell_order_type: OrderType,
     /// This strategy's own risk rules (`[strategies.risk]`); unset, [`default_risk`](Self::default_risk).
     pub risk: Option<RiskConfig>,
 }
@@ -82,6 +89,8 @@ impl Default for UsRsiMacdConfig {
             stop_loss_pct: Decimal::from(5),
             limit_offset_pct: Decimal::new(5, 1),
             stop_loss_offset_ticks: DEFAULT_STOP_LOSS_OFFSET_TICKS,
+            buy_order_type: OrderType::Limit,
+            sell_order_type: OrderType::Limit,
             risk: None,
         }
     }
@@ -95,6 +104,14 @@ pub const US_MAX_OPEN_POSITIONS: usize = 100;
 pub const MAX_CHECK_INTERVAL_MINUTES: u64 = 24 * 60;
 
 impl UsRsiMacdConfig {
+    /// The order-type keys set to an auction kind, which KIS takes on real accounts only.
+    pub fn auction_order_types(&self) -> Vec<(&'static str, OrderType)> {
+        [("buy_order_type", self.buy_order_type), ("sell_order_type", self.sell_order_type)]
+            .into_iter()
+            .filter(|(_, t)| t.is_auction())
+            .collect()
+    }
+
     /// The candle size MACD runs on: `macd_interval`, or `rsi_interval` when unset.
     pub fn macd_interval(&self) -> BarInterval {
         self.macd_interval.unwrap_or(self.rsi_interval)
@@ -160,6 +177,12 @@ impl UsRsiMacdConfig {
             return Err(ConfigError::new(
                 "limit_offset_pct",
                 format!("must be in [0, 50), got {}", self.limit_offset_pct),
+            ));
+        }
+        if !self.buy_order_type.allows(kis_model::Side::Buy) {
+            return Err(ConfigError::new(
+                "buy_order_type",
+                format!("{} sells only at KIS (MOO/MOC take no buys); use limit, loo or loc", self.buy_order_type),
             ));
         }
         for (field, target) in [("rsi_interval", self.rsi_interval), ("macd_interval", self.macd_interval())] {

@@ -21,6 +21,7 @@ use rust_decimal::prelude::ToPrimitive;
 use crate::bar_aggregator::BarAggregator;
 use crate::context::Context;
 use crate::error::ConfigError;
+use crate::order_type::OrderType;
 use crate::signal::{ExitReason, Signal, SignalKind, SignalQty, StrategyId};
 use crate::strategy::Strategy;
 use crate::us_rsi_macd::config::UsRsiMacdConfig;
@@ -170,7 +171,7 @@ impl UsRsiMacd {
                     format!("stop-loss: last {last} <= {stop} ({}% below avg {})", c.stop_loss_pct, pos.avg_price);
                 let limit = us_marketable_sell(last, self.last_bid, c.stop_loss_offset_ticks);
                 let kind = SignalKind::Exit(ExitReason::StopLoss);
-                self.push(out, Side::Sell, kind, SignalQty::All, Some(limit), why);
+                self.push(out, Side::Sell, kind, SignalQty::All, (Some(limit), OrderType::Limit), why);
                 return;
             }
             if rsi >= c.overbought
@@ -181,7 +182,8 @@ impl UsRsiMacd {
                 let why = format!("RSI {rsi:.2} >= {} and MACD golden cross {bars} bar(s) ago", c.overbought);
                 let qty = SignalQty::PositionFraction(c.sell_position_fraction);
                 let limit = us_limit_price(last, Side::Sell, c.limit_offset_pct);
-                self.push(out, Side::Sell, SignalKind::Exit(ExitReason::SignalExit), qty, limit, why);
+                let order = (limit, c.sell_order_type);
+                self.push(out, Side::Sell, SignalKind::Exit(ExitReason::SignalExit), qty, order, why);
                 return;
             }
         }
@@ -192,7 +194,7 @@ impl UsRsiMacd {
             let why = format!("RSI {rsi:.2} <= {}", c.oversold);
             let qty = SignalQty::CashFraction(c.buy_cash_fraction);
             let limit = us_limit_price(last, Side::Buy, c.limit_offset_pct);
-            self.push(out, Side::Buy, SignalKind::Entry, qty, limit, why);
+            self.push(out, Side::Buy, SignalKind::Entry, qty, (limit, c.buy_order_type), why);
         }
     }
 
@@ -202,7 +204,7 @@ impl UsRsiMacd {
         side: Side,
         kind: SignalKind,
         quantity: SignalQty,
-        limit: Option<Price>,
+        (limit, order_type): (Option<Price>, OrderType),
         reason: String,
     ) {
         let Some(limit) = limit else { return };
@@ -213,6 +215,7 @@ impl UsRsiMacd {
             quantity,
             limit: Some(limit),
             stop: None,
+            order_type,
             strategy_id: self.id.clone(),
             reason,
         });

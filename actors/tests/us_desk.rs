@@ -257,3 +257,53 @@ async fn a_restart_reconciles_us_orders_from_the_overseas_history_and_sends_noth
     .await
     .expect("US restart test timed out");
 }
+
+/// At start the daemon reads the US buying power (`inquire-psamount`) beside the balance, on the paper TR id,
+/// and the desk holds the broker's figure: the simulator answers it from the account's USD cash net of its
+/// open orders' reservations.
+#[actix_rt::test]
+async fn the_us_buying_power_is_read_at_start() {
+    let keys = Keys::new("usbuyable");
+    let dir = TempDir::new("usbuyable");
+    actix_rt::time::timeout(Duration::from_secs(60), async {
+        let sim = start_sim_at(&keys, |c| {
+            c.env = Environment::Paper;
+            c.start = Some(NYSE_OPEN.parse().unwrap());
+            c.symbols = 10;
+            c.us_symbols = 4;
+            c.accounts[0].cash_usd = Some(dec!(12_345.67));
+        })
+        .await;
+        let symbol = us_symbols(&sim)[0];
+        let idle = std::sync::Arc::new(BuyOnceFactory {
+            events: Default::default(),
+            panic_once: None,
+            only: Some(Vec::new()),
+        });
+        let mut config = test_config();
+        config.sim.emulate = Environment::Paper;
+        config.strategies = vec![StrategyConfig::UsRsiMacd(bot(&[symbol]))];
+        let mut setup = setup(&sim, &keys, &dir.0, idle, config);
+        setup.endpoints = Endpoints::custom(Environment::Paper, &sim.rest_url(), &sim.ws_url());
+        let daemon = Daemon::start(setup).unwrap();
+        wait_for("the US account read with its buying power", Duration::from_secs(20), || async {
+            daemon.risk_status().await.is_some_and(|r| {
+                r.accounts.iter().any(|a| a.market == Market::Us && a.ready && a.buying_power.is_some())
+            })
+        })
+        .await;
+        let risk = daemon.risk_status().await.unwrap();
+        let us = risk.accounts.iter().find(|a| a.market == Market::Us).unwrap();
+        let broker = {
+            let ex = kis_sim::exchange::lock(sim.state());
+            ex.accounts[0].engine.cash(Currency::Usd).available()
+        };
+        assert_eq!(broker, dec!(12_345.67));
+        assert_eq!(us.buying_power, Some(kis_model::Money::new(broker, Currency::Usd)), "{us:?}");
+        assert_eq!(us.cash.amount, dec!(12_345.67), "{us:?}");
+        daemon.shutdown(true).await;
+        sim.stop().await.unwrap();
+    })
+    .await
+    .expect("US buying-power test timed out");
+}

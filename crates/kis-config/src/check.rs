@@ -156,6 +156,12 @@ pub fn check(config: &DaemonConfig) -> Vec<Finding> {
     if config.daemon.health_report_secs == 0 {
         out.error("daemon.health_report_secs", "must be at least 1".into());
     }
+    if config.daemon.account_resync_secs < 5 {
+        out.error(
+            "daemon.account_resync_secs",
+            "must be at least 5 (each re-read spends two to five REST calls per market)".into(),
+        );
+    }
     if config.daemon.signal_threads > 64 {
         out.error("daemon.signal_threads", "must be at most 64".into());
     }

@@ -224,6 +224,12 @@ impl Desk {
         out.push(Output::SnapshotsChanged(currency));
     }
 
+    /// The broker's buying power in `market`'s currency, read with (just after) its balance: it caps the
+    /// cash signals are sized on until the desk's own books move (see [`Ledger::set_buying_power`]).
+    pub fn on_buying_power(&mut self, market: Market, amount: rust_decimal::Decimal) {
+        self.ledger.set_buying_power(market.currency(), amount);
+    }
+
     /// Judges a strategy's signal; an approval holds back its cash and pushes the order to send.
     pub fn on_signal(
         &mut self,

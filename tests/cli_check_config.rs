@@ -224,3 +224,13 @@ fn auction_order_types_are_refused_on_paper_naming_the_key() {
         "{text}"
     );
 }
+
+#[test]
+fn the_account_resync_period_has_a_floor() {
+    let (out, text) = run(None, &[("KIS__DAEMON__ACCOUNT_RESYNC_SECS", "1")]);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("error: daemon.account_resync_secs: must be at least 5"), "{text}");
+    let (out, text) = run(None, &[("KIS__DAEMON__ACCOUNT_RESYNC_SECS", "30")]);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(line(&text, "daemon.account_resync_secs").starts_with("daemon.account_resync_secs = 30"), "{text}");
+}

@@ -847,3 +847,74 @@ async fn a_moc_sell_on_real_is_listed_at_price_zero_and_fills() {
     })
     .await;
 }
+
+/// `inquire-psamount` answers from the account's USD cash net of its open orders: a resting buy's
+/// reservation (notional plus commission) comes off the buyable amount, and its cancel gives it back.
+#[actix_rt::test]
+async fn the_us_buyable_amount_nets_open_buy_reservations() {
+    bounded(30, async {
+        let sim = start(config(US_OPEN)).await;
+        wait_open(&sim, 1).await;
+        let tok = token(&sim, KEY, SECRET).await;
+        let (ex, tk, last) = us_symbol(&sim);
+        // Half the last price: the buy rests.
+        let low = last / 2;
+        let px = format!("{}.{:02}", low / 100, low % 100);
+        let buyable = || {
+            let (sim, tok, ex, tk, px) = (&sim, tok.clone(), ex.clone(), tk.clone(), px.clone());
+            async move {
+                let p = [
+                    ("CANO", "50000000"),
+                    ("ACNT_PRDT_CD", "01"),
+                    ("OVRS_EXCG_CD", ex.as_str()),
+                    ("OVRS_ORD_UNPR", px.as_str()),
+                    ("ITEM_CD", tk.as_str()),
+                ];
+                let (_, _, b) =
+                    uapi(sim, &tok, "GET", "/uapi/overseas-stock/v1/trading/inquire-psamount", "VTTS3007R", &p, "")
+                        .await;
+                b["output"]["ord_psbl_frcr_amt"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap()
+            }
+        };
+        let before = buyable().await;
+        let p = [
+            ("CANO", "50000000"),
+            ("ACNT_PRDT_CD", "01"),
+            ("OVRS_EXCG_CD", ex.as_str()),
+            ("PDNO", tk.as_str()),
+            ("ORD_QTY", "10"),
+            ("OVRS_ORD_UNPR", px.as_str()),
+            ("ORD_SVR_DVSN_CD", "0"),
+            ("ORD_DVSN", "00"),
+        ];
+        let (_, _, r) = uapi(&sim, &tok, "POST", "/uapi/overseas-stock/v1/trading/order", "VTTT1002U", &p, "").await;
+        assert_eq!(r["msg_cd"], "APBK0013", "{r}");
+        let odno = r["output"]["ODNO"].as_str().unwrap().to_string();
+        let notional = rust_decimal::Decimal::new(low * 10, 2);
+        let during = buyable().await;
+        assert!(before - during >= notional, "{before} - {during} holds at least the notional {notional}");
+        assert!(before - during < notional * rust_decimal::Decimal::new(11, 1), "and little more (commission)");
+        let engine_available = {
+            let ex = kis_sim::exchange::lock(sim.state());
+            ex.accounts[0].engine.cash(kis_model::Currency::Usd).available()
+        };
+        assert_eq!(during, engine_available, "the engine's available USD");
+        let p = [
+            ("CANO", "50000000"),
+            ("ACNT_PRDT_CD", "01"),
+            ("OVRS_EXCG_CD", ex.as_str()),
+            ("PDNO", tk.as_str()),
+            ("ORGN_ODNO", odno.as_str()),
+            ("RVSE_CNCL_DVSN_CD", "02"),
+            ("ORD_QTY", "10"),
+            ("OVRS_ORD_UNPR", "0"),
+            ("ORD_SVR_DVSN_CD", "0"),
+        ];
+        let (_, _, cn) =
+            uapi(&sim, &tok, "POST", "/uapi/overseas-stock/v1/trading/order-rvsecncl", "VTTT1004U", &p, "").await;
+        assert_eq!(cn["msg_cd"], "APBK0013", "{cn}");
+        assert_eq!(buyable().await, before, "the cancel gives the reservation back");
+        sim.stop().await.unwrap();
+    })
+    .await;
+}

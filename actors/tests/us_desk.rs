@@ -307,3 +307,53 @@ async fn the_us_buying_power_is_read_at_start() {
     .await
     .expect("US buying-power test timed out");
 }
+
+/// On real, the US bot's configured auction types reach KIS: buys as LOC (`ORD_DVSN 34`, with the limit),
+/// rule sells as MOC (`33`, at price 0, journaled without one), the stop-loss as its marketable limit; the
+/// unfilled-order timer does not cancel them (the simulator fills them at the market: no auction there).
+#[actix_rt::test]
+async fn auction_order_types_go_out_with_their_ord_dvsn_on_real() {
+    use kis_engine::OrderCode;
+    use kis_model::UsOrdDvsn;
+    let keys = Keys::new("usauction");
+    let dir = TempDir::new("usauction");
+    actix_rt::time::timeout(Duration::from_secs(90), async {
+        let sim = start_us_sim(&keys, Environment::Real).await;
+        let tickers: Vec<Symbol> = us_symbols(&sim).into_iter().take(2).collect();
+        let mut config = test_config();
+        config.sim.emulate = Environment::Real;
+        config.strategies = vec![StrategyConfig::UsRsiMacd(UsRsiMacdConfig {
+            buy_order_type: kis_strategy::OrderType::Loc,
+            sell_order_type: kis_strategy::OrderType::Moc,
+            ..bot(&tickers)
+        })];
+        let mut setup = setup(&sim, &keys, &dir.0, buy_once(&Default::default()), config);
+        setup.strategy = None;
+        setup.endpoints = Endpoints::custom(Environment::Real, &sim.rest_url(), &sim.ws_url());
+        let daemon = Daemon::start(setup).unwrap();
+        wait_for("a LOC buy filled", Duration::from_secs(60), || async {
+            sim_orders(&sim).iter().any(|o| o.side == Side::Buy && o.filled > kis_model::Qty::ZERO)
+        })
+        .await;
+        let orders = sim_orders(&sim);
+        let buys: Vec<_> = orders.iter().filter(|o| o.side == Side::Buy).collect();
+        assert!(buys.iter().all(|o| o.code == OrderCode::Us(UsOrdDvsn::Loc)), "{orders:#?}");
+        assert!(
+            orders
+                .iter()
+                .filter(|o| o.side == Side::Sell)
+                .all(|o| { matches!(o.code, OrderCode::Us(UsOrdDvsn::Moc) | OrderCode::Us(UsOrdDvsn::Limit)) }),
+            "rule sells MOC, the stop-loss a limit: {orders:#?}"
+        );
+        let journal = journal_lines(&dir.0);
+        let intents: Vec<_> = journal.iter().filter(|e| e["event"] == "intent").collect();
+        assert!(intents.iter().any(|e| e["side"] == "buy" && e["kind"]["us"] == "34"), "{intents:#?}");
+        for moc in intents.iter().filter(|e| e["kind"]["us"] == "33") {
+            assert!(moc["price"].is_null(), "a MOC is journaled without a price: {moc}");
+        }
+        daemon.shutdown(true).await;
+        sim.stop().await.unwrap();
+    })
+    .await
+    .expect("US auction test timed out");
+}

@@ -244,6 +244,9 @@ async fn a_restart_reconciles_us_orders_from_the_overseas_history_and_sends_noth
         let journal = journal_lines(&dir.0);
         assert!(journal.iter().all(|e| e["event"] != "sent" || e["id"] == 1), "no new send: {journal:#?}");
         assert!(journal.iter().any(|e| e["id"] == 2 && e["reason"] == "never_sent"), "{journal:#?}");
+        // On real the start-up read also asked the unfilled list, under each exchange code.
+        let served = |op| kis_sim::exchange::lock(sim.state()).served(keys.creds[0].app_key.expose(), op);
+        assert!(served(kis_protocol::tr_id::Op::UsUnfilled) >= 3, "inquire-nccs per exchange code");
         wait_for("the desk holds the earlier run's US buy", Duration::from_secs(10), || async {
             second
                 .risk_status()
@@ -301,6 +304,10 @@ async fn the_us_buying_power_is_read_at_start() {
         assert_eq!(broker, dec!(12_345.67));
         assert_eq!(us.buying_power, Some(kis_model::Money::new(broker, Currency::Usd)), "{us:?}");
         assert_eq!(us.cash.amount, dec!(12_345.67), "{us:?}");
+        // Paper has no unfilled list (TTTS3018R is real only): reconciliation never asks it there.
+        let served = |op| kis_sim::exchange::lock(sim.state()).served(keys.creds[0].app_key.expose(), op);
+        assert!(served(kis_protocol::tr_id::Op::UsBuyable) >= 1);
+        assert_eq!(served(kis_protocol::tr_id::Op::UsUnfilled), 0);
         daemon.shutdown(true).await;
         sim.stop().await.unwrap();
     })

@@ -98,12 +98,13 @@ pub fn us_unfilled_request(account: &AccountNo, exchange: UsExchange) -> UsUnfil
 }
 
 /// Today's orders (`day` is the venue's KST date) and, when `holdings`, the positions; with `us` (the read's
-/// time) the overseas order history too.
+/// time) the overseas order history too, and on real accounts with `unfilled` the overseas unfilled list.
 pub async fn fetch(
     api: &KisApi,
     day: NaiveDate,
     holdings: bool,
     us: Option<chrono::DateTime<chrono::Utc>>,
+    unfilled: bool,
 ) -> Result<BrokerView, ViewError> {
     let account = api.account().clone();
     let failed = |what: &'static str| {
@@ -140,7 +141,7 @@ pub async fn fetch(
             .collect();
         view.add_us_orders(&us_rows)?;
         view.us_history_since(us_history_first_day(at));
-        if api.env() == kis_model::Environment::Real {
+        if unfilled && api.env() == kis_model::Environment::Real {
             // Evidence of live orders beside the history: every exchange code, every page.
             for exchange in [UsExchange::Nasdaq, UsExchange::Nyse, UsExchange::Amex] {
                 let unfilled: Vec<_> = api

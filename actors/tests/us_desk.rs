@@ -263,9 +263,10 @@ async fn a_restart_reconciles_us_orders_from_the_overseas_history_and_sends_noth
 
 /// At start the daemon reads the US buying power (`inquire-psamount`) beside the balance, on the paper TR id,
 /// and the desk holds the broker's figure: the simulator answers it from the account's USD cash net of its
-/// open orders' reservations.
+/// open orders' reservations. After the feed reconnects the account is read again at once, not at the next
+/// period (an hour here).
 #[actix_rt::test]
-async fn the_us_buying_power_is_read_at_start() {
+async fn the_us_buying_power_is_read_at_start_and_after_a_feed_reconnect() {
     let keys = Keys::new("usbuyable");
     let dir = TempDir::new("usbuyable");
     actix_rt::time::timeout(Duration::from_secs(60), async {
@@ -285,6 +286,7 @@ async fn the_us_buying_power_is_read_at_start() {
         });
         let mut config = test_config();
         config.sim.emulate = Environment::Paper;
+        config.daemon.account_resync_secs = 3_600;
         config.strategies = vec![StrategyConfig::UsRsiMacd(bot(&[symbol]))];
         let mut setup = setup(&sim, &keys, &dir.0, idle, config);
         setup.endpoints = Endpoints::custom(Environment::Paper, &sim.rest_url(), &sim.ws_url());
@@ -308,6 +310,16 @@ async fn the_us_buying_power_is_read_at_start() {
         let served = |op| kis_sim::exchange::lock(sim.state()).served(keys.creds[0].app_key.expose(), op);
         assert!(served(kis_protocol::tr_id::Op::UsBuyable) >= 1);
         assert_eq!(served(kis_protocol::tr_id::Op::UsUnfilled), 0);
+
+        // The feed reconnects (the RiskManager has seen its count at least once by now): a re-read follows.
+        actix_rt::time::sleep(Duration::from_secs(6)).await;
+        let reads = served(kis_protocol::tr_id::Op::UsBuyable);
+        sim.inject(&kis_sim::Fault::CloseWs);
+        wait_for("the account re-read after the reconnect", Duration::from_secs(20), || async {
+            served(kis_protocol::tr_id::Op::UsBuyable) > reads
+        })
+        .await;
+        assert!(daemon.feed_status().await.is_some_and(|f| f.reconnects >= 1));
         daemon.shutdown(true).await;
         sim.stop().await.unwrap();
     })

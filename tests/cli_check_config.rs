@@ -174,3 +174,63 @@ fn paper_explains_which_key_serves_what_and_hides_the_market_data_key() {
     assert!(!out.status.success());
     assert!(text.contains("error: screener.universe_file: cannot read /nonexistent/universe.toml"), "{text}");
 }
+
+/// LOO/LOC/MOO/MOC are real-only at KIS: refused by the config check on paper (and on a simulator emulating
+/// paper), naming the key; accepted on real. MOO/MOC cannot buy on any account.
+#[test]
+fn auction_order_types_are_refused_on_paper_naming_the_key() {
+    let us = file(
+        "us-auction.toml",
+        "[[strategies]]\nkind = \"us_rsi_macd\"\ntickers = \"NASDAQ:TQQQ\"\nbuy_order_type = \"loc\"\n\
+         sell_order_type = \"moc\"\n",
+    );
+    let creds = [
+        ("KIS_APP_KEY", "PSpaperKeyForCheckConfig0000000001"),
+        ("KIS_APP_SECRET", "paper-secret-for-check-config-000001"),
+        ("KIS_ACCOUNT", "12345678-01"),
+        ("KIS_HTS_ID", "tester"),
+    ];
+    let mut paper = creds.to_vec();
+    paper.push(("KIS__ENVIRONMENT", "paper"));
+    let (out, text) = run(Some(&us), &paper);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for (key, kind) in [("buy_order_type", "loc"), ("sell_order_type", "moc")] {
+        let expected = format!(
+            "error: strategies[0].{key}: {kind} is a US auction order KIS takes on real accounts only (paper accepts \
+             limit orders, ORD_DVSN 00); set {key} = \"limit\" on paper"
+        );
+        assert!(text.contains(&expected), "missing {expected:?} in\n{text}");
+    }
+    assert!(text.contains("config is invalid: 2 errors"), "{text}");
+    // A simulator emulating paper refuses them as KIS would: the same finding; emulating real (the shipped
+    // default), they pass.
+    let (out, text) = run(Some(&us), &[("KIS__SIM__EMULATE", "paper")]);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("error: strategies[0].sell_order_type: moc is a US auction order"), "{text}");
+    let (out, text) = run(Some(&us), &[]);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+
+    let mut real = creds.to_vec();
+    real.extend([("KIS__ENVIRONMENT", "real"), ("KIS__REAL_TRADING__CONFIRM", "true")]);
+    let (out, text) = run(Some(&us), &real);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(line(&text, "strategies[0].sell_order_type").contains("\"moc\""), "{text}");
+
+    let moo_buy = file("us-moo-buy.toml", "[[strategies]]\nkind = \"us_rsi_macd\"\nbuy_order_type = \"moo\"\n");
+    let (out, text) = run(Some(&moo_buy), &real);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("error: strategies[0].buy_order_type: moo sells only at KIS (MOO/MOC take no buys)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_account_resync_period_has_a_floor() {
+    let (out, text) = run(None, &[("KIS__DAEMON__ACCOUNT_RESYNC_SECS", "1")]);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("error: daemon.account_resync_secs: must be at least 5"), "{text}");
+    let (out, text) = run(None, &[("KIS__DAEMON__ACCOUNT_RESYNC_SECS", "30")]);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(line(&text, "daemon.account_resync_secs").starts_with("daemon.account_resync_secs = 30"), "{text}");
+}

@@ -248,6 +248,7 @@ impl Harness {
             side,
             qty: Qty::new(qty),
             limit,
+            order_type: kis_strategy::OrderType::Limit,
             kind: SignalKind::Entry,
             strategy_id: kis_strategy::StrategyId::new("test-strategy"),
             reason: "test".into(),

@@ -49,6 +49,7 @@ impl Strategy for BuyWhenFlat {
             quantity: SignalQty::CashFraction(dec!(0.05)),
             limit: None,
             stop: None,
+            order_type: kis_strategy::OrderType::Limit,
             strategy_id: self.id.clone(),
             reason: "test: buy when flat".into(),
         });

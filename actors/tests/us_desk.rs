@@ -249,6 +249,9 @@ async fn a_restart_reconciles_us_orders_from_the_overseas_history_and_sends_noth
         let journal = journal_lines(&dir.0);
         assert!(journal.iter().all(|e| e["event"] != "sent" || e["id"] == 1), "no new send: {journal:#?}");
         assert!(journal.iter().any(|e| e["id"] == 2 && e["reason"] == "never_sent"), "{journal:#?}");
+        // On real the start-up read also asked the unfilled list, under each exchange code.
+        let served = |op| kis_sim::exchange::lock(sim.state()).served(keys.creds[0].app_key.expose(), op);
+        assert!(served(kis_protocol::tr_id::Op::UsUnfilled) >= 3, "inquire-nccs per exchange code");
         wait_for("the desk holds the earlier run's US buy", Duration::from_secs(10), || async {
             second
                 .risk_status()
@@ -261,4 +264,120 @@ async fn a_restart_reconciles_us_orders_from_the_overseas_history_and_sends_noth
     })
     .await
     .expect("US restart test timed out");
+}
+
+/// At start the daemon reads the US buying power (`inquire-psamount`) beside the balance, on the paper TR id,
+/// and the desk holds the broker's figure: the simulator answers it from the account's USD cash net of its
+/// open orders' reservations. After the feed reconnects the account is read again at once, not at the next
+/// period (an hour here).
+#[actix_rt::test]
+async fn the_us_buying_power_is_read_at_start_and_after_a_feed_reconnect() {
+    let keys = Keys::new("usbuyable");
+    let dir = TempDir::new("usbuyable");
+    actix_rt::time::timeout(Duration::from_secs(60), async {
+        let sim = start_sim_at(&keys, |c| {
+            c.env = Environment::Paper;
+            c.start = Some(NYSE_OPEN.parse().unwrap());
+            c.symbols = 10;
+            c.us_symbols = 4;
+            c.accounts[0].cash_usd = Some(dec!(12_345.67));
+        })
+        .await;
+        let symbol = us_symbols(&sim)[0];
+        let idle = std::sync::Arc::new(BuyOnceFactory {
+            events: Default::default(),
+            panic_once: None,
+            only: Some(Vec::new()),
+        });
+        let mut config = test_config();
+        config.sim.emulate = Environment::Paper;
+        config.daemon.account_resync_secs = 3_600;
+        config.strategies = vec![StrategyConfig::UsRsiMacd(bot(&[symbol]))];
+        let mut setup = setup(&sim, &keys, &dir.0, idle, config);
+        setup.endpoints = Endpoints::custom(Environment::Paper, &sim.rest_url(), &sim.ws_url());
+        let daemon = Daemon::start(setup).unwrap();
+        wait_for("the US account read with its buying power", Duration::from_secs(20), || async {
+            daemon.risk_status().await.is_some_and(|r| {
+                r.accounts.iter().any(|a| a.market == Market::Us && a.ready && a.buying_power.is_some())
+            })
+        })
+        .await;
+        let risk = daemon.risk_status().await.unwrap();
+        let us = risk.accounts.iter().find(|a| a.market == Market::Us).unwrap();
+        let broker = {
+            let ex = kis_sim::exchange::lock(sim.state());
+            ex.accounts[0].engine.cash(Currency::Usd).available()
+        };
+        assert_eq!(broker, dec!(12_345.67));
+        assert_eq!(us.buying_power, Some(kis_model::Money::new(broker, Currency::Usd)), "{us:?}");
+        assert_eq!(us.cash.amount, dec!(12_345.67), "{us:?}");
+        // Paper has no unfilled list (TTTS3018R is real only): reconciliation never asks it there.
+        let served = |op| kis_sim::exchange::lock(sim.state()).served(keys.creds[0].app_key.expose(), op);
+        assert!(served(kis_protocol::tr_id::Op::UsBuyable) >= 1);
+        assert_eq!(served(kis_protocol::tr_id::Op::UsUnfilled), 0);
+
+        // The feed reconnects (the RiskManager has seen its count at least once by now): a re-read follows.
+        actix_rt::time::sleep(Duration::from_secs(6)).await;
+        let reads = served(kis_protocol::tr_id::Op::UsBuyable);
+        sim.inject(&kis_sim::Fault::CloseWs);
+        wait_for("the account re-read after the reconnect", Duration::from_secs(20), || async {
+            served(kis_protocol::tr_id::Op::UsBuyable) > reads
+        })
+        .await;
+        assert!(daemon.feed_status().await.is_some_and(|f| f.reconnects >= 1));
+        daemon.shutdown(true).await;
+        sim.stop().await.unwrap();
+    })
+    .await
+    .expect("US buying-power test timed out");
+}
+
+/// On real, the US bot's configured auction types reach KIS: buys as LOC (`ORD_DVSN 34`, with the limit),
+/// rule sells as MOC (`33`, at price 0, journaled without one), the stop-loss as its marketable limit; the
+/// unfilled-order timer does not cancel them (the simulator fills them at the market: no auction there).
+#[actix_rt::test]
+async fn auction_order_types_go_out_with_their_ord_dvsn_on_real() {
+    use kis_engine::OrderCode;
+    use kis_model::UsOrdDvsn;
+    let keys = Keys::new("usauction");
+    let dir = TempDir::new("usauction");
+    actix_rt::time::timeout(Duration::from_secs(90), async {
+        let sim = start_us_sim(&keys, Environment::Real).await;
+        let tickers: Vec<Symbol> = us_symbols(&sim).into_iter().take(2).collect();
+        let mut config = test_config();
+        config.sim.emulate = Environment::Real;
+        config.strategies = vec![StrategyConfig::UsRsiMacd(UsRsiMacdConfig {
+            buy_order_type: kis_strategy::OrderType::Loc,
+            sell_order_type: kis_strategy::OrderType::Moc,
+            ..bot(&tickers)
+        })];
+        let mut setup = setup(&sim, &keys, &dir.0, buy_once(&Default::default()), config);
+        setup.strategy = None;
+        setup.endpoints = Endpoints::custom(Environment::Real, &sim.rest_url(), &sim.ws_url());
+        let daemon = Daemon::start(setup).unwrap();
+        wait_for("a LOC buy filled", Duration::from_secs(60), || async {
+            sim_orders(&sim).iter().any(|o| o.side == Side::Buy && o.filled > kis_model::Qty::ZERO)
+        })
+        .await;
+        let orders = sim_orders(&sim);
+        let buys: Vec<_> = orders.iter().filter(|o| o.side == Side::Buy).collect();
+        assert!(buys.iter().all(|o| o.code == OrderCode::Us(UsOrdDvsn::Loc)), "{orders:#?}");
+        assert!(
+            orders
+                .iter()
+                .filter(|o| o.side == Side::Sell)
+                .all(|o| { matches!(o.code, OrderCode::Us(UsOrdDvsn::Moc) | OrderCode::Us(UsOrdDvsn::Limit)) }),
+            "rule sells MOC, the stop-loss a limit: {orders:#?}"
+        );
+        let journal = journal_lines(&dir.0);
+        let intents: Vec<_> = journal.iter().filter(|e| e["event"] == "intent").collect();
+        assert!(intents.iter().any(|e| e["side"] == "buy" && e["kind"]["us"] == "34"), "{intents:#?}");
+        for moc in intents.iter().filter(|e| e["kind"]["us"] == "33") {
+            assert!(moc["price"].is_null(), "a MOC is journaled without a price: {moc}");
+        }
+        daemon.shutdown(true).await;
+        sim.stop().await.unwrap();
+    })
+    .await
+    .expect("US auction test timed out");
 }

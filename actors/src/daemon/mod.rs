@@ -59,7 +59,11 @@ fn risk_markets(config: &DaemonConfig) -> RiskManagerConfig {
         config.strategies.is_empty() || config.strategies.iter().any(|s| !matches!(s, StrategyConfig::UsRsiMacd(_)));
     let us = config.strategies.iter().find(|s| matches!(s, StrategyConfig::UsRsiMacd(_)));
     let mut markets = RiskManagerConfig::new(config.risk, config.exits);
+    markets.resync_every = Duration::from_secs(config.daemon.account_resync_secs);
     if let Some(strategy) = us {
+        if let StrategyConfig::UsRsiMacd(us) = strategy {
+            markets.buyable_probe = us.symbols().ok().and_then(|s| s.first().copied());
+        }
         markets = markets.with_market(kis_desk::MarketRules {
             market: Market::Us,
             risk: config.strategy_risk(strategy),

@@ -5,10 +5,10 @@
 use chrono::NaiveDate;
 use kis_client::Priority;
 use kis_journal::{BrokerRowError, BrokerView};
-use kis_model::AccountNo;
+use kis_model::{AccountNo, UsExchange};
 use kis_protocol::rest::PagedRequest;
 use kis_protocol::rest::domestic_account::{BalanceRequest, CcldWindow, DailyCcld, DailyCcldQuery};
-use kis_protocol::rest::overseas_account::UsOrderHistoryRequest;
+use kis_protocol::rest::overseas_account::{UsOrderHistoryRequest, UsUnfilledRequest};
 use thiserror::Error;
 
 use super::send::scrub;
@@ -63,8 +63,8 @@ pub fn balance_request(account: &AccountNo) -> BalanceRequest {
 /// The overseas order history of the New York trading days around `at` (yesterday and today there, so that a
 /// session crossing midnight in either city is covered), every exchange, every page.
 pub fn us_history_request(account: &AccountNo, at: chrono::DateTime<chrono::Utc>) -> UsOrderHistoryRequest {
-    let today = at.with_timezone(&chrono_tz::America::New_York).date_naive();
-    let from = today.pred_opt().unwrap_or(today);
+    let today = kis_journal::ny_day(at);
+    let from = us_history_first_day(at);
     UsOrderHistoryRequest {
         cano: account.cano().to_string(),
         acnt_prdt_cd: account.product().to_string(),
@@ -79,13 +79,32 @@ pub fn us_history_request(account: &AccountNo, at: chrono::DateTime<chrono::Utc>
     }
 }
 
+/// The first New York date [`us_history_request`] asks for: yesterday there.
+pub fn us_history_first_day(at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    let today = kis_journal::ny_day(at);
+    today.pred_opt().unwrap_or(today)
+}
+
+/// The unfilled US orders listed under `exchange` (`inquire-nccs`, real only).
+pub fn us_unfilled_request(account: &AccountNo, exchange: UsExchange) -> UsUnfilledRequest {
+    UsUnfilledRequest {
+        cano: account.cano().to_string(),
+        acnt_prdt_cd: account.product().to_string(),
+        ovrs_excg_cd: exchange.order_code().into(),
+        sort_sqn: "DS".into(),
+        ctx_area_fk200: String::new(),
+        ctx_area_nk200: String::new(),
+    }
+}
+
 /// Today's orders (`day` is the venue's KST date) and, when `holdings`, the positions; with `us` (the read's
-/// time) the overseas order history too.
+/// time) the overseas order history too, and on real accounts with `unfilled` the overseas unfilled list.
 pub async fn fetch(
     api: &KisApi,
     day: NaiveDate,
     holdings: bool,
     us: Option<chrono::DateTime<chrono::Utc>>,
+    unfilled: bool,
 ) -> Result<BrokerView, ViewError> {
     let account = api.account().clone();
     let failed = |what: &'static str| {
@@ -121,6 +140,25 @@ pub async fn fetch(
             .flat_map(|p| p.output)
             .collect();
         view.add_us_orders(&us_rows)?;
+        view.us_history_since(us_history_first_day(at));
+        if unfilled && api.env() == kis_model::Environment::Real {
+            // Evidence of live orders beside the history: every exchange code, every page.
+            for exchange in [UsExchange::Nasdaq, UsExchange::Nyse, UsExchange::Amex] {
+                let unfilled: Vec<_> = api
+                    .call_paged(
+                        us_unfilled_request(&account, exchange),
+                        Priority::Account,
+                        "inquire-nccs (US)",
+                        |r, c| r.set_continuation(c),
+                    )
+                    .await
+                    .map_err(failed("inquire-nccs (US)"))?
+                    .into_iter()
+                    .flat_map(|p| p.output)
+                    .collect();
+                view.add_us_unfilled(&unfilled)?;
+            }
+        }
     }
     Ok(view)
 }

@@ -41,8 +41,10 @@ impl OrderRouter {
         let day = kst_day(read_at);
         let holdings = why == Read::StartUp;
         let us = self.config.us_orders;
+        // The unfilled list is evidence for start-up and unknown outcomes; routine catch-ups skip its calls.
+        let unfilled = why != Read::CatchUp;
         let fut = async move {
-            broker_view::fetch(&api, day, holdings, us.then_some(read_at)).await.map(|v| v.read_at(read_at))
+            broker_view::fetch(&api, day, holdings, us.then_some(read_at), unfilled).await.map(|v| v.read_at(read_at))
         };
         ctx.spawn(fut.into_actor(self).map(move |result, act, ctx| {
             act.busy = false;

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use kis_client::ClientError;
 use kis_journal::{IntentRecord, IntentView, OrderKind, Origin, StrategyId};
 use kis_model::tick_size::InstrumentKind;
-use kis_model::{AccountNo, KrxCode, OrdDvsn, OrderId, Qty, Symbol, UsOrdDvsn};
+use kis_model::{AccountNo, KrxCode, OrdDvsn, OrderId, Qty, Symbol};
 use kis_protocol::error_class::ErrorClass;
 use kis_protocol::rest::domestic_order::{OrderCash, OrderRvsecnclBody};
 use kis_protocol::rest::order_builder::OrderBuildError;
@@ -36,6 +36,8 @@ pub struct PreparedOrder {
 pub enum PrepareError {
     #[error("US orders need a limit price (KIS has no US market order)")]
     UsMarketOrder,
+    #[error("{order_type} orders are US auction orders; {symbol} is a KRX symbol")]
+    AuctionOnKrx { symbol: Symbol, order_type: kis_strategy::OrderType },
     #[error("order for {symbol} refused before sending: {source}")]
     Build { symbol: Symbol, source: OrderBuildError },
 }
@@ -46,29 +48,33 @@ pub fn instrument_of(code: KrxCode, funds: &BTreeSet<KrxCode>) -> InstrumentKind
 }
 
 /// The journal record and the request of `intent`. KRX: limit (`00`) with a price, market (`01`) without;
-/// US: limit only.
+/// US: the intent's [`OrderType`](kis_strategy::OrderType) — limit `00`, LOO `32`, LOC `34` with the limit,
+/// MOO `31`, MOC `33` at price `"0"` (journaled without a price, as KIS lists them at 0).
 pub fn prepare(
     intent: &OrderIntent,
     account: &AccountNo,
     funds: &BTreeSet<KrxCode>,
 ) -> Result<PreparedOrder, PrepareError> {
     let build = |source| PrepareError::Build { symbol: intent.symbol, source };
-    let (kind, request) = match intent.symbol {
+    let (kind, request, price) = match intent.symbol {
+        Symbol::Krx(_) if intent.order_type.is_auction() => {
+            return Err(PrepareError::AuctionOnKrx { symbol: intent.symbol, order_type: intent.order_type });
+        }
         Symbol::Krx(code) => {
             let kind = if intent.limit.is_some() { OrdDvsn::Limit } else { OrdDvsn::Market };
             let order =
                 OrderCash::new(account, intent.side, code, kind, intent.qty, intent.limit, instrument_of(code, funds))
                     .map_err(build)?;
-            (OrderKind::Krx(kind), OrderRequest::Krx(order))
+            (OrderKind::Krx(kind), OrderRequest::Krx(order), intent.limit)
         }
         Symbol::Us(exchange, ticker) => {
             if intent.limit.is_none() {
                 return Err(PrepareError::UsMarketOrder);
             }
-            let order =
-                UsOrder::new(account, intent.side, exchange, ticker, UsOrdDvsn::Limit, intent.qty, intent.limit)
-                    .map_err(build)?;
-            (OrderKind::Us(UsOrdDvsn::Limit), OrderRequest::Us(order))
+            let code = intent.order_type.us_ord_dvsn();
+            let price = if intent.order_type.sends_price() { intent.limit } else { None };
+            let order = UsOrder::new(account, intent.side, exchange, ticker, code, intent.qty, price).map_err(build)?;
+            (OrderKind::Us(code), OrderRequest::Us(order), price)
         }
     };
     let record = IntentRecord {
@@ -76,7 +82,7 @@ pub fn prepare(
         side: intent.side,
         kind,
         qty: intent.qty,
-        price: intent.limit,
+        price,
         strategy: StrategyId::new(intent.strategy_id.as_str()),
         origin: Origin::Daemon,
     };
@@ -181,6 +187,7 @@ mod tests {
             side: Side::Buy,
             qty: Qty::new(3),
             limit: limit.map(|p| p.parse().unwrap()),
+            order_type: kis_strategy::OrderType::Limit,
             kind: SignalKind::Entry,
             strategy_id: kis_strategy::StrategyId::new("krx-scalping"),
             reason: "test".into(),
@@ -225,7 +232,26 @@ mod tests {
         let us = prepare(&intent("NASD:TQQQ", Some("71.5")), &account(), &funds).unwrap();
         let OrderRequest::Us(order) = &us.request else { panic!("not a US order") };
         assert_eq!((order.body.ovrs_excg_cd.as_str(), order.body.ovrs_ord_unpr.as_str()), ("NASD", "71.50"));
-        assert_eq!(us.record.kind, OrderKind::Us(UsOrdDvsn::Limit));
+        assert_eq!(us.record.kind, OrderKind::Us(kis_model::UsOrdDvsn::Limit));
+        // Auction kinds: LOC keeps its limit, MOC goes out at "0" and is journaled without a price.
+        let with = |t, side| OrderIntent { order_type: t, side, ..intent("NASD:TQQQ", Some("71.5")) };
+        let loc = prepare(&with(kis_strategy::OrderType::Loc, Side::Buy), &account(), &funds).unwrap();
+        let OrderRequest::Us(order) = &loc.request else { panic!("not a US order") };
+        assert_eq!((order.body.ord_dvsn.as_str(), order.body.ovrs_ord_unpr.as_str()), ("34", "71.50"));
+        assert_eq!(
+            (loc.record.kind, loc.record.price),
+            (OrderKind::Us(kis_model::UsOrdDvsn::Loc), Some(Price::new(rust_decimal::Decimal::new(715, 1)).unwrap()))
+        );
+        let moc = prepare(&with(kis_strategy::OrderType::Moc, Side::Sell), &account(), &funds).unwrap();
+        let OrderRequest::Us(order) = &moc.request else { panic!("not a US order") };
+        assert_eq!((order.body.ord_dvsn.as_str(), order.body.ovrs_ord_unpr.as_str()), ("33", "0"));
+        assert_eq!((moc.record.kind, moc.record.price), (OrderKind::Us(kis_model::UsOrdDvsn::Moc), None));
+        assert!(matches!(
+            prepare(&with(kis_strategy::OrderType::Moo, Side::Buy), &account(), &funds),
+            Err(PrepareError::Build { .. })
+        ));
+        let krx = OrderIntent { order_type: kis_strategy::OrderType::Loo, ..intent("005930", Some("70100")) };
+        assert!(matches!(prepare(&krx, &account(), &funds), Err(PrepareError::AuctionOnKrx { .. })));
 
         let entries = |record: IntentRecord, order_no: &str| {
             let id = kis_model::ClientOrderId(1);

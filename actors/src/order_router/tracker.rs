@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use kis_journal::{FillId, FillRecord, IntentBook, IntentView, Origin};
+use kis_journal::{FillId, FillRecord, IntentBook, IntentView, OrderKind, Origin};
 use kis_model::{ClientOrderId, Side, Symbol};
 
 use crate::messages::{ExecutionNotice, NoticeKind};
@@ -36,6 +36,9 @@ pub enum FillSource {
 pub enum CancelPlan {
     /// Not due before this venue instant.
     At(DateTime<Utc>),
+    /// A US auction order (LOO/LOC/MOO/MOC) waits for its auction, hours away: no timed cancel, only the
+    /// cancellation of everything (shutdown).
+    OnlyWithEverything,
     /// Due; waiting for its turn on the REST lane.
     Queued,
     /// The broker acknowledged the cancel request; the confirmation (notice or order list) is awaited.
@@ -123,6 +126,11 @@ impl Tracker {
     }
 
     fn track(&mut self, view: &IntentView, source: FillSource, cancel: CancelPlan, last_heard: Option<Instant>) {
+        let auction = matches!(view.record.kind, OrderKind::Us(code) if code != kis_model::UsOrdDvsn::Limit);
+        let cancel = match cancel {
+            CancelPlan::At(_) if auction => CancelPlan::OnlyWithEverything,
+            plan => plan,
+        };
         let (symbol, side, strategy) = (view.record.symbol, view.record.side, strategy_of(view));
         self.intents.insert(view.id, Tracked { symbol, side, strategy, source, cancel, last_heard });
     }
@@ -161,7 +169,7 @@ impl Tracker {
         let mut due = Vec::new();
         for (id, t) in &mut self.intents {
             let live = book.get(*id).is_some_and(|v| v.is_open() && v.order_id.is_some() && covers(&v.record.symbol));
-            if live && matches!(t.cancel, CancelPlan::At(_)) {
+            if live && matches!(t.cancel, CancelPlan::At(_) | CancelPlan::OnlyWithEverything) {
                 t.cancel = CancelPlan::Queued;
                 due.push(*id);
             }
@@ -451,6 +459,38 @@ mod tests {
             if symbol.market() == kis_model::Market::Krx { kis_model::Market::Us } else { kis_model::Market::Krx };
         assert_eq!(all.cancel_everything(&book, |s| s.market() == other), vec![], "another market's day end");
         assert_eq!(all.cancel_everything(&book, |s| s.market() == symbol.market()), vec![ClientOrderId(1)]);
+    }
+
+    /// A US LOC waits for the close: the unfilled-order timer never cancels it, a shutdown does.
+    #[test]
+    fn auction_orders_wait_for_their_auction() {
+        let cid = ClientOrderId(1);
+        let record = IntentRecord {
+            symbol: "NASD:TQQQ".parse().unwrap(),
+            side: Side::Buy,
+            kind: OrderKind::Us(kis_model::UsOrdDvsn::Loc),
+            qty: Qty::new(3),
+            price: Some("71.5".parse().unwrap()),
+            strategy: StrategyId::new("us-rsi-macd"),
+            origin: Origin::Daemon,
+        };
+        let entries = vec![
+            Entry { ts: at(0), id: cid, event: Event::Intent(record) },
+            Entry { ts: at(0), id: cid, event: Event::Sent },
+            Entry {
+                ts: at(1),
+                id: cid,
+                event: Event::Acked { order_id: OrderId { branch: 1790, order_no: OrderNo::new(5) } },
+            },
+        ];
+        let book = IntentBook::fold(&entries).unwrap();
+        let mut tracker = Tracker::new();
+        tracker.track_sent(book.get(cid).unwrap(), at(1), chrono::Duration::seconds(60), Instant::now());
+        assert_eq!(tracker.take_due_cancels(&book, at(100_000)), vec![]);
+        let mut restored = Tracker::new();
+        restored.track_restored(book.get(cid).unwrap(), chrono::Duration::seconds(60));
+        assert_eq!(restored.take_due_cancels(&book, at(100_000)), vec![]);
+        assert_eq!(tracker.cancel_everything(&book, |_| true), vec![cid]);
     }
 
     #[test]

@@ -1,16 +1,52 @@
 //! Reading a market's account from the broker: KRX cash and holdings from every page of `inquire-balance`;
-//! US ones from the overseas balance and present-balance inquiries.
+//! US ones from the overseas balance and present-balance inquiries, and the USD buying power from the
+//! buyable-amount inquiry (`inquire-psamount`).
 
 use kis_client::Priority;
 use kis_journal::{BrokerView, kst_day};
 use kis_model::{Environment, Market, Price, Qty, Symbol, UsExchange};
-use kis_protocol::rest::overseas_account::UsBalanceRequest;
+use kis_protocol::rest::overseas_account::{UsBalanceRequest, UsBuyableRequest};
 use kis_protocol::rest::overseas_present_balance::UsPresentBalanceRequest;
 use kis_protocol::rest::pagination::PagedRequest;
 use rust_decimal::Decimal;
 
 use crate::kis_api::{ApiCallError, KisApi};
 use crate::order_router::broker_view::balance_request;
+
+/// How often the feed's reconnect count is looked at: a reconnect may have dropped notices, so the account
+/// is re-read at the next quiet moment rather than at the next period.
+pub(super) const RECONNECT_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl super::RiskManager {
+    /// The symbol and price the US buying power is asked about (see [`BuyableProbe`]).
+    pub(super) fn buyable_probe(&self) -> BuyableProbe {
+        let ledger = self.desk.ledger();
+        let symbol = self
+            .config
+            .buyable_probe
+            .or_else(|| ledger.positions().map(|p| p.symbol).find(|s| s.market() == Market::Us))?;
+        let price = ledger.last_price(symbol).or_else(|| ledger.position(symbol).map(|p| p.avg_price));
+        Some((symbol, price.filter(|p| !p.is_zero()).unwrap_or(Price::new(Decimal::ONE).ok()?)))
+    }
+
+    /// Asks the feed for its reconnect count; once it grew, re-reads the accounts when no order is working.
+    pub(super) fn watch_reconnects(&mut self, ctx: &mut actix::Context<Self>) {
+        use actix::{ActorFutureExt, AsyncContext, WrapFuture};
+        if self.resync_wanted && self.desk.ready() && !self.has_working() && !self.syncing {
+            self.resync_wanted = false;
+            tracing::info!(target: "risk", "the feed reconnected: re-reading the accounts");
+            self.sync(ctx, super::SyncMode::Periodic);
+        }
+        let Some(feed) = self.feed.status.get() else { return };
+        ctx.spawn(feed.send(crate::messages::GetFeedStatus).into_actor(self).map(|status, act, _| {
+            let Ok(status) = status else { return };
+            if act.feed_reconnects.is_some_and(|seen| status.reconnects > seen) {
+                act.resync_wanted = true;
+            }
+            act.feed_reconnects = Some(status.reconnects);
+        }));
+    }
+}
 
 /// A market's account as the broker reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,7 +56,14 @@ pub struct BrokerAccount {
     pub cash: Decimal,
     /// (symbol, quantity, average purchase price), summed over KIS's per-trade-type rows.
     pub holdings: Vec<(Symbol, Qty, Price)>,
+    /// What KIS says can be spent on buys now, net of its open orders (US: `ord_psbl_frcr_amt` of
+    /// TTTS3007R/VTTS3007R); `None` when not read (KRX, no symbol to ask about, or the read failed).
+    pub buying_power: Option<Decimal>,
 }
+
+/// The US symbol and price the buyable-amount inquiry is asked about: KIS wants one, though the amount it
+/// answers (`ord_psbl_frcr_amt`) does not depend on it (only the quantities do).
+pub type BuyableProbe = Option<(Symbol, Price)>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -32,11 +75,41 @@ pub enum SyncError {
     NoSummary,
 }
 
-pub async fn fetch_account(api: &KisApi, market: Market) -> Result<BrokerAccount, SyncError> {
+pub async fn fetch_account(api: &KisApi, market: Market, probe: BuyableProbe) -> Result<BrokerAccount, SyncError> {
     match market {
         Market::Krx => fetch_krx(api).await,
-        Market::Us => fetch_us(api).await,
+        Market::Us => {
+            let mut account = fetch_us(api).await?;
+            if let Some((symbol, price)) = probe {
+                match fetch_us_buying_power(api, symbol, price).await {
+                    Ok(amount) => account.buying_power = Some(amount),
+                    // The balance stands on its own; the desk then judges by its books alone.
+                    Err(e) => tracing::warn!(target: "risk", error = %e, "cannot read the US buying power"),
+                }
+            }
+            Ok(account)
+        }
     }
+}
+
+/// `inquire-psamount` (TTTS3007R/VTTS3007R) for `symbol` at `price`: the USD the account can spend on buys.
+async fn fetch_us_buying_power(api: &KisApi, symbol: Symbol, price: Price) -> Result<Decimal, SyncError> {
+    const WHAT: &str = "inquire-psamount (US)";
+    let Symbol::Us(exchange, ticker) = symbol else {
+        return Err(SyncError::Rows { what: WHAT, detail: format!("{symbol} is not a US symbol") });
+    };
+    let account = api.account();
+    let mut shown = price.value();
+    shown.rescale(shown.scale().max(2));
+    let request = UsBuyableRequest {
+        cano: account.cano().to_string(),
+        acnt_prdt_cd: account.product().to_string(),
+        ovrs_excg_cd: exchange.order_code().into(),
+        ovrs_ord_unpr: shown.to_string(),
+        item_cd: ticker.as_str().to_string(),
+    };
+    let reply = api.call(&request, Priority::Account).await.map_err(|source| SyncError::Call { what: WHAT, source })?;
+    reply.reply.body.output.ord_psbl_frcr_amt().map_err(|e| SyncError::Rows { what: WHAT, detail: e.to_string() })
 }
 
 async fn fetch_krx(api: &KisApi) -> Result<BrokerAccount, SyncError> {
@@ -59,7 +132,7 @@ async fn fetch_krx(api: &KisApi) -> Result<BrokerAccount, SyncError> {
             .ok_or_else(|| rows(format!("holding of {} has no usable average price", h.symbol)))?;
         holdings.push((h.symbol, h.qty, avg));
     }
-    Ok(BrokerAccount { cash, holdings })
+    Ok(BrokerAccount { cash, holdings, buying_power: None })
 }
 
 /// USD cash from `inquire-present-balance` (CTRP6504R/VTRP6504R, the deposit of the USD row) and holdings
@@ -121,5 +194,5 @@ async fn fetch_us(api: &KisApi) -> Result<BrokerAccount, SyncError> {
             holdings.push((symbol, Qty::new(qty), avg));
         }
     }
-    Ok(BrokerAccount { cash, holdings })
+    Ok(BrokerAccount { cash, holdings, buying_power: None })
 }

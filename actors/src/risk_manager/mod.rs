@@ -26,7 +26,8 @@ use kis_strategy::AccountSnapshot;
 use kis_strategy::risk::{ExitRules, ExitState, HaltCause, RiskConfig, TradingState};
 use rust_decimal::Decimal;
 
-pub use broker_sync::{BrokerAccount, SyncError, fetch_account};
+use broker_sync::RECONNECT_CHECK_EVERY;
+pub use broker_sync::{BrokerAccount, BuyableProbe, SyncError, fetch_account};
 pub use exit_store::{ExitStore, ExitStoreError};
 pub use kis_desk::EXIT_STRATEGY;
 
@@ -49,8 +50,12 @@ pub struct RiskManagerConfig {
     pub fees: kis_model::FeeModel,
     /// Board assumed for the sell tax of KRX symbols (the broker sync corrects the cash).
     pub board: KrxBoard,
-    /// How often the account is re-read from the broker while no order is working.
+    /// How often the account (balance, present balance, buying power) is re-read from the broker while no
+    /// order is working (`[daemon] account_resync_secs`). It is also re-read after the feed reconnects.
     pub resync_every: Duration,
+    /// The US symbol the buying-power inquiry asks about (KIS wants one); unset, the first US holding. With
+    /// neither, the US buying power is not read and the desk judges by its books alone.
+    pub buyable_probe: Option<Symbol>,
     /// How often time is passed to the desk (daily loss, new days, holding-time exits).
     pub mark_every: Duration,
     /// Named in the start-up notification (the simulator emulates a KIS service; this says which it is).
@@ -65,6 +70,7 @@ impl RiskManagerConfig {
             fees: kis_model::FeeModel::shipped(),
             board: KrxBoard::Kospi,
             resync_every: Duration::from_secs(60),
+            buyable_probe: None,
             mark_every: Duration::from_secs(1),
             environment: kis_config::TradingEnvironment::Sim,
         }
@@ -117,6 +123,8 @@ pub struct MarketAccount {
     pub state: TradingState,
     pub cash: Money,
     pub equity: Money,
+    /// The broker's buying power from the last read, while the desk's books have not moved since.
+    pub buying_power: Option<Money>,
     pub day: DayResult,
 }
 
@@ -164,6 +172,9 @@ pub struct RiskManager {
     pushed: HashMap<Symbol, AccountSnapshot>,
     subscribed: HashSet<Symbol>,
     syncing: bool,
+    /// The feed's reconnect count when last looked at, and whether a resync is owed since it grew.
+    feed_reconnects: Option<u64>,
+    resync_wanted: bool,
     /// Exit states were read from the store (once, at the first sync).
     exits_loaded: bool,
     heartbeat: Option<(HeartbeatReporter, Duration)>,
@@ -195,6 +206,8 @@ impl RiskManager {
             pushed: HashMap::new(),
             subscribed: HashSet::new(),
             syncing: false,
+            feed_reconnects: None,
+            resync_wanted: false,
             exits_loaded: false,
             heartbeat: None,
             me: None,
@@ -232,6 +245,7 @@ impl RiskManager {
         self.syncing = true;
         let api = self.api.clone();
         let markets: Vec<Market> = self.desk.markets().collect();
+        let probe = self.buyable_probe();
         let saved = self.exit_store.as_ref().filter(|_| !self.exits_loaded).map(|s| s.path().to_path_buf());
         let load = async move {
             let path = saved?;
@@ -240,7 +254,7 @@ impl RiskManager {
         let fut = async move {
             let mut accounts = Vec::with_capacity(markets.len());
             for market in markets {
-                accounts.push((market, fetch_account(&api, market).await));
+                accounts.push((market, fetch_account(&api, market, probe).await));
             }
             (accounts, load.await)
         };
@@ -283,6 +297,9 @@ impl RiskManager {
         let now = self.clock.now();
         let mut out = std::mem::take(&mut self.out);
         self.desk.on_balance(market, account.cash, &account.holdings, now, &mut out);
+        if let Some(amount) = account.buying_power {
+            self.desk.on_buying_power(market, amount);
+        }
         self.route(&mut out);
         self.out = out;
         self.save_exit_states();
@@ -353,6 +370,7 @@ impl RiskManager {
                     state: self.desk.market_state(market).unwrap_or(TradingState::Active),
                     cash: Money::new(ledger.cash(c), c),
                     equity: Money::new(ledger.equity(c), c),
+                    buying_power: ledger.buying_power(c).map(|b| Money::new(b, c)),
                     day: self.desk.day(market),
                 }
             })
@@ -411,6 +429,7 @@ impl Actor for RiskManager {
         self.me = Some(ctx.address().recipient());
         start_heartbeat(self, ctx);
         ctx.run_interval(self.config.mark_every, |act, _| act.tick());
+        ctx.run_interval(RECONNECT_CHECK_EVERY, |act, ctx| act.watch_reconnects(ctx));
         ctx.run_interval(self.config.resync_every, |act, ctx| {
             if act.desk.ready() && !act.has_working() {
                 act.sync(ctx, SyncMode::Periodic);

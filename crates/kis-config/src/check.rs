@@ -65,7 +65,9 @@ pub fn check(config: &DaemonConfig) -> Vec<Finding> {
     if api.requests_per_second == Some(0) {
         out.error("api.requests_per_second", "must be at least 1".to_string());
     }
-    let limit = match env.kis().unwrap_or(config.sim.emulate) {
+    // The account KIS (or the simulator emulating it) trades on: paper refuses what only real accounts take.
+    let trading_env = env.kis().unwrap_or(config.sim.emulate);
+    let limit = match trading_env {
         Environment::Real => REAL_REQUESTS_PER_SECOND,
         Environment::Paper => PAPER_REQUESTS_PER_SECOND,
     };
@@ -110,6 +112,17 @@ pub fn check(config: &DaemonConfig) -> Vec<Finding> {
         if let Err(e) = strategy.validate() {
             out.error(&format!("strategies[{i}].{}", e.field), e.problem);
         }
+        if trading_env == Environment::Paper {
+            for (key, kind) in strategy.auction_order_types() {
+                out.error(
+                    &format!("strategies[{i}].{key}"),
+                    format!(
+                        "{kind} is a US auction order KIS takes on real accounts only (paper accepts limit orders, \
+                         ORD_DVSN 00); set {key} = \"limit\" on paper"
+                    ),
+                );
+            }
+        }
         if strategy.risk().is_none() && !strategy.follows_shared_risk() && config.risk != RiskConfig::default() {
             out.warn(
                 &format!("strategies[{i}].risk"),
@@ -142,6 +155,12 @@ pub fn check(config: &DaemonConfig) -> Vec<Finding> {
     }
     if config.daemon.health_report_secs == 0 {
         out.error("daemon.health_report_secs", "must be at least 1".into());
+    }
+    if config.daemon.account_resync_secs < 5 {
+        out.error(
+            "daemon.account_resync_secs",
+            "must be at least 5 (each re-read spends two to five REST calls per market)".into(),
+        );
     }
     if config.daemon.signal_threads > 64 {
         out.error("daemon.signal_threads", "must be at most 64".into());

@@ -25,6 +25,9 @@ pub struct DaemonSection {
     pub cancel_open_orders_on_shutdown: bool,
     /// Seconds between the supervisor's per-actor health lines.
     pub health_report_secs: u64,
+    /// Seconds between re-reads of each market's account from the broker (balance, present balance, US
+    /// buying power) while no order is working; the account is also re-read after the feed reconnects.
+    pub account_resync_secs: u64,
     /// Threads (actix arbiters) the per-symbol SignalActors are spread over; 0 = one per core, at most 8.
     pub signal_threads: usize,
 }
@@ -37,6 +40,7 @@ impl Default for DaemonSection {
             state_dir: PathBuf::from("state"),
             cancel_open_orders_on_shutdown: true,
             health_report_secs: 30,
+            account_resync_secs: 60,
             signal_threads: 0,
         }
     }

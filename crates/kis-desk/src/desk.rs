@@ -11,6 +11,7 @@ use kis_strategy::risk::{
     ExitCall, ExitGate, ExitIntents, ExitMonitor, ExitRules, ExitState, HaltCause, RiskConfig, RiskDecision,
     RiskEngine, SavedExits, TradingState,
 };
+use kis_strategy::us_rsi_macd::{DEFAULT_STOP_LOSS_OFFSET_TICKS, us_marketable_sell};
 use kis_strategy::{AccountSnapshot, ConfigError, FillReport, Position, Signal, SignalKind, SignalQty, StrategyId};
 
 use crate::day::{DayResult, trade_date};
@@ -223,6 +224,12 @@ impl Desk {
         out.push(Output::SnapshotsChanged(currency));
     }
 
+    /// The broker's buying power in `market`'s currency, read with (just after) its balance: it caps the
+    /// cash signals are sized on until the desk's own books move (see [`Ledger::set_buying_power`]).
+    pub fn on_buying_power(&mut self, market: Market, amount: rust_decimal::Decimal) {
+        self.ledger.set_buying_power(market.currency(), amount);
+    }
+
     /// Judges a strategy's signal; an approval holds back its cash and pushes the order to send.
     pub fn on_signal(
         &mut self,
@@ -317,9 +324,10 @@ impl Desk {
         };
         let avg_price = position.avg_price;
         out.push(Output::ExitFired { symbol, reason, price, avg_price, retry });
-        // KIS takes no US market orders: a US exit sells at the last price.
+        // KIS takes no US market orders: a US exit sells at the marketable limit the US bot's stop-loss uses,
+        // with its default offset (the desk watches no book).
         let limit = match market {
-            Market::Us => Some(price),
+            Market::Us => Some(us_marketable_sell(price, None, DEFAULT_STOP_LOSS_OFFSET_TICKS)),
             Market::Krx => None,
         };
         let avg = avg_price.value().round_dp(2);
@@ -330,6 +338,7 @@ impl Desk {
             quantity: SignalQty::All,
             limit,
             stop: None,
+            order_type: kis_strategy::OrderType::Limit,
             strategy_id: StrategyId::new(EXIT_STRATEGY),
             reason: format!("{reason} at {price} (average {avg})"),
         };

@@ -86,6 +86,12 @@ pub struct Ledger {
     /// Holdings with shares, per market, kept current for the same reason (every snapshot reads it).
     open: [usize; 2],
     day: [DayResult; 2],
+    /// What the broker last said can be spent on buys (US: `inquire-psamount`'s `ord_psbl_frcr_amt`, net of
+    /// its open orders), per currency, while the desk's own books have not moved since: it caps the cash
+    /// the desk counts as available (the broker may know of holds the desk does not, e.g. unsettled
+    /// trades). An order going working or a fill makes it stale (the ledger alone judges until the next
+    /// read), and a balance sync without it clears it.
+    buying_power: [Option<Decimal>; 2],
 }
 
 fn slot(currency: Currency) -> usize {
@@ -107,6 +113,7 @@ impl Ledger {
             held_value: [Decimal::ZERO; 2],
             open: [0; 2],
             day: [DayResult::default(); 2],
+            buying_power: [None; 2],
         }
     }
 
@@ -122,8 +129,22 @@ impl Ledger {
         self.account.cash(currency).reserved
     }
 
+    /// Cash not held back by working orders, capped by the broker's buying power while that is fresh.
     pub fn available_cash(&self, currency: Currency) -> Decimal {
-        self.account.cash(currency).available().max(Decimal::ZERO)
+        let own = self.account.cash(currency).available().max(Decimal::ZERO);
+        match self.buying_power[slot(currency)] {
+            Some(broker) => own.min(broker.max(Decimal::ZERO)),
+            None => own,
+        }
+    }
+
+    /// The broker's buying power in `currency`, just read (see the field's docs).
+    pub fn set_buying_power(&mut self, currency: Currency, amount: Decimal) {
+        self.buying_power[slot(currency)] = Some(amount);
+    }
+
+    pub fn buying_power(&self, currency: Currency) -> Option<Decimal> {
+        self.buying_power[slot(currency)]
     }
 
     /// Cash plus holdings at their last prices (the average before the first trade).
@@ -271,6 +292,7 @@ impl Ledger {
         if let Some(old) = self.working(symbol) {
             self.release(symbol, old);
         }
+        self.buying_power[slot(spec.currency())] = None;
         match side {
             Side::Buy => self.account.reserve_cash(spec.currency(), reserved),
             Side::Sell => self.account.reserve_shares(symbol, qty.min(self.held_qty(symbol))),
@@ -323,6 +345,7 @@ impl Ledger {
     pub fn fill(&mut self, fill: &FillReport) -> Result<Option<Realised>, LedgerError> {
         let symbol = fill.symbol;
         let spec = self.spec_for_fill(symbol, fill)?;
+        self.buying_power[slot(spec.currency())] = None;
         let working = self.working(symbol).filter(|w| w.side == fill.side);
         let decided_at = working.map_or(fill.ts, |w| w.decided_at.min(fill.ts));
         let (reserved, bound, left) = match working {
@@ -390,6 +413,7 @@ impl Ledger {
         saved: &mut SavedExits,
     ) -> Vec<Adopted> {
         self.account.set_cash(currency, cash);
+        self.buying_power[slot(currency)] = None;
         let gone: Vec<Symbol> = self
             .account
             .positions()

@@ -18,6 +18,7 @@ fn buy(symbol: &str, limit: Price, fraction: rust_decimal::Decimal) -> Signal {
         quantity: SignalQty::CashFraction(fraction),
         limit: Some(limit),
         stop: None,
+        order_type: kis_strategy::OrderType::Limit,
         strategy_id: StrategyId::new("test"),
         reason: "test".into(),
     }

@@ -171,3 +171,36 @@ fn an_order_of_an_earlier_run_reports_its_average_without_being_waited_on() {
     l.order_fill(&fill(s, Side::Buy, 3, Price::from_won(70_200), "2026-03-04T00:01:00Z"));
     assert_eq!(l.order_closed(s), Some(Price::from_won(70_200)));
 }
+
+/// The broker's buying power caps the USD the desk counts as available while the desk's books have not
+/// moved since it was read; an order going working, a fill or a balance without it make it stale.
+#[test]
+fn the_brokers_buying_power_caps_available_cash_until_the_books_move() {
+    let t = at("2026-03-04T15:00:00Z");
+    let mut l = Ledger::new(FeeModel::shipped(), KrxBoard::Kospi);
+    l.sync(Currency::Usd, dec!(10_000), &[], t, &mut SavedExits::default());
+    assert_eq!(l.available_cash(Currency::Usd), dec!(10_000));
+    // KIS holds back $1,500 the desk does not know of (an unsettled trade): the lower figure counts.
+    l.set_buying_power(Currency::Usd, dec!(8_500));
+    assert_eq!(l.available_cash(Currency::Usd), dec!(8_500));
+    assert_eq!(l.available_cash(Currency::Krw), Decimal::ZERO, "the other currency is untouched");
+    // A higher figure never raises what the desk's own books allow.
+    l.set_buying_power(Currency::Usd, dec!(12_000));
+    assert_eq!(l.available_cash(Currency::Usd), dec!(10_000));
+    l.set_buying_power(Currency::Usd, dec!(8_500));
+    let s: kis_model::Symbol = "NASD:TQQQ".parse().unwrap();
+    l.mark(s, Price::new(dec!(50)).unwrap());
+    l.order_working(s, Side::Buy, Qty::new(10), Some(Price::new(dec!(50)).unwrap()), t).unwrap();
+    assert_eq!(l.buying_power(Currency::Usd), None, "stale once an order works");
+    assert!(
+        l.available_cash(Currency::Usd) > dec!(9_000),
+        "the ledger alone judges: {}",
+        l.available_cash(Currency::Usd)
+    );
+    l.set_buying_power(Currency::Usd, dec!(100));
+    l.fill(&fill(s, Side::Buy, 10, Price::new(dec!(50)).unwrap(), "2026-03-04T15:00:10Z")).unwrap();
+    assert_eq!(l.buying_power(Currency::Usd), None, "stale after a fill");
+    l.set_buying_power(Currency::Usd, dec!(100));
+    l.sync(Currency::Usd, dec!(9_000), &[], t, &mut SavedExits::default());
+    assert_eq!(l.buying_power(Currency::Usd), None, "a balance read without it clears it");
+}

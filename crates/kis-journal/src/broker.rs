@@ -8,7 +8,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Offset, TimeZone, Utc}
 use kis_model::{KrxCode, OrdDvsn, OrderId, OrderNo, Price, Qty, Side, Symbol, UsExchange};
 use kis_protocol::rest::FieldError;
 use kis_protocol::rest::domestic_account::{BalancePosition, DailyCcldRow};
-use kis_protocol::rest::overseas_account::UsOrderHistoryRow;
+use kis_protocol::rest::overseas_account::{UsOrderHistoryRow, UsUnfilledOrder};
 use rust_decimal::Decimal;
 use thiserror::Error;
 
@@ -130,11 +130,7 @@ impl BrokerOrder {
             None => {
                 let ny_date = row.ord_dt().map_err(field)?.ok_or_else(|| invalid("ord_dt", &row.ord_dt))?;
                 let time = kis_protocol::rest::wire::parse_time("ord_tmd", &row.ord_tmd).map_err(field)?;
-                [ny_date, ny_date.succ_opt().unwrap_or(ny_date)]
-                    .into_iter()
-                    .map(|d| kst_to_utc(d, time))
-                    .find(|t| t.with_timezone(&chrono_tz::America::New_York).date_naive() == ny_date)
-                    .unwrap_or_else(|| kst_to_utc(ny_date, time))
+                ny_day_kst_time(ny_date, time)
             }
         };
         let ordered = qty(row.ft_ord_qty().map_err(field)?, "ft_ord_qty", &row.ft_ord_qty)?;
@@ -160,6 +156,57 @@ impl BrokerOrder {
             remaining,
         })
     }
+}
+
+impl BrokerOrder {
+    /// One row of the overseas unfilled list (`inquire-nccs`, TTTS3018R, real only): an order working now.
+    /// Like the history, `ord_dt` is the New York date and `ord_tmd` KIS's KST time of day.
+    pub fn from_us_unfilled_row(row: &UsUnfilledOrder, index: usize) -> Result<BrokerOrder, BrokerRowError> {
+        let at = RowAt { list: "inquire-nccs (US)", index };
+        let (field, invalid, qty) = (|e| at.field(e), |w, v: &str| at.invalid(w, v), |n, w, r: &str| at.qty(n, w, r));
+        let branch = if row.ord_gno_brno.trim().is_empty() { "0" } else { row.ord_gno_brno.as_str() };
+        let order_id = OrderId::parse(branch, &row.odno).map_err(|_| invalid("order id", &row.odno))?;
+        let exchange = UsExchange::parse(&row.ovrs_excg_cd).map_err(|_| invalid("ovrs_excg_cd", &row.ovrs_excg_cd))?;
+        let symbol = Symbol::us(exchange, row.pdno.trim()).map_err(|_| invalid("pdno", &row.pdno))?;
+        let unit_price = row.ft_ord_unpr3().map_err(field)?;
+        let price = if unit_price.is_zero() {
+            None
+        } else {
+            Some(Price::new(unit_price).map_err(|_| invalid("ft_ord_unpr3", &row.ft_ord_unpr3))?)
+        };
+        let order_time = ny_day_kst_time(row.ord_dt().map_err(field)?, row.ord_tmd().map_err(field)?);
+        Ok(BrokerOrder {
+            order_id,
+            original: at.original(&row.orgn_odno)?,
+            symbol,
+            side: row.sll_buy_dvsn_cd().map_err(field)?,
+            kind: OrdDvsn::Limit,
+            qty: qty(row.ft_ord_qty().map_err(field)?, "ft_ord_qty", &row.ft_ord_qty)?,
+            price,
+            filled: qty(row.ft_ccld_qty().map_err(field)?, "ft_ccld_qty", &row.ft_ccld_qty)?,
+            filled_amount: row.ft_ccld_amt3().map_err(field)?,
+            order_time,
+            // On the unfilled list: working, whatever else it is.
+            cancelled: false,
+            cancelled_qty: Qty::ZERO,
+            remaining: qty(row.nccs_qty().map_err(field)?, "nccs_qty", &row.nccs_qty)?,
+        })
+    }
+}
+
+/// The instant of a US row without KIS's receipt time: `time` read as KST, on the day whose New York date is
+/// `ny_date` (the KST date is the New York one or the day after).
+fn ny_day_kst_time(ny_date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    [ny_date, ny_date.succ_opt().unwrap_or(ny_date)]
+        .into_iter()
+        .map(|d| kst_to_utc(d, time))
+        .find(|t| ny_day(*t) == ny_date)
+        .unwrap_or_else(|| kst_to_utc(ny_date, time))
+}
+
+/// The New York calendar day of an instant: what a US row's `ord_dt` (the exchange's trading day) is in.
+pub fn ny_day(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&chrono_tz::America::New_York).date_naive()
 }
 
 /// One row of a broker list, for errors that name the list, the row and the field: the order lists of both
@@ -223,6 +270,10 @@ pub struct BrokerView {
     /// The overseas order history is in the view (yesterday and today in New York): only then are US intents
     /// reconciled against it, since an absence from a list never read proves nothing.
     pub us_covered: bool,
+    /// The first New York date the overseas history covers (its `ORD_STRT_DT`): a US intent from an earlier
+    /// New York day that the lists do not show is judged stale, as a KRX one from an earlier KST day is;
+    /// `None` leaves US intents to the order-time windows alone.
+    pub us_since: Option<NaiveDate>,
 }
 
 impl BrokerView {
@@ -233,6 +284,25 @@ impl BrokerView {
             self.orders.push(BrokerOrder::from_us_row(row, i)?);
         }
         self.us_covered = true;
+        Ok(())
+    }
+
+    /// Marks the first New York date the overseas history was asked for (see [`BrokerView::us_since`]).
+    pub fn us_history_since(&mut self, first_ny_day: NaiveDate) {
+        self.us_since = Some(first_ny_day);
+    }
+
+    /// Adds the rows of the overseas unfilled list (`inquire-nccs`, real only; all exchanges, all pages) as
+    /// evidence of live orders beside the history: an order on both is one order (reconciliation keeps the
+    /// copy with more fills), and one the history lacks is still found. Blank filler rows are skipped.
+    pub fn add_us_unfilled(&mut self, rows: &[UsUnfilledOrder]) -> Result<(), BrokerRowError> {
+        for (i, row) in rows.iter().enumerate().filter(|(_, r)| !r.odno.trim().is_empty()) {
+            let order = BrokerOrder::from_us_unfilled_row(row, i)?;
+            // The same order listed under two exchange codes (on real `NASD` lists every US market).
+            if !self.orders.iter().any(|o| o.order_id == order.order_id && o.remaining == order.remaining) {
+                self.orders.push(order);
+            }
+        }
         Ok(())
     }
 
@@ -275,7 +345,7 @@ impl BrokerView {
                 None => holdings.push(Holding { symbol, qty, cost }),
             }
         }
-        Ok(BrokerView { day, orders, holdings, read_at: None, us_covered: false })
+        Ok(BrokerView { day, orders, holdings, read_at: None, us_covered: false, us_since: None })
     }
 
     /// Stamps the view with the venue time its lists were read at (see [`BrokerView::read_at`]).

@@ -37,7 +37,7 @@ use std::fmt;
 use chrono::{DateTime, Duration, Utc};
 use kis_model::{ClientOrderId, OrderId, OrderNo, Price, Qty, Side, Symbol};
 
-use crate::broker::{BrokerOrder, BrokerView, Holding, kst_day};
+use crate::broker::{BrokerOrder, BrokerView, Holding, kst_day, ny_day};
 use crate::entry::{DoneReason, Entry, Event, FillId, FillRecord, IntentRecord, OrderKind, Origin, StrategyId};
 use crate::intents::{IntentBook, IntentState, IntentView};
 
@@ -247,8 +247,10 @@ pub fn reconcile(book: &IntentBook, view: &BrokerView, rules: &MatchRules) -> Ve
 
     let covered = |s: &Symbol| matches!(s, Symbol::Krx(_)) || view.us_covered;
     for intent in book.iter().filter(|v| v.is_open() && covered(&v.record.symbol)) {
-        // The domestic list covers one KST day; the US history spans New York's yesterday and today.
-        if matches!(intent.record.symbol, Symbol::Krx(_)) && kst_day(intent.created) < view.day {
+        // The domestic list covers one KST day; the US history spans New York's yesterday and today (an
+        // intent of an earlier New York day is judged by `us_stale`).
+        let krx_stale = matches!(intent.record.symbol, Symbol::Krx(_)) && kst_day(intent.created) < view.day;
+        if krx_stale || us_stale(intent, view, &rows) {
             actions.push(conflict(ConflictKind::Stale, intent.record.symbol, vec![intent.id], intent.order_id));
         } else if let Some(order_id) = intent.order_id {
             known.push((intent, order_id));
@@ -319,6 +321,17 @@ pub fn reconcile(book: &IntentBook, view: &BrokerView, rules: &MatchRules) -> Ve
     }
     actions.extend(view.holdings.iter().cloned().map(Action::SyncHolding));
     actions
+}
+
+/// A US intent from a New York day before the history's first one ([`BrokerView::us_since`]) that the lists
+/// do not show under its order number: the lists cannot say what became of it (US history rows are dated by
+/// the exchange's trading day, `ord_dt`, so the intent is judged by its New York date, not its KST one).
+/// Without its row it is neither "not found" (an absence from lists that do not cover its day proves
+/// nothing) nor "missing at the broker": a person decides, as for a KRX intent of an earlier KST day.
+fn us_stale(intent: &IntentView, view: &BrokerView, rows: &BTreeMap<OrderNo, &BrokerOrder>) -> bool {
+    matches!(intent.record.symbol, Symbol::Us(..))
+        && view.us_since.is_some_and(|first| ny_day(intent.created) < first)
+        && intent.order_id.is_none_or(|o| !rows.contains_key(&o.order_no))
 }
 
 fn conflict(kind: ConflictKind, symbol: Symbol, intents: Vec<ClientOrderId>, order: Option<OrderId>) -> Action {

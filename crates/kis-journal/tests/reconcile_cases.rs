@@ -92,7 +92,14 @@ fn filled(mut o: BrokerOrder, qty: u64, amount: rust_decimal::Decimal) -> Broker
 
 /// The lists as read long after every intent of these cases could have been accepted.
 fn view(orders: Vec<BrokerOrder>) -> BrokerView {
-    BrokerView { day: day(), orders, holdings: Vec::new(), read_at: Some(at(10_000)), us_covered: false }
+    BrokerView {
+        day: day(),
+        orders,
+        holdings: Vec::new(),
+        read_at: Some(at(10_000)),
+        us_covered: false,
+        us_since: None,
+    }
 }
 
 fn not_found(id: u64, past_deadline: bool) -> Action {

@@ -263,6 +263,7 @@ proptest! {
             holdings: Vec::new(),
             read_at: Some(at(2_000 + read)),
             us_covered: false,
+            us_since: None,
         };
         let mut unknown = UnknownOutcomes::new();
         for v in book.iter().filter(|v| is_unknown(v)) {

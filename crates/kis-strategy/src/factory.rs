@@ -63,6 +63,15 @@ impl StrategyConfig {
         }
     }
 
+    /// Order-type keys set to an auction kind (LOO/LOC/MOO/MOC), which KIS takes on real accounts only, so a
+    /// paper configuration is refused before the daemon starts rather than at send time.
+    pub fn auction_order_types(&self) -> Vec<(&'static str, crate::OrderType)> {
+        match self {
+            StrategyConfig::UsRsiMacd(c) => c.auction_order_types(),
+            StrategyConfig::KrxScalping(_) | StrategyConfig::RsiReversal(_) => Vec::new(),
+        }
+    }
+
     /// The rules the strategy trades under on its own: its `risk` table, else [`default_risk`](Self::default_risk).
     pub fn effective_risk(&self) -> RiskConfig {
         self.risk().copied().unwrap_or_else(|| self.default_risk())

@@ -189,6 +189,7 @@ impl RsiReversal {
             quantity: SignalQty::Shares(Qty::new(1)),
             limit: Some(close),
             stop: None,
+            order_type: crate::OrderType::Limit,
             strategy_id: self.id.clone(),
             reason: format!("{what} at bar {t}, close {close}, RSI {:.2}", rsi.unwrap_or(f64::NAN)),
         }

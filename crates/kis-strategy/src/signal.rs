@@ -8,6 +8,8 @@ use kis_model::{Price, Qty, Side, Symbol};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::order_type::OrderType;
+
 /// Names the strategy instance a signal came from, so fills and PnL can be attributed per strategy.
 ///
 /// An `Arc<str>` so that stamping it on every signal is a reference-count increment, not an allocation.
@@ -136,6 +138,10 @@ pub struct Signal {
     pub limit: Option<Price>,
     /// Where the strategy would stop out, for risk-based sizing; `None` when it has no stop.
     pub stop: Option<Price>,
+    /// Continuous limit, or a US auction type (real accounts only); MOO/MOC still carry `limit` as the
+    /// reference the risk rules size by, but are sent without it.
+    #[serde(default)]
+    pub order_type: OrderType,
     pub strategy_id: StrategyId,
     /// For people reading logs and notifications: which rule fired and on what values.
     pub reason: String,

@@ -150,6 +150,7 @@ fn signal(symbol: Symbol, side: Side, kind: SignalKind, quantity: SignalQty, lim
         quantity,
         limit: limit.map(won),
         stop: None,
+        order_type: kis_strategy::OrderType::Limit,
         strategy_id: StrategyId::new("test"),
         reason: "test".to_string(),
     }

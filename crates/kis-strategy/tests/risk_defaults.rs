@@ -23,6 +23,7 @@ fn us_buy(limit: Decimal, quantity: SignalQty) -> Signal {
         quantity,
         limit: Some(usd(limit)),
         stop: None,
+        order_type: kis_strategy::OrderType::Limit,
         strategy_id: StrategyId::new("us-rsi-macd"),
         reason: "test".into(),
     }

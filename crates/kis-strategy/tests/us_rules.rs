@@ -255,7 +255,65 @@ fn the_stop_loss_is_checked_before_any_other_rule() {
         (out[0].side, out[0].kind, out[0].quantity),
         (Side::Sell, SignalKind::Exit(ExitReason::StopLoss), SignalQty::All)
     );
+    // A marketable limit 5 ticks (the default) under the last trade: no book seen yet.
+    assert_eq!(out[0].limit, Some(Price::new(dec!(75.95)).unwrap()));
     assert!(s.live_rsi().is_some_and(|r| r <= 50.0), "the buy rule held too");
+}
+
+/// The stop-loss prices off the best bid when a book shows one below the last trade, by the configured ticks.
+#[test]
+fn the_stop_loss_sells_its_offset_ticks_under_the_bid() {
+    let config: StrategyConfig = toml::from_str(
+        "kind = \"us_rsi_macd\"\nrsi_interval = \"1m\"\nbuy_delay_secs = 0\nstop_loss_offset_ticks = 3\n\
+         sell_order_type = \"moc\"\nbuy_order_type = \"loc\"\n",
+    )
+    .unwrap();
+    let StrategyConfig::UsRsiMacd(config) = config else { panic!("not the US bot") };
+    assert_eq!(
+        (config.stop_loss_offset_ticks, config.sell_order_type, config.buy_order_type),
+        (3, kis_strategy::OrderType::Moc, kis_strategy::OrderType::Loc)
+    );
+    let mut s = UsRsiMacd::new(tqqq(), config).unwrap();
+    let warm: Vec<Bar> =
+        (0..30).map(|i| bar(tqqq(), t0() - Duration::minutes(30 - i), cents(80.0 - i as f64 * 0.1))).collect();
+    s.warm_up(&warm);
+    let mut book = kis_model::Book {
+        symbol: tqqq(),
+        ts: t0(),
+        asks: [kis_model::Level { price: Price::ZERO, qty: Qty::ZERO }; 10],
+        bids: [kis_model::Level { price: Price::ZERO, qty: Qty::ZERO }; 10],
+        depth: 10,
+    };
+    book.bids[0] = kis_model::Level { price: Price::new(dec!(75.90)).unwrap(), qty: Qty::new(100) };
+    let ctx = holding(t0(), tqqq(), 10, Price::new(dec!(80.01)).unwrap(), t0());
+    let mut out = Vec::new();
+    s.on_event(&MarketEvent::Book(book), &ctx, &mut out);
+    assert!(out.is_empty(), "a book alone judges nothing");
+    s.on_event(&trade_at(t0(), dec!(76.00)), &ctx, &mut out);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(
+        (out[0].kind, out[0].limit),
+        (SignalKind::Exit(ExitReason::StopLoss), Some(Price::new(dec!(75.87)).unwrap()))
+    );
+    // The stop-loss cannot wait for the close: it is a limit whatever sell_order_type says.
+    assert_eq!(out[0].order_type, kis_strategy::OrderType::Limit);
+}
+
+#[test]
+fn stop_loss_offset_ticks_must_be_a_whole_number_of_ticks() {
+    for (value, shown) in [("-1", "-1"), ("2.5", "2.5"), ("\"five\"", "\"five\"")] {
+        let text = format!("kind = \"us_rsi_macd\"\nstop_loss_offset_ticks = {value}\n");
+        let e = toml::from_str::<StrategyConfig>(&text).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!(
+                "stop_loss_offset_ticks must be a whole number of $0.01 ticks, 0 or more, got {shown}"
+            )),
+            "{value}: {e}"
+        );
+    }
+    let zero: StrategyConfig = toml::from_str("kind = \"us_rsi_macd\"\nstop_loss_offset_ticks = 0\n").unwrap();
+    assert!(matches!(zero, StrategyConfig::UsRsiMacd(c) if c.stop_loss_offset_ticks == 0));
+    assert_eq!(UsRsiMacdConfig::default().stop_loss_offset_ticks, 5);
 }
 
 #[test]

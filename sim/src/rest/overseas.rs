@@ -1,5 +1,10 @@
 //! US orders (limit, LOO/LOC/MOO/MOC; paper limit-only), modify/cancel, quotes, minute and daily candles,
 //! balance, buyable amount, unfilled orders and order history.
+//!
+//! The auction kinds are simplified: the simulator runs no opening or closing auction, so LOO and LOC work
+//! as plain limits (filled by the next trade or book within their limit), and MOO and MOC (sells only) as
+//! sells limited at a cent, filled by the next trade or bid at its price. KIS lists MOO/MOC at price 0, and
+//! so do the order history and the unfilled list here.
 
 use std::str::FromStr;
 
@@ -40,17 +45,17 @@ pub fn order(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     check_account(ex, call, &body.cano, &body.acnt_prdt_cd)?;
     let side = if call.op == Op::UsBuy { Side::Buy } else { Side::Sell };
     let f = us_feed(ex, &body.ovrs_excg_cd, &body.pdno, kis::UNKNOWN_SYMBOL_ORDER)?;
-    let (symbol, last) = (f.symbol, f.last);
+    let symbol = f.symbol;
     let qty = parse_qty(&body.ord_qty)?;
     let code = UsOrdDvsn::from_code(body.ord_dvsn.trim()).map_err(|_| kis::BAD_ORD_DVSN)?;
     if ex.env() == Environment::Paper && code != UsOrdDvsn::Limit {
         return Err(kis::BAD_ORD_DVSN);
     }
     code.check_side(side).map_err(|_| kis::BAD_ORD_DVSN)?;
-    // The auction kinds are matched as limits: LOO/LOC at their limit, MOO/MOC at the last price.
+    // The auction kinds are matched as limits (module docs): LOO/LOC at their limit, MOO/MOC at any price.
     let price = match code {
         UsOrdDvsn::Limit | UsOrdDvsn::Loo | UsOrdDvsn::Loc => parse_price(&body.ovrs_ord_unpr)?,
-        UsOrdDvsn::Moo | UsOrdDvsn::Moc => Price::new(Decimal::new(last, 2)).map_err(|_| kis::OFF_TICK)?,
+        UsOrdDvsn::Moo | UsOrdDvsn::Moc => Price::new(Decimal::new(1, 2)).map_err(|_| kis::OFF_TICK)?,
         UsOrdDvsn::Twap | UsOrdDvsn::Vwap => return Err(kis::BAD_ORD_DVSN),
     };
     if price.is_zero() {
@@ -285,8 +290,16 @@ fn us_orders(ex: &Exchange, account: usize) -> impl Iterator<Item = &Order> {
     ex.accounts[account].engine.orders().iter().filter(|o| o.symbol.market() == Market::Us)
 }
 
+/// The limit KIS lists for an order: `0` for price-less kinds (MOO/MOC), whatever the simulator matches
+/// them at.
+fn listed_limit(o: &Order) -> Decimal {
+    let priced = !matches!(o.code, OrderCode::Us(UsOrdDvsn::Moo | UsOrdDvsn::Moc));
+    o.kind.limit_price().filter(|_| priced).map(|p| p.value()).unwrap_or_default()
+}
+
 fn limit_text(o: &Order) -> String {
-    o.kind.limit_price().map(|p| p.value().to_string()).unwrap_or_else(|| "0".into())
+    let limit = listed_limit(o);
+    if limit.is_zero() { "0".into() } else { limit.to_string() }
 }
 
 pub fn unfilled(ex: &mut Exchange, call: &Call<'_>) -> Handled {
@@ -308,7 +321,7 @@ pub fn unfilled(ex: &mut Exchange, call: &Call<'_>) -> Handled {
             ft_ccld_qty: o.filled.shares().to_string(),
             nccs_qty: o.remaining().shares().to_string(),
             // Places as KIS writes them: prices 8, amount 5.
-            ft_ord_unpr3: format!("{:.8}", o.kind.limit_price().map(|p| p.value()).unwrap_or_default()),
+            ft_ord_unpr3: format!("{:.8}", listed_limit(o)),
             ft_ccld_unpr3: format!("{:.8}", o.avg_fill_price().unwrap_or_default()),
             ft_ccld_amt3: format!("{:.5}", o.filled_notional),
             prdt_name: ex.names.get(&o.symbol).cloned().unwrap_or_default(),

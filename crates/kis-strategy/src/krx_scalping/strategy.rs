@@ -293,6 +293,7 @@ impl KrxScalping {
             quantity,
             limit: Some(Price::from_won(limit)),
             stop,
+            order_type: crate::OrderType::Limit,
             strategy_id: self.id.clone(),
             reason,
         }

@@ -6,6 +6,7 @@ use kis_model::{Price, Qty, Side, Symbol};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::order_type::OrderType;
 use crate::signal::{SignalKind, StrategyId};
 
 /// What the order router is asked to send.
@@ -16,6 +17,9 @@ pub struct OrderIntent {
     pub qty: Qty,
     /// `None` is a market order (KRX only).
     pub limit: Option<Price>,
+    /// The signal's [`OrderType`]: how the router sends it (US `ORD_DVSN`).
+    #[serde(default)]
+    pub order_type: OrderType,
     pub kind: SignalKind,
     pub strategy_id: StrategyId,
     pub reason: String,

@@ -111,6 +111,7 @@ impl RiskEngine {
                     side: signal.side,
                     qty,
                     limit: signal.limit,
+                    order_type: signal.order_type,
                     kind: signal.kind,
                     strategy_id: signal.strategy_id.clone(),
                     reason: signal.reason.clone(),

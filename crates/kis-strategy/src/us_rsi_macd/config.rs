@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::bar_aggregator::BarInterval;
 use crate::error::ConfigError;
+use crate::order_type::OrderType;
 use crate::risk::{RiskConfig, SizingRules};
+use crate::us_rsi_macd::limit_price::DEFAULT_STOP_LOSS_OFFSET_TICKS;
 use crate::us_rsi_macd::tickers::{TickerListError, parse_ticker_list};
 use kis_model::Symbol;
 
@@ -49,6 +51,17 @@ pub struct UsRsiMacdConfig {
     pub stop_loss_pct: Decimal,
     /// Limit = last price ± this percentage (KIS has no US market order).
     pub limit_offset_pct: Decimal,
+    /// The stop-loss sells the whole holding at a limit this many $0.01 ticks below the best bid (or the
+    /// last trade when it is lower or no book is known), never below $0.01: a marketable limit, as KIS has
+    /// no US market order (see [`us_marketable_sell`](crate::us_rsi_macd::us_marketable_sell)).
+    #[serde(deserialize_with = "offset_ticks")]
+    pub stop_loss_offset_ticks: u32,
+    /// How buys are sent: `limit` (default), or the auction kinds `loo` / `loc` (real accounts only; MOO and
+    /// MOC cannot buy at KIS).
+    pub buy_order_type: OrderType,
+    /// How rule sells are sent: `limit` (default), `loo`, `loc`, `moo` or `moc` (the auction kinds on real
+    /// accounts only). The stop-loss always sells at its marketable limit: it cannot wait for an auction.
+    pub sell_order_type: OrderType,
     /// This strategy's own risk rules (`[strategies.risk]`); unset, [`default_risk`](Self::default_risk).
     pub risk: Option<RiskConfig>,
 }
@@ -75,6 +88,9 @@ impl Default for UsRsiMacdConfig {
             sell_position_fraction: Decimal::new(3, 1),
             stop_loss_pct: Decimal::from(5),
             limit_offset_pct: Decimal::new(5, 1),
+            stop_loss_offset_ticks: DEFAULT_STOP_LOSS_OFFSET_TICKS,
+            buy_order_type: OrderType::Limit,
+            sell_order_type: OrderType::Limit,
             risk: None,
         }
     }
@@ -88,6 +104,14 @@ pub const US_MAX_OPEN_POSITIONS: usize = 100;
 pub const MAX_CHECK_INTERVAL_MINUTES: u64 = 24 * 60;
 
 impl UsRsiMacdConfig {
+    /// The order-type keys set to an auction kind, which KIS takes on real accounts only.
+    pub fn auction_order_types(&self) -> Vec<(&'static str, OrderType)> {
+        [("buy_order_type", self.buy_order_type), ("sell_order_type", self.sell_order_type)]
+            .into_iter()
+            .filter(|(_, t)| t.is_auction())
+            .collect()
+    }
+
     /// The candle size MACD runs on: `macd_interval`, or `rsi_interval` when unset.
     pub fn macd_interval(&self) -> BarInterval {
         self.macd_interval.unwrap_or(self.rsi_interval)
@@ -155,6 +179,12 @@ impl UsRsiMacdConfig {
                 format!("must be in [0, 50), got {}", self.limit_offset_pct),
             ));
         }
+        if !self.buy_order_type.allows(kis_model::Side::Buy) {
+            return Err(ConfigError::new(
+                "buy_order_type",
+                format!("{} sells only at KIS (MOO/MOC take no buys); use limit, loo or loc", self.buy_order_type),
+            ));
+        }
         for (field, target) in [("rsi_interval", self.rsi_interval), ("macd_interval", self.macd_interval())] {
             if input_longer(self.input_bar_interval, target) {
                 return Err(ConfigError::new(
@@ -174,6 +204,36 @@ impl UsRsiMacdConfig {
         }
         Ok(())
     }
+}
+
+/// `stop_loss_offset_ticks`: a whole number of ticks, 0 or more. Written out so a negative, fractional or
+/// textual value is refused with what the key wants instead of serde's "expected u32" (config layers may
+/// hand numbers over as text, which is accepted when it reads as one).
+fn offset_ticks<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    struct Ticks;
+    const WANTED: &str = "a whole number of $0.01 ticks, 0 or more";
+    fn bad<E: serde::de::Error>(got: impl std::fmt::Display) -> E {
+        E::custom(format!("stop_loss_offset_ticks must be {WANTED}, got {got}"))
+    }
+    impl serde::de::Visitor<'_> for Ticks {
+        type Value = u32;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(WANTED)
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u32, E> {
+            u32::try_from(v).map_err(|_| bad(v))
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u32, E> {
+            u32::try_from(v).map_err(|_| bad(v))
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<u32, E> {
+            Err(bad(v))
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<u32, E> {
+            v.trim().parse::<u32>().map_err(|_| bad(format!("{v:?}")))
+        }
+    }
+    deserializer.deserialize_any(Ticks)
 }
 
 /// Whether bars of `input` are too coarse to build (or do not divide) candles of `target`.

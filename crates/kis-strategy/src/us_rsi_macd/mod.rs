@@ -10,6 +10,8 @@ mod tickers;
 pub use config::{MAX_CHECK_INTERVAL_MINUTES, US_MAX_OPEN_POSITIONS, UsRsiMacdConfig};
 pub use golden_cross::GoldenCross;
 pub use input_interval::{DAILY_EVIDENCE_BARS, DAILY_SOURCE, InputInterval};
-pub use limit_price::us_limit_price;
+pub use limit_price::{
+    DEFAULT_STOP_LOSS_OFFSET_TICKS, US_MIN_SELL_LIMIT, US_OFFSET_TICK, us_limit_price, us_marketable_sell,
+};
 pub use strategy::UsRsiMacd;
 pub use tickers::{TickerListError, parse_ticker_list};

@@ -6,7 +6,8 @@
 //! candles. MACD runs on `macd_interval` candles (default: the RSI's) and its golden cross is judged on
 //! completed candles only. Rules, in order (the first that fires wins; nothing while an order is pending):
 //! 1. stop-loss: holding and last ≤ average × (1 − stop_loss_pct), where the average is the cost per share of
-//!    the shares still held ([`Position::avg_price`](crate::Position)) → sell everything (no delay applies);
+//!    the shares still held ([`Position::avg_price`](crate::Position)) → sell everything (no delay applies) at
+//!    a marketable limit `stop_loss_offset_ticks` cents below the bid or last ([`us_marketable_sell`]);
 //! 2. sell: holding, RSI ≥ overbought, a golden cross within the last `golden_cross_bars` candles, and
 //!    `sell_delay_secs` since the last sell → sell `sell_position_fraction` of the holding;
 //! 3. buy: RSI ≤ oversold, `buy_delay_secs` since the last buy, cash available → spend `buy_cash_fraction`.
@@ -20,12 +21,13 @@ use rust_decimal::prelude::ToPrimitive;
 use crate::bar_aggregator::BarAggregator;
 use crate::context::Context;
 use crate::error::ConfigError;
+use crate::order_type::OrderType;
 use crate::signal::{ExitReason, Signal, SignalKind, SignalQty, StrategyId};
 use crate::strategy::Strategy;
 use crate::us_rsi_macd::config::UsRsiMacdConfig;
 use crate::us_rsi_macd::golden_cross::GoldenCross;
 use crate::us_rsi_macd::input_interval::InputInterval;
-use crate::us_rsi_macd::limit_price::us_limit_price;
+use crate::us_rsi_macd::limit_price::{us_limit_price, us_marketable_sell};
 
 #[derive(Debug, Clone)]
 pub struct UsRsiMacd {
@@ -43,6 +45,8 @@ pub struct UsRsiMacd {
     check_every: Duration,
     /// When the rules were last evaluated (the context's clock).
     last_check: Option<DateTime<Utc>>,
+    /// Best bid of the symbol's latest book, the stop-loss's reference when below the last trade.
+    last_bid: Option<Price>,
     rejected: u64,
 }
 
@@ -68,6 +72,7 @@ impl UsRsiMacd {
             completed: Vec::with_capacity(2),
             check_every: Duration::minutes(minutes),
             last_check: None,
+            last_bid: None,
             rejected: 0,
             config,
         })
@@ -113,7 +118,10 @@ impl UsRsiMacd {
                 self.feed_completed(Indicator::Macd);
                 b.close
             }
-            MarketEvent::Book(_) => return None,
+            MarketEvent::Book(book) => {
+                self.last_bid = book.best_bid().map(|l| l.price);
+                return None;
+            }
         };
         Some(price)
     }
@@ -161,7 +169,9 @@ impl UsRsiMacd {
             if last.value() <= stop {
                 let why =
                     format!("stop-loss: last {last} <= {stop} ({}% below avg {})", c.stop_loss_pct, pos.avg_price);
-                self.push(out, Side::Sell, SignalKind::Exit(ExitReason::StopLoss), SignalQty::All, last, why);
+                let limit = us_marketable_sell(last, self.last_bid, c.stop_loss_offset_ticks);
+                let kind = SignalKind::Exit(ExitReason::StopLoss);
+                self.push(out, Side::Sell, kind, SignalQty::All, (Some(limit), OrderType::Limit), why);
                 return;
             }
             if rsi >= c.overbought
@@ -171,7 +181,9 @@ impl UsRsiMacd {
                 let bars = self.cross.bars_since().unwrap_or(0);
                 let why = format!("RSI {rsi:.2} >= {} and MACD golden cross {bars} bar(s) ago", c.overbought);
                 let qty = SignalQty::PositionFraction(c.sell_position_fraction);
-                self.push(out, Side::Sell, SignalKind::Exit(ExitReason::SignalExit), qty, last, why);
+                let limit = us_limit_price(last, Side::Sell, c.limit_offset_pct);
+                let order = (limit, c.sell_order_type);
+                self.push(out, Side::Sell, SignalKind::Exit(ExitReason::SignalExit), qty, order, why);
                 return;
             }
         }
@@ -181,7 +193,8 @@ impl UsRsiMacd {
         {
             let why = format!("RSI {rsi:.2} <= {}", c.oversold);
             let qty = SignalQty::CashFraction(c.buy_cash_fraction);
-            self.push(out, Side::Buy, SignalKind::Entry, qty, last, why);
+            let limit = us_limit_price(last, Side::Buy, c.limit_offset_pct);
+            self.push(out, Side::Buy, SignalKind::Entry, qty, (limit, c.buy_order_type), why);
         }
     }
 
@@ -191,10 +204,10 @@ impl UsRsiMacd {
         side: Side,
         kind: SignalKind,
         quantity: SignalQty,
-        last: Price,
+        (limit, order_type): (Option<Price>, OrderType),
         reason: String,
     ) {
-        let Some(limit) = us_limit_price(last, side, self.config.limit_offset_pct) else { return };
+        let Some(limit) = limit else { return };
         out.push(Signal {
             symbol: self.symbol,
             side,
@@ -202,6 +215,7 @@ impl UsRsiMacd {
             quantity,
             limit: Some(limit),
             stop: None,
+            order_type,
             strategy_id: self.id.clone(),
             reason,
         });

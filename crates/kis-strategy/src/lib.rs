@@ -33,4 +33,4 @@ pub use fill::FillReport;
 pub use kst::{KstSpan, KstTime, KstTimeError};
 pub use position::{Position, PositionError};
 pub use signal::{ExitReason, Signal, SignalKind, SignalQty, StrategyId};
-pub use strategy::Strategy;
+pub use strategy::{Strategy, WarmUpHistory};

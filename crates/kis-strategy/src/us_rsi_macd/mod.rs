@@ -11,5 +11,5 @@ pub use config::{MAX_CHECK_INTERVAL_MINUTES, US_MAX_OPEN_POSITIONS, UsRsiMacdCon
 pub use golden_cross::GoldenCross;
 pub use input_interval::{DAILY_EVIDENCE_BARS, DAILY_SOURCE, InputInterval};
 pub use limit_price::us_limit_price;
-pub use strategy::UsRsiMacd;
+pub use strategy::{DAILY_WARM_UP_BARS, MAX_MINUTE_WARM_UP_BARS, UsRsiMacd};
 pub use tickers::{TickerListError, parse_ticker_list};

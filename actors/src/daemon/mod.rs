@@ -32,7 +32,9 @@ use crate::market_cache::{GetLatest, GetWarmUp, MarketCache, MarketCacheConfig, 
 use crate::messages::{
     ApprovedOrder, FeedStatus, GetFeedStatus, Halt, Notice, OrderUpdate, SignalMsg, WatchlistChange,
 };
-use crate::notifier::{ChatId, NotifierConfig, NotifierHandle, NotifyEvent, TelegramConfig};
+use crate::notifier::{
+    ChatId, NotifierConfig, NotifierHandle, NotifyEvent, SessionAnnouncer, SessionAnnouncerConfig, TelegramConfig,
+};
 use crate::order_router::{CancelAll, GetOpenOrders, OpenOrder, OrderRouter, RouterConfig};
 use crate::risk_manager::{ExitStore, GetRiskStatus, RiskManager, RiskManagerConfig, RiskStatus, SendDailySummary};
 
@@ -539,6 +541,9 @@ impl Daemon {
         };
         let pool = SignalPool::new(supervisor.clone(), wiring, arbiters.iter().map(Arbiter::handle).collect()).start();
         slots.watchlist.set(pool.clone().recipient());
+        // The open-of-session message of each traded market (also once at start for the markets then open).
+        let announcer = SessionAnnouncerConfig::from_strategies(&config.strategies, config.daemon.shutdown_at);
+        SessionAnnouncer::new(announcer, clock.clone(), slots.risk_status.clone(), notifier.clone()).start();
         tracing::info!(
             environment = %config.environment,
             kis = %env,

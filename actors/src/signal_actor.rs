@@ -26,6 +26,10 @@ use crate::supervisor::{HeartbeatReporter, Shutdown};
 /// Minute bars a restarted strategy is warmed up with (MarketCache keeps 400).
 pub const WARM_UP_BARS: usize = 400;
 
+/// How long a warm-up may take (broker history is a few rate-limited calls) before the strategy starts cold
+/// on the ticks buffered meanwhile.
+pub const WARM_UP_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The RiskManager learns where to push a symbol's account view (sent again by every restarted instance).
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -167,16 +171,24 @@ impl Actor for SignalActor {
             act.register(ctx);
         });
 
-        // Warm up before the first live tick is used: ticks arriving meanwhile wait in `early`.
+        // Warm up before the first live tick is used: ticks arriving meanwhile wait in `early`. Spawned, not
+        // awaited in the mailbox: a broker history fetch takes a few calls, and the heartbeat must go on meanwhile.
         let need = self.strategy.as_ref().and_then(|s| s.warm_up_history());
         let request = GetWarmUp { symbol: self.symbol, need, minutes: WARM_UP_BARS };
         let cache = self.wiring.cache.clone();
-        ctx.wait(async move { cache.send(request).await }.into_actor(self).map(move |reply, act, _| {
+        let fetch = async move { actix_rt::time::timeout(WARM_UP_TIMEOUT, cache.send(request)).await };
+        ctx.spawn(fetch.into_actor(self).map(move |reply, act, _| {
             match (reply, act.strategy.as_mut()) {
-                (Err(_), _) => {
+                (Err(_), _) => tracing::warn!(
+                    target: "signal",
+                    symbol = %act.symbol,
+                    "no warm-up bars within {} s: starting cold",
+                    WARM_UP_TIMEOUT.as_secs()
+                ),
+                (Ok(Err(_)), _) => {
                     tracing::warn!(target: "signal", symbol = %act.symbol, "market cache not running: starting cold")
                 }
-                (Ok(warm), Some(strategy)) if !warm.bars.is_empty() => {
+                (Ok(Ok(warm)), Some(strategy)) if !warm.bars.is_empty() => {
                     strategy.warm_up(&warm.bars);
                     act.stats.warmed_up_bars = warm.bars.len();
                     tracing::info!(
@@ -190,7 +202,7 @@ impl Actor for SignalActor {
                         warm.source
                     );
                 }
-                (Ok(warm), Some(_)) if need.is_some() => tracing::info!(
+                (Ok(Ok(warm)), Some(_)) if need.is_some() => tracing::info!(
                     target: "signal",
                     symbol = %act.symbol,
                     "no warm-up bars from {}: starting cold",

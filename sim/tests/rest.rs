@@ -836,3 +836,47 @@ async fn us_minute_chart_pages_back_through_the_tape_so_far() {
     })
     .await;
 }
+
+/// After the close the day just traded is the newest completed day of the daily chart, listed once.
+#[actix_rt::test]
+async fn us_daily_chart_lists_a_closed_day_once() {
+    bounded(30, async {
+        // 15:59 New York: a minute of trading, then the close.
+        let mut c = config("2026-03-04T20:59:00Z");
+        c.env = kis_model::Environment::Real;
+        c.speed = 1_000;
+        let sim = start(c).await;
+        wait_open(&sim, 1).await;
+        for _ in 0..300 {
+            if !kis_sim::exchange::lock(sim.state()).open[1] {
+                break;
+            }
+            actix_rt::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert!(!kis_sim::exchange::lock(sim.state()).open[1], "the NYSE closed");
+        let tok = token(&sim, KEY, SECRET).await;
+        let symbol = {
+            let ex = kis_sim::exchange::lock(sim.state());
+            ex.feeds.iter().map(|f| f.symbol).find(|s| matches!(s, kis_model::Symbol::Us(..))).unwrap()
+        };
+        let kis_model::Symbol::Us(exchange, ticker) = symbol else { unreachable!() };
+        let params = [
+            ("AUTH", ""),
+            ("EXCD", exchange.quote_code()),
+            ("SYMB", ticker.as_str()),
+            ("GUBN", "0"),
+            ("BYMD", ""),
+            ("MODP", "0"),
+            ("KEYB", ""),
+        ];
+        let (_, _, dp) =
+            uapi(&sim, &tok, "GET", "/uapi/overseas-price/v1/quotations/dailyprice", "HHDFS76240000", &params, "")
+                .await;
+        let dates: Vec<&str> = dp["output2"].as_array().unwrap().iter().map(|r| r["xymd"].as_str().unwrap()).collect();
+        assert_eq!(dates.first(), Some(&"20260304"), "{dates:?}");
+        assert_eq!(dates.iter().filter(|d| **d == "20260304").count(), 1, "{dates:?}");
+        assert!(dates.windows(2).all(|w| w[0] > w[1]), "newest first, each day once: {dates:?}");
+        sim.stop().await.unwrap();
+    })
+    .await;
+}

@@ -106,6 +106,8 @@ struct Watched {
     calendar: Box<dyn TradingCalendar + Send + Sync>,
     /// An opened session waiting for the account to be read, and since when.
     pending: Option<(Session, Instant)>,
+    /// Whether a calendar error was logged (once, not every second).
+    calendar_failed: bool,
 }
 
 /// Sends [`NotifyEvent::SessionOpen`] at each traded market's open.
@@ -130,7 +132,9 @@ impl SessionAnnouncer {
         let mut watched = Vec::new();
         for (market, strategies) in config.markets {
             match calendar_of(market) {
-                Ok(calendar) => watched.push(Watched { market, strategies, calendar, pending: None }),
+                Ok(calendar) => {
+                    watched.push(Watched { market, strategies, calendar, pending: None, calendar_failed: false })
+                }
                 Err(e) => tracing::warn!(?market, error = %e, "no calendar: no open-of-session message"),
             }
         }
@@ -152,7 +156,11 @@ impl SessionAnnouncer {
             match session_opened(w.calendar.as_ref(), self.since, now) {
                 Ok(Some(session)) => w.pending = Some((session, Instant::now())),
                 Ok(None) => {}
-                Err(e) => tracing::warn!(market = ?w.market, error = %e, "calendar: open-of-session not judged"),
+                Err(e) if !w.calendar_failed => {
+                    w.calendar_failed = true;
+                    tracing::warn!(market = ?w.market, error = %e, "calendar: no open-of-session message")
+                }
+                Err(_) => {}
             }
         }
         self.since = Some(now);

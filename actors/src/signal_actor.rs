@@ -4,8 +4,8 @@
 //! Each symbol is its own actor so that a strategy that panics on one symbol's data takes down that symbol
 //! alone: the supervisor builds a fresh actor, which rebuilds its indicators from the MarketCache's bars
 //! ([`Strategy::warm_up`]), or from KIS's charts when the strategy asks for broker history (the US bot on
-//! day or minute candles; see [`GetWarmUp`]), and re-subscribes under the same owner name, replacing the dead recipient in the
-//! feed instead of adding a second subscription.
+//! day or minute candles; see [`GetWarmUp`]), and re-subscribes under the same owner name, replacing the dead
+//! recipient in the feed instead of adding a second subscription.
 //!
 //! The tick path never waits: the account figures the strategy's [`Context`] needs are pushed here by the
 //! RiskManager ([`AccountUpdate`]) whenever they change.

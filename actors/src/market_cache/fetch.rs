@@ -34,6 +34,7 @@ pub async fn us_daily(api: &KisApi, symbol: Symbol, now: DateTime<Utc>) -> Resul
         symb: ticker,
         gubn: "0".into(),
         bymd: String::new(),
+        // Adjusted prices: a split must not read as a crash to RSI, and today's live price is on that scale.
         modp: "1".into(),
         keyb: None,
     };

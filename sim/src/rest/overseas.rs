@@ -110,7 +110,7 @@ pub fn price(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     inquiry(UsPriceBody { output })
 }
 
-/// Today's minute bars in `NMIN`-minute buckets (counted from the session open), newest first, `NREC` a
+/// Today's minute bars in `NMIN`-minute buckets (counted from the 09:30 open), newest first, `NREC` a
 /// page. Like KIS: the newest bar is the one still forming; a next page (`NEXT "1"`) starts at `KEYB`, the
 /// exchange-local `YYYYMMDDHHMMSS` of the bar one before the oldest received. Only bars the tape has printed
 /// are served, so the rows end where the live feed continues.
@@ -125,8 +125,7 @@ pub fn minute_candles(ex: &mut Exchange, call: &Call<'_>) -> Handled {
         .flatten()
         .and_then(|t| t.and_local_timezone(ny).earliest())
         .map(|t| t.to_utc());
-    let open = ex.market.session(Market::Us).map(|s| s.open_utc());
-    let bars = bucket_minutes(&ex.market.minute_bars(&f.symbol).unwrap_or_default(), open, nmin);
+    let bars = bucket_minutes(&ex.market.minute_bars(&f.symbol).unwrap_or_default(), nmin);
     let mut older: Vec<&kis_model::Bar> = bars.iter().rev().filter(|b| before.is_none_or(|t| b.ts <= t)).collect();
     let more = older.len() > nrec;
     older.truncate(nrec);
@@ -164,20 +163,21 @@ pub fn minute_candles(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     inquiry(UsMinuteCandlesBody { output1, output2: rows })
 }
 
-/// One-minute bars (oldest first) merged into `nmin`-minute bars starting at the session open (at the
-/// minute when no session is known).
-fn bucket_minutes(
-    bars: &[kis_model::Bar],
-    open: Option<chrono::DateTime<chrono::Utc>>,
-    nmin: i64,
-) -> Vec<kis_model::Bar> {
+/// One-minute bars (oldest first) merged into `nmin`-minute bars counted from 09:30 New York of their day (the
+/// regular open, early closes included), as KIS's buckets are.
+fn bucket_minutes(bars: &[kis_model::Bar], nmin: i64) -> Vec<kis_model::Bar> {
     if nmin <= 1 {
         return bars.to_vec();
     }
+    let ny = chrono_tz::America::New_York;
     let span = chrono::Duration::minutes(nmin);
     let mut out: Vec<kis_model::Bar> = Vec::new();
     for b in bars {
-        let anchor = open.filter(|o| *o <= b.ts).unwrap_or(b.ts);
+        let open = chrono::NaiveTime::from_hms_opt(9, 30, 0)
+            .and_then(|t| b.ts.with_timezone(&ny).date_naive().and_time(t).and_local_timezone(ny).earliest())
+            .map(|t| t.to_utc())
+            .filter(|o| *o <= b.ts);
+        let anchor = open.unwrap_or(b.ts);
         let steps = (b.ts - anchor).num_minutes().div_euclid(nmin);
         let start = anchor + span * i32::try_from(steps).unwrap_or(0);
         match out.last_mut() {

@@ -3,8 +3,9 @@
 //!
 //! Each symbol is its own actor so that a strategy that panics on one symbol's data takes down that symbol
 //! alone: the supervisor builds a fresh actor, which rebuilds its indicators from the MarketCache's bars
-//! ([`Strategy::warm_up`]) and re-subscribes under the same owner name, replacing the dead recipient in the
-//! feed instead of adding a second subscription.
+//! ([`Strategy::warm_up`]), or from KIS's charts when the strategy asks for broker history (the US bot on
+//! day or minute candles; see [`GetWarmUp`]), and re-subscribes under the same owner name, replacing the dead
+//! recipient in the feed instead of adding a second subscription.
 //!
 //! The tick path never waits: the account figures the strategy's [`Context`] needs are pushed here by the
 //! RiskManager ([`AccountUpdate`]) whenever they change.
@@ -17,13 +18,17 @@ use kis_model::tick_size::InstrumentKind;
 use kis_model::{MarketEvent, Symbol};
 use kis_strategy::{AccountSnapshot, Context as StrategyContext, FillReport, Signal, Strategy, StrategyFactory};
 
-use crate::market_cache::{BarInterval, GetBars};
+use crate::market_cache::GetWarmUp;
 use crate::messages::{AccountUpdate, MarketBatch, SignalMsg, Subscribe, SubscriberId, Unsubscribe};
 use crate::slot::{FeedSlots, Slot};
 use crate::supervisor::{HeartbeatReporter, Shutdown};
 
 /// Minute bars a restarted strategy is warmed up with (MarketCache keeps 400).
 pub const WARM_UP_BARS: usize = 400;
+
+/// How long a warm-up may take (broker history is a few rate-limited calls) before the strategy starts cold
+/// on the ticks buffered meanwhile.
+pub const WARM_UP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The RiskManager learns where to push a symbol's account view (sent again by every restarted instance).
 #[derive(Message)]
@@ -57,7 +62,8 @@ pub struct SignalStats {
 pub struct SignalWiring {
     pub factory: Arc<dyn StrategyFactory>,
     pub feed: FeedSlots,
-    pub cache: Slot<GetBars>,
+    /// The MarketCache's warm-up bars (its own minute bars, or broker history the strategy asks for).
+    pub cache: Slot<GetWarmUp>,
     pub risk: Recipient<SignalMsg>,
     pub register: Recipient<RegisterSignalActor>,
     pub supervisor: Recipient<crate::supervisor::Heartbeat>,
@@ -165,19 +171,44 @@ impl Actor for SignalActor {
             act.register(ctx);
         });
 
-        // Warm up from the cache before the first live tick is used.
-        let request = GetBars { symbol: self.symbol, interval: BarInterval::Minute, n: WARM_UP_BARS };
+        // Warm up before the first live tick is used: ticks arriving meanwhile wait in `early`. Spawned, not
+        // awaited in the mailbox: a broker history fetch takes a few calls, and the heartbeat must go on meanwhile.
+        let need = self.strategy.as_ref().and_then(|s| s.warm_up_history());
+        let request = GetWarmUp { symbol: self.symbol, need, minutes: WARM_UP_BARS };
         let cache = self.wiring.cache.clone();
-        ctx.wait(async move { cache.send(request).await }.into_actor(self).map(|bars, act, _| {
-            if bars.is_err() {
-                tracing::warn!(target: "signal", symbol = %act.symbol, "market cache not running: starting cold");
-            }
-            if let (Ok(bars), Some(strategy)) = (bars, act.strategy.as_mut())
-                && !bars.completed.is_empty()
-            {
-                strategy.warm_up(&bars.completed);
-                act.stats.warmed_up_bars = bars.completed.len();
-                tracing::info!(target: "signal", symbol = %act.symbol, bars = bars.completed.len(), "strategy warmed up from the market cache");
+        let fetch = async move { actix_rt::time::timeout(WARM_UP_TIMEOUT, cache.send(request)).await };
+        ctx.spawn(fetch.into_actor(self).map(move |reply, act, _| {
+            match (reply, act.strategy.as_mut()) {
+                (Err(_), _) => tracing::warn!(
+                    target: "signal",
+                    symbol = %act.symbol,
+                    "no warm-up bars within {} s: starting cold",
+                    WARM_UP_TIMEOUT.as_secs()
+                ),
+                (Ok(Err(_)), _) => {
+                    tracing::warn!(target: "signal", symbol = %act.symbol, "market cache not running: starting cold")
+                }
+                (Ok(Ok(warm)), Some(strategy)) if !warm.bars.is_empty() => {
+                    strategy.warm_up(&warm.bars);
+                    act.stats.warmed_up_bars = warm.bars.len();
+                    tracing::info!(
+                        target: "signal",
+                        symbol = %act.symbol,
+                        bars = warm.bars.len(),
+                        first = %warm.bars[0].ts,
+                        last = %warm.bars[warm.bars.len() - 1].ts,
+                        skipped_rows = warm.skipped_rows,
+                        "strategy warmed up from {}",
+                        warm.source
+                    );
+                }
+                (Ok(Ok(warm)), Some(_)) if need.is_some() => tracing::info!(
+                    target: "signal",
+                    symbol = %act.symbol,
+                    "no warm-up bars from {}: starting cold",
+                    warm.source
+                ),
+                _ => {}
             }
             act.warming_up = false;
             for event in std::mem::take(&mut act.early) {

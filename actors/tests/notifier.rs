@@ -395,3 +395,139 @@ async fn rejected_messages_are_not_retried() {
     capture.assert_no_token();
     server.stop().await;
 }
+
+// ---------------------------------------------------------------- open-of-session message
+
+/// Answers the announcer's account question as a RiskManager would: one US holding (and a KRX one, which the
+/// US message must leave out), dollars ready.
+struct FixedRisk;
+
+impl actix::Actor for FixedRisk {
+    type Context = actix::Context<Self>;
+}
+
+impl actix::Handler<kis_actors::risk_manager::GetRiskStatus> for FixedRisk {
+    type Result = actix::MessageResult<kis_actors::risk_manager::GetRiskStatus>;
+
+    fn handle(&mut self, _: kis_actors::risk_manager::GetRiskStatus, _: &mut Self::Context) -> Self::Result {
+        use kis_actors::risk_manager::{MarketAccount, RiskStatus};
+        use kis_strategy::risk::TradingState;
+        let usd = Money::new(rust_decimal_macros::dec!(1234.5), kis_model::Currency::Usd);
+        let account = MarketAccount {
+            market: kis_model::Market::Us,
+            ready: true,
+            state: TradingState::Active,
+            cash: usd,
+            equity: usd,
+            buying_power: None,
+            day: Default::default(),
+        };
+        actix::MessageResult(RiskStatus {
+            ready: true,
+            state: TradingState::Active,
+            halts: vec![],
+            entries_blocked: false,
+            cash: usd.amount,
+            equity: usd.amount,
+            accounts: vec![account],
+            positions: vec![
+                (apple(), Qty::new(3), Price::new(rust_decimal_macros::dec!(182.505)).unwrap()),
+                (samsung(), Qty::new(10), Price::from_won(70_000)),
+            ],
+            working: 0,
+            approved: 0,
+            refused: Default::default(),
+            exits: Default::default(),
+            pending_exits: 0,
+            exit_states: vec![],
+            day: Default::default(),
+        })
+    }
+}
+
+fn apple() -> Symbol {
+    Symbol::us(kis_model::UsExchange::Nasdaq, "AAPL").unwrap()
+}
+
+/// A venue clock a test moves by hand.
+fn hand_clock(start: &str) -> (kis_actors::venue_clock::VenueClock, Arc<std::sync::atomic::AtomicI64>) {
+    let at = chrono::DateTime::parse_from_rfc3339(start).unwrap().timestamp();
+    let secs = Arc::new(std::sync::atomic::AtomicI64::new(at));
+    let read = secs.clone();
+    let clock = kis_actors::venue_clock::VenueClock::from_fn(move || {
+        chrono::DateTime::from_timestamp(read.load(Ordering::SeqCst), 0).unwrap_or_default()
+    });
+    (clock, secs)
+}
+
+fn set_clock(secs: &std::sync::atomic::AtomicI64, at: &str) {
+    secs.store(chrono::DateTime::parse_from_rfc3339(at).unwrap().timestamp(), Ordering::SeqCst);
+}
+
+fn announcer(
+    clock: kis_actors::venue_clock::VenueClock,
+    notifier: &NotifierHandle,
+) -> actix::Addr<kis_actors::notifier::SessionAnnouncer> {
+    use actix::Actor;
+    use kis_actors::notifier::{SessionAnnouncer, SessionAnnouncerConfig};
+    use kis_strategy::us_rsi_macd::UsRsiMacdConfig;
+    let bot = UsRsiMacdConfig { id: "us-bot".into(), tickers: "NASDAQ:AAPL".into(), ..Default::default() };
+    let config = SessionAnnouncerConfig {
+        markets: vec![(kis_model::Market::Us, vec![kis_strategy::StrategyConfig::UsRsiMacd(bot)])],
+        shutdown_at: Some(kis_strategy::KstTime::hm(6, 10)),
+        check_every: Duration::from_millis(20),
+        account_wait: Duration::from_millis(200),
+    };
+    let risk = kis_actors::slot::Slot::new();
+    risk.set(FixedRisk.start().recipient());
+    SessionAnnouncer::new(config, clock, risk, notifier.clone()).start()
+}
+
+fn texts(server: &Loopback) -> Vec<String> {
+    server.calls().iter().map(|c| c.body["text"].as_str().unwrap_or_default().to_string()).collect()
+}
+
+#[actix_rt::test]
+async fn the_nyse_open_sends_the_bot_settings_and_the_us_account_once() {
+    let server = Loopback::start(Mode::Ok);
+    let notifier = NotifierHandle::start(NotifierConfig::new(16, Some(telegram(&server.base()))).unwrap());
+
+    // Before the open: nothing. Then the clock passes 09:30 New York: one message.
+    let (clock, secs) = hand_clock("2026-03-04T14:29:58Z");
+    let _a = announcer(clock, &notifier);
+    actix_rt::time::sleep(Duration::from_millis(150)).await;
+    assert!(texts(&server).is_empty(), "{:?}", texts(&server));
+    set_clock(&secs, "2026-03-04T14:30:01Z");
+    wait_until("the open message", Duration::from_secs(3), || !server.calls().is_empty()).await;
+    let text = texts(&server).remove(0);
+    assert!(
+        text.starts_with("[장 시작 OPEN] NYSE 2026-03-04 09:30 EST\nus-bot: tickers NASDAQ:AAPL | RSI 14"),
+        "{text}"
+    );
+    assert!(text.contains("| stop-loss 5% |") && text.contains("buy 30% of cash"), "{text}");
+    assert!(text.contains("종료 shutdown: 06:10 KST"), "{text}");
+    assert!(text.ends_with("보유 1종목 holdings: NASDAQ:AAPL 3주 @ 182.505 USD\n예수금 cash 1,234.5 USD"), "{text}");
+    // Later in the session, and after the close: no second message.
+    set_clock(&secs, "2026-03-04T16:00:00Z");
+    actix_rt::time::sleep(Duration::from_millis(150)).await;
+    set_clock(&secs, "2026-03-04T22:00:00Z");
+    actix_rt::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(texts(&server).len(), 1, "{:?}", texts(&server));
+
+    // A daemon started mid-session sends it at once.
+    let (clock, _) = hand_clock("2026-03-05T17:00:00Z");
+    let _b = announcer(clock, &notifier);
+    wait_until("the mid-session message", Duration::from_secs(3), || server.calls().len() == 2).await;
+    assert!(texts(&server)[1].starts_with("[장 시작 OPEN] NYSE 2026-03-05 09:30 EST"), "{:?}", texts(&server));
+
+    // Thanksgiving: the clock passes 09:30 and nothing is sent; nor on the early-closed Friday after 13:00.
+    let (clock, secs) = hand_clock("2026-11-26T14:00:00Z");
+    let _c = announcer(clock, &notifier);
+    set_clock(&secs, "2026-11-26T15:00:00Z");
+    actix_rt::time::sleep(Duration::from_millis(150)).await;
+    let (clock, _) = hand_clock("2026-11-27T19:00:00Z");
+    let _d = announcer(clock, &notifier);
+    actix_rt::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(texts(&server).len(), 2, "{:?}", texts(&server));
+    server.stop().await;
+}

@@ -71,6 +71,14 @@ async fn us_session(env: Environment, tag: &str) {
             filled(Side::Buy) && filled(Side::Sell)
         })
         .await;
+        // Started at the open: the open-of-session message went out with the bot's tickers and the dollars.
+        let tickers_line = format!("us-bot: tickers {}", bot(&tickers).tickers);
+        let logged = log_text();
+        let header = "[장 시작 OPEN] NYSE 2026-03-04 09:30 EST\n";
+        // (Tests of this binary run side by side: find the message of this run's tickers.)
+        let messages: Vec<String> =
+            logged.match_indices(header).map(|(i, _)| logged[i..].lines().take(5).collect::<Vec<_>>().join("\n")).collect();
+        assert!(messages.iter().any(|m| m.contains(&tickers_line) && m.contains(" USD")), "{messages:#?}");
         let risk = daemon.risk_status().await.unwrap();
         let us = risk.accounts.iter().find(|a| a.market == Market::Us).expect("the desk trades the US");
         assert_eq!(us.cash.currency, Currency::Usd);

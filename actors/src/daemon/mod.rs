@@ -31,11 +31,13 @@ pub use escalation::EscalationHandler;
 pub use strategy_set::StrategySet;
 
 use crate::kis_api::{AccountIdentity, KisApi};
-use crate::market_cache::{GetBars, GetLatest, MarketCache, MarketCacheConfig, UpdateBatch};
+use crate::market_cache::{GetLatest, GetWarmUp, MarketCache, MarketCacheConfig, UpdateBatch};
 use crate::messages::{
     ApprovedOrder, FeedStatus, GetFeedStatus, Halt, Notice, OrderUpdate, SignalMsg, WatchlistChange,
 };
-use crate::notifier::{ChatId, NotifierConfig, NotifierHandle, NotifyEvent, TelegramConfig};
+use crate::notifier::{
+    ChatId, NotifierConfig, NotifierHandle, NotifyEvent, SessionAnnouncer, SessionAnnouncerConfig, TelegramConfig,
+};
 use crate::order_router::{CancelAll, GetOpenOrders, OpenOrder, OrderRouter, RouterConfig};
 use crate::risk_manager::{ExitStore, GetRiskStatus, RiskManager, RiskManagerConfig, RiskStatus, SendDailySummary};
 
@@ -121,7 +123,7 @@ pub enum DaemonError {
 struct Slots {
     feed: FeedSlots,
     cache_updates: Slot<UpdateBatch>,
-    cache_bars: Slot<GetBars>,
+    cache_warm_up: Slot<GetWarmUp>,
     cache_latest: Slot<GetLatest>,
     risk_signals: Slot<SignalMsg>,
     risk_updates: Slot<OrderUpdate>,
@@ -401,14 +403,17 @@ impl Daemon {
                 {
                     let beat = beat.clone();
                     let slots = slots.clone();
+                    // Warm-up history on the market-data key when there is one (real: it has the minute chart).
+                    let history = (screener_api.clone(), clock.clone());
                     add(
                         "market_cache",
                         Box::new(move || {
                             let addr = MarketCache::new(MarketCacheConfig::default())
+                                .with_history(history.0.clone(), history.1.clone())
                                 .with_heartbeat(beat("market_cache"), HEARTBEAT_EVERY)
                                 .start();
+                            slots.cache_warm_up.set(addr.clone().recipient());
                             slots.cache_updates.set(addr.clone().recipient());
-                            slots.cache_bars.set(addr.clone().recipient());
                             slots.cache_latest.set(addr.clone().recipient());
                             addr.recipient()
                         }),
@@ -544,7 +549,7 @@ impl Daemon {
         let wiring = SignalWiring {
             factory: strategy,
             feed: slots.feed.clone(),
-            cache: slots.cache_bars.clone(),
+            cache: slots.cache_warm_up.clone(),
             risk: Relay::spawn(slots.risk_signals.clone()),
             register: Relay::spawn(slots.risk_register.clone()),
             supervisor: supervisor.clone().recipient(),
@@ -553,6 +558,9 @@ impl Daemon {
         };
         let pool = SignalPool::new(supervisor.clone(), wiring, arbiters.iter().map(Arbiter::handle).collect()).start();
         slots.watchlist.set(pool.clone().recipient());
+        // The open-of-session message of each traded market (also once at start for the markets then open).
+        let announcer = SessionAnnouncerConfig::from_strategies(&config.strategies, config.daemon.shutdown_at);
+        SessionAnnouncer::new(announcer, clock.clone(), slots.risk_status.clone(), notifier.clone()).start();
         tracing::info!(
             environment = %config.environment,
             kis = %env,

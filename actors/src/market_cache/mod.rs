@@ -3,8 +3,14 @@
 //! The feed pushes every event here with `do_send` (batched when a frame carries several records); readers ask
 //! for the latest quote or for bar history, e.g. a restarted SignalActor rebuilding its indicators. Nothing here
 //! survives a restart: the cache is rebuilt from the feed.
+//!
+//! It is also where a strategy's warm-up history comes from ([`GetWarmUp`]): the cache's own minute bars, or,
+//! for a US strategy that reads day or minute candles from the start, KIS's overseas charts (`history.rs`
+//! decides and parses, `fetch.rs` calls), so market history has one home.
 
 mod bar_builder;
+mod fetch;
+mod history;
 
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
@@ -12,9 +18,18 @@ use std::time::Duration;
 
 use actix::prelude::*;
 use kis_model::{Bar, Book, MarketEvent, Symbol, Trade};
+use kis_strategy::WarmUpHistory;
 use tracing::debug;
 
+use crate::kis_api::KisApi;
+use crate::venue_clock::VenueClock;
+
 pub use bar_builder::{BarBuilder, BarError, BarInterval};
+pub use fetch::MAX_MINUTE_PAGES;
+pub use history::{
+    CacheReason, HistorySource, ParsedHistory, RowError, daily_bars, forming_day, history_source, minute_bars,
+    minute_page_key,
+};
 
 use crate::supervisor::{Beating, HeartbeatReporter, Shutdown, start_heartbeat};
 
@@ -72,6 +87,26 @@ pub struct Bars {
     pub open: Option<Bar>,
 }
 
+/// The bars a SignalActor warms its strategy up with: broker history when the strategy asks for it
+/// (`need`), else the last `minutes` completed minute bars of the cache.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "WarmUpBars")]
+pub struct GetWarmUp {
+    pub symbol: Symbol,
+    pub need: Option<WarmUpHistory>,
+    pub minutes: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WarmUpBars {
+    /// Completed bars, oldest first.
+    pub bars: Vec<Bar>,
+    /// Where they came from (a broker chart that failed falls back to the cache, and says so).
+    pub source: HistorySource,
+    /// Chart rows skipped as unusable.
+    pub skipped_rows: usize,
+}
+
 struct SymbolCache {
     latest: Latest,
     seconds: BarBuilder,
@@ -84,11 +119,51 @@ pub struct MarketCache {
     /// Prints dropped by the bar builders (late or unusable); trades still update `latest`.
     refused_trades: u64,
     heartbeat: Option<(HeartbeatReporter, Duration)>,
+    /// The REST service history is fetched with, and the venue clock that says which bars are complete.
+    history: Option<(KisApi, VenueClock)>,
+    /// Whether the "no broker minute chart here" fallback was logged (once per cache).
+    fallback_logged: bool,
 }
 
 impl MarketCache {
     pub fn new(config: MarketCacheConfig) -> MarketCache {
-        MarketCache { config, symbols: HashMap::new(), refused_trades: 0, heartbeat: None }
+        MarketCache {
+            config,
+            symbols: HashMap::new(),
+            refused_trades: 0,
+            heartbeat: None,
+            history: None,
+            fallback_logged: false,
+        }
+    }
+
+    /// Fetches warm-up history from KIS with `api` (see [`GetWarmUp`]); without it warm-ups use the cache.
+    pub fn with_history(mut self, api: KisApi, clock: VenueClock) -> MarketCache {
+        self.history = Some((api, clock));
+        self
+    }
+
+    /// The cache's last `n` completed minute bars of `symbol`.
+    fn cached_minutes(&self, symbol: Symbol, n: usize) -> Vec<Bar> {
+        self.symbols.get(&symbol).map(|c| c.minutes.last_completed(n)).unwrap_or_default()
+    }
+
+    /// The cache's minute bars in place of broker history, when they are bars of the asked length (one minute);
+    /// other lengths start cold rather than with bars of the wrong length.
+    fn fallback(&mut self, msg: GetWarmUp, source: HistorySource) -> WarmUpBars {
+        let fits = msg.need.is_none_or(|n| n.interval == kis_strategy::BarInterval::Min1);
+        if let HistorySource::Cache(CacheReason::NoMinuteChart(_)) = source
+            && !self.fallback_logged
+        {
+            self.fallback_logged = true;
+            tracing::warn!(
+                target: "market_cache",
+                "US minute warm-up uses {source}{}",
+                if fits { "" } else { "; strategies on longer input bars start cold" }
+            );
+        }
+        let bars = if fits { self.cached_minutes(msg.symbol, msg.minutes) } else { Vec::new() };
+        WarmUpBars { bars, source, skipped_rows: 0 }
     }
 
     /// Reports to the supervisor every `interval`.
@@ -181,6 +256,53 @@ impl Handler<GetBars> for MarketCache {
             BarInterval::Minute => &cache.minutes,
         };
         MessageResult(Bars { completed: builder.last_completed(msg.n), open: builder.open_bar() })
+    }
+}
+
+impl Handler<GetWarmUp> for MarketCache {
+    type Result = ResponseActFuture<Self, WarmUpBars>;
+
+    fn handle(&mut self, msg: GetWarmUp, _: &mut Self::Context) -> Self::Result {
+        let Some((api, clock)) = self.history.clone() else {
+            let source = history_source(msg.symbol, None, kis_model::Environment::Real);
+            return Box::pin(fut::ready(self.fallback(msg, source)));
+        };
+        let source = history_source(msg.symbol, msg.need, api.env());
+        let now = clock.now();
+        let wanted = msg.need.map_or(0, |n| n.bars);
+        let fetch = async move {
+            match source {
+                HistorySource::UsDaily => Some(fetch::us_daily(&api, msg.symbol, now).await),
+                HistorySource::UsMinutes { nmin } => Some(fetch::us_minutes(&api, msg.symbol, nmin, wanted, now).await),
+                HistorySource::Cache(_) => None,
+            }
+        };
+        Box::pin(fetch.into_actor(self).map(move |result, act, _| match result {
+            None => act.fallback(msg, source),
+            Some(Ok(parsed)) => {
+                if let Some(first) = parsed.skipped.first() {
+                    tracing::warn!(
+                        target: "market_cache",
+                        symbol = %msg.symbol,
+                        skipped = parsed.skipped.len(),
+                        "warm-up history: unusable chart rows skipped, the first: {first}"
+                    );
+                }
+                let skipped_rows = parsed.skipped.len();
+                let mut bars = parsed.bars;
+                bars.drain(..bars.len().saturating_sub(wanted.max(1)));
+                WarmUpBars { bars, source, skipped_rows }
+            }
+            Some(Err(e)) => {
+                tracing::warn!(
+                    target: "market_cache",
+                    symbol = %msg.symbol,
+                    error = %e,
+                    "warm-up history from {source} failed; using the cache's bars"
+                );
+                act.fallback(msg, HistorySource::Cache(CacheReason::Failed))
+            }
+        }))
     }
 }
 

@@ -1,9 +1,10 @@
 //! What the notifier reports and how each report reads to a trader glancing at a phone. Formatting is pure so
 //! the exact wording is unit-tested; the actor only moves the finished text.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use kis_config::TradingEnvironment;
-use kis_model::{Money, OrderNo, Price, Qty, Side, Symbol};
+use kis_model::{Market, Money, OrderNo, Price, Qty, Side, Symbol};
+use kis_strategy::{KstTime, StrategyConfig};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 /// One position as shown in the start-up message.
@@ -39,6 +40,16 @@ pub enum NotifyEvent {
     OrderOutcome { symbol: Symbol, side: Side, qty: Qty, outcome: OrderOutcome },
     /// A restriction lifted by itself (an order-rate breach once the rate is back under the limit).
     Resumed { reason: String },
+    /// A market's session opened (or was open when the daemon started): the settings of the strategies
+    /// trading it, and its holdings and cash in its currency (`cash` unset when the account was not read).
+    SessionOpen {
+        market: Market,
+        open: DateTime<Utc>,
+        strategies: Vec<StrategyConfig>,
+        shutdown_at: Option<KstTime>,
+        holdings: Vec<Holding>,
+        cash: Option<Money>,
+    },
     /// End-of-day totals, sent at the close.
     DailySummary {
         date: NaiveDate,
@@ -72,6 +83,7 @@ impl NotifyEvent {
             NotifyEvent::Error { .. } => "error",
             NotifyEvent::Halt { .. } => "halt",
             NotifyEvent::Resumed { .. } => "resumed",
+            NotifyEvent::SessionOpen { .. } => "session_open",
             NotifyEvent::DailySummary { .. } => "daily_summary",
             NotifyEvent::OrderOutcome { .. } => "order_outcome",
         }
@@ -143,6 +155,9 @@ pub fn format_event(event: &NotifyEvent) -> String {
             ),
         },
         NotifyEvent::Resumed { reason } => format!("[재개 RESUME] 거래 재개 trading resumed: {reason}"),
+        NotifyEvent::SessionOpen { market, open, strategies, shutdown_at, holdings, cash } => {
+            format_session_open(*market, *open, strategies, *shutdown_at, holdings, *cash)
+        }
         NotifyEvent::DailySummary { date, realized_pnl, trades, wins, losses, open_positions, equity } => {
             let equity = equity.map(|e| format!(" | 평가 equity {}", money(e))).unwrap_or_default();
             format!(
@@ -152,6 +167,85 @@ pub fn format_event(event: &NotifyEvent) -> String {
             )
         }
     }
+}
+
+/// One line per part (a phone shows a long single line badly): the open, each strategy's settings, the
+/// holdings, the cash.
+fn format_session_open(
+    market: Market,
+    open: DateTime<Utc>,
+    strategies: &[StrategyConfig],
+    shutdown_at: Option<KstTime>,
+    holdings: &[Holding],
+    cash: Option<Money>,
+) -> String {
+    let (name, zone) = match market {
+        Market::Krx => ("KRX", chrono_tz::Asia::Seoul),
+        Market::Us => ("NYSE", chrono_tz::America::New_York),
+    };
+    let local = open.with_timezone(&zone).format("%Y-%m-%d %H:%M %Z");
+    let mut lines = vec![format!("[장 시작 OPEN] {name} {local}")];
+    lines.extend(strategies.iter().map(format_settings));
+    let stop = shutdown_at.map_or_else(|| "none".to_string(), |t| format!("{t} KST"));
+    lines.push(format!("종료 shutdown: {stop}"));
+    lines.push(if holdings.is_empty() {
+        "보유 없음 no holdings".to_string()
+    } else {
+        let items: Vec<String> = holdings.iter().map(format_holding).collect();
+        format!("보유 {}종목 holdings: {}", holdings.len(), items.join("; "))
+    });
+    lines.push(match cash {
+        Some(cash) => format!("예수금 cash {}", money(cash)),
+        None => "예수금 cash: not read yet".to_string(),
+    });
+    lines.join("\n")
+}
+
+/// A strategy's settings: the US bot's in the user's words; the others' as their configuration fields.
+fn format_settings(strategy: &StrategyConfig) -> String {
+    match strategy {
+        StrategyConfig::UsRsiMacd(c) => {
+            let tickers = if c.tickers.trim().is_empty() { "(from the screener)" } else { c.tickers.as_str() };
+            format!(
+                "{}: tickers {tickers} | RSI {} on {} (buy ≤ {}, sell ≥ {}) | MACD {}/{}/{} on {}, golden cross \
+                 within {} bars | check every {} min | delays buy {} s, sell {} s | buy {}% of cash, sell {}% of \
+                 position | stop-loss {}% | limit ±{}%",
+                c.id,
+                c.rsi_period,
+                c.rsi_interval,
+                c.oversold,
+                c.overbought,
+                c.macd_fast,
+                c.macd_slow,
+                c.macd_signal,
+                c.macd_interval(),
+                c.golden_cross_bars,
+                c.check_interval_minutes,
+                c.buy_delay_secs,
+                c.sell_delay_secs,
+                percent(c.buy_cash_fraction),
+                percent(c.sell_position_fraction),
+                c.stop_loss_pct.normalize(),
+                c.limit_offset_pct.normalize(),
+            )
+        }
+        other => {
+            // Every scalar field, as configured (nested tables such as `risk` left out).
+            let Ok(serde_json::Value::Object(map)) = serde_json::to_value(other) else { return String::new() };
+            let kind = map.get("kind").and_then(|k| k.as_str()).unwrap_or("strategy");
+            let fields: Vec<String> = map
+                .iter()
+                .filter(|(k, v)| *k != "kind" && !v.is_object() && !v.is_array() && !v.is_null())
+                .map(|(k, v)| format!("{k}={}", v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+                .collect();
+            format!("{kind}: {}", fields.join(", "))
+        }
+    }
+}
+
+/// A fraction as a percentage, exact (0.3 → 30).
+fn percent(fraction: Decimal) -> Decimal {
+    (fraction * Decimal::ONE_HUNDRED).normalize()
 }
 
 fn format_holding(h: &Holding) -> String {
@@ -396,6 +490,49 @@ mod tests {
             format_event(&flat),
             "[일일 요약 DAILY] 2025-03-17 실현손익 P&L -12.5 USD | 거래 trades 0 (승 win 0 / 패 loss 0) | 보유 open 0"
         );
+    }
+
+    #[test]
+    fn session_open_shows_the_bot_settings_and_the_market_account() {
+        use kis_strategy::us_rsi_macd::UsRsiMacdConfig;
+        let bot = UsRsiMacdConfig { id: "us-bot".into(), tickers: "NASDAQ:TQQQ,NYSE:O".into(), ..Default::default() };
+        let event = NotifyEvent::SessionOpen {
+            market: Market::Us,
+            open: DateTime::parse_from_rfc3339("2026-03-04T14:30:00Z").unwrap().to_utc(),
+            strategies: vec![StrategyConfig::UsRsiMacd(bot)],
+            shutdown_at: Some(KstTime::hm(6, 10)),
+            holdings: vec![Holding {
+                symbol: apple(),
+                qty: Qty::new(3),
+                avg_price: Price::new(dec!(182.5050)).unwrap(),
+                unrealized_pnl: None,
+            }],
+            cash: Some(Money::new(dec!(1234.5), Currency::Usd)),
+        };
+        assert_eq!(event.kind(), "session_open");
+        assert!(!event.is_alert());
+        assert_eq!(
+            format_event(&event),
+            "[장 시작 OPEN] NYSE 2026-03-04 09:30 EST\n\
+             us-bot: tickers NASDAQ:TQQQ,NYSE:O | RSI 14 on day (buy ≤ 50, sell ≥ 60) | MACD 12/26/9 on day, golden \
+             cross within 5 bars | check every 1 min | delays buy 300 s, sell 300 s | buy 30% of cash, sell 30% of \
+             position | stop-loss 5% | limit ±0.5%\n\
+             종료 shutdown: 06:10 KST\n\
+             보유 1종목 holdings: NASDAQ:AAPL 3주 @ 182.505 USD\n\
+             예수금 cash 1,234.5 USD"
+        );
+        // KRX, no account read yet, a strategy shown by its fields.
+        let krx = NotifyEvent::SessionOpen {
+            market: Market::Krx,
+            open: DateTime::parse_from_rfc3339("2026-03-04T00:00:00Z").unwrap().to_utc(),
+            strategies: vec![StrategyConfig::RsiReversal(Default::default())],
+            shutdown_at: None,
+            holdings: vec![],
+            cash: None,
+        };
+        let text = format_event(&krx);
+        assert!(text.starts_with("[장 시작 OPEN] KRX 2026-03-04 09:00 KST\nrsi_reversal: "), "{text}");
+        assert!(text.ends_with("종료 shutdown: none\n보유 없음 no holdings\n예수금 cash: not read yet"), "{text}");
     }
 
     #[test]

@@ -6,11 +6,15 @@
 
 mod actor;
 mod event;
+mod session_open;
 mod stats;
 mod telegram;
 
 pub use actor::{Deliver, Notifier, NotifierConfig, NotifierHandle};
 pub use event::{Holding, NotifyEvent, OrderOutcome, format_event};
+pub use session_open::{
+    ACCOUNT_WAIT, SessionAnnouncer, SessionAnnouncerConfig, market_account, session_opened, strategy_market,
+};
 pub use stats::NotifierCounts;
 pub use telegram::{
     AttemptOutcome, ChatId, NotifierConfigError, RetryPolicy, TELEGRAM_API_BASE, TELEGRAM_MAX_CHARS, TelegramConfig,

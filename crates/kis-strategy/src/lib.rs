@@ -35,4 +35,4 @@ pub use kst::{KstSpan, KstTime, KstTimeError};
 pub use order_type::OrderType;
 pub use position::{Position, PositionError};
 pub use signal::{ExitReason, Signal, SignalKind, SignalQty, StrategyId};
-pub use strategy::Strategy;
+pub use strategy::{Strategy, WarmUpHistory};

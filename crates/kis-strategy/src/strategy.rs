@@ -2,6 +2,7 @@
 
 use kis_model::{Bar, MarketEvent, Symbol};
 
+use crate::bar_aggregator::BarInterval;
 use crate::context::Context;
 use crate::fill::FillReport;
 use crate::signal::{Signal, StrategyId};
@@ -38,6 +39,21 @@ pub trait Strategy: Send {
     /// instead of waiting out a fresh warm-up.
     fn warm_up(&mut self, bars: &[Bar]);
 
+    /// The broker history this strategy wants to be warmed up with at start, when the market cache's bars
+    /// (built from live trades since the daemon started, so empty at start) are not enough: the US bot reads
+    /// RSI on day or long minute candles from its first look. `None` (the default): the cache's minute bars.
+    fn warm_up_history(&self) -> Option<WarmUpHistory> {
+        None
+    }
+
     /// Events skipped as malformed since construction.
     fn rejected_events(&self) -> u64;
+}
+
+/// Broker bars a strategy asks to be warmed up with: `bars` bars of length `interval` (`Day` or a minute
+/// length), the length its [`warm_up`](Strategy::warm_up) takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WarmUpHistory {
+    pub interval: BarInterval,
+    pub bars: usize,
 }

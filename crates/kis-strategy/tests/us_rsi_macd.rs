@@ -291,3 +291,19 @@ fn config_and_factory() {
     let bad = UsRsiMacdConfig { macd_fast: 30, ..UsRsiMacdConfig::default() };
     assert_eq!(UsRsiMacd::new(tqqq(), bad).unwrap_err().field, "macd_fast");
 }
+
+#[test]
+fn warm_up_history_asks_for_daily_bars_on_day_candles_and_input_minutes_otherwise() {
+    use kis_strategy::WarmUpHistory;
+    use kis_strategy::us_rsi_macd::{DAILY_WARM_UP_BARS, MAX_MINUTE_WARM_UP_BARS};
+    let daily = UsRsiMacd::new(tqqq(), UsRsiMacdConfig::default()).unwrap();
+    assert_eq!(daily.warm_up_history(), Some(WarmUpHistory { interval: BarInterval::Day, bars: DAILY_WARM_UP_BARS }));
+    // RSI 14 on 5-minute candles, MACD 12/26/9 with a 5-bar window: 2 × 40 candles of 5 one-minute bars.
+    let five = UsRsiMacdConfig { rsi_interval: BarInterval::Min5, ..minute_config() };
+    let need = UsRsiMacd::new(tqqq(), five).unwrap().warm_up_history();
+    assert_eq!(need, Some(WarmUpHistory { interval: BarInterval::Min1, bars: 400 }));
+    // Hour candles on one-minute input would need 4,800 bars: capped.
+    let hour = UsRsiMacdConfig { rsi_interval: BarInterval::Min60, ..minute_config() };
+    let need = UsRsiMacd::new(tqqq(), hour).unwrap().warm_up_history().unwrap();
+    assert_eq!(need.bars, MAX_MINUTE_WARM_UP_BARS);
+}

@@ -115,14 +115,27 @@ pub fn price(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     inquiry(UsPriceBody { output })
 }
 
+/// Today's minute bars in `NMIN`-minute buckets (counted from the 09:30 open), newest first, `NREC` a
+/// page. Like KIS: the newest bar is the one still forming; a next page (`NEXT "1"`) starts at `KEYB`, the
+/// exchange-local `YYYYMMDDHHMMSS` of the bar one before the oldest received. Only bars the tape has printed
+/// are served, so the rows end where the live feed continues.
 pub fn minute_candles(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     let req = decode(call.params, UsMinuteCandlesRequest::from_pairs)?;
     let f = us_feed(ex, &req.excd, &req.symb, kis::UNKNOWN_SYMBOL_QUOTE)?;
     let nrec: usize = req.nrec.trim().parse().unwrap_or(120).clamp(1, 120);
-    let bars = ex.market.minute_bars(&f.symbol).unwrap_or_default();
+    let nmin: i64 = req.nmin.trim().parse().unwrap_or(1).clamp(1, 120);
     let ny = chrono_tz::America::New_York;
-    let mut rows: Vec<UsMinuteBar> = bars
-        .iter()
+    let before = (req.next.trim() == "1")
+        .then(|| chrono::NaiveDateTime::parse_from_str(req.keyb.trim(), "%Y%m%d%H%M%S").ok())
+        .flatten()
+        .and_then(|t| t.and_local_timezone(ny).earliest())
+        .map(|t| t.to_utc());
+    let bars = bucket_minutes(&ex.market.minute_bars(&f.symbol).unwrap_or_default(), nmin);
+    let mut older: Vec<&kis_model::Bar> = bars.iter().rev().filter(|b| before.is_none_or(|t| b.ts <= t)).collect();
+    let more = older.len() > nrec;
+    older.truncate(nrec);
+    let rows: Vec<UsMinuteBar> = older
+        .into_iter()
         .map(|b| {
             let local = b.ts.with_timezone(&ny);
             let k = kst_of(b.ts);
@@ -141,26 +154,59 @@ pub fn minute_candles(ex: &mut Exchange, call: &Call<'_>) -> Handled {
             }
         })
         .collect();
-    rows.reverse();
-    rows.truncate(nrec);
+    let flag = if more { "1" } else { "0" };
     let output1 = UsMinuteSummary {
         rsym: f.tr_key.clone(),
         zdiv: "4".into(),
         stim: "093000".into(),
         etim: "160000".into(),
-        next: "0".into(),
-        more: "0".into(),
+        next: flag.into(),
+        more: flag.into(),
         nrec: rows.len().to_string(),
         ..UsMinuteSummary::default()
     };
     inquiry(UsMinuteCandlesBody { output1, output2: rows })
 }
 
+/// One-minute bars (oldest first) merged into `nmin`-minute bars counted from 09:30 New York of their day (the
+/// regular open, early closes included), as KIS's buckets are.
+fn bucket_minutes(bars: &[kis_model::Bar], nmin: i64) -> Vec<kis_model::Bar> {
+    if nmin <= 1 {
+        return bars.to_vec();
+    }
+    let ny = chrono_tz::America::New_York;
+    let span = chrono::Duration::minutes(nmin);
+    let mut out: Vec<kis_model::Bar> = Vec::new();
+    for b in bars {
+        let open = chrono::NaiveTime::from_hms_opt(9, 30, 0)
+            .and_then(|t| b.ts.with_timezone(&ny).date_naive().and_time(t).and_local_timezone(ny).earliest())
+            .map(|t| t.to_utc())
+            .filter(|o| *o <= b.ts);
+        let anchor = open.unwrap_or(b.ts);
+        let steps = (b.ts - anchor).num_minutes().div_euclid(nmin);
+        let start = anchor + span * i32::try_from(steps).unwrap_or(0);
+        match out.last_mut() {
+            Some(last) if last.ts == start => {
+                last.high = last.high.max(b.high);
+                last.low = last.low.min(b.low);
+                last.close = b.close;
+                last.volume = last.volume.saturating_add(b.volume);
+            }
+            _ => out.push(kis_model::Bar { ts: start, ..*b }),
+        }
+    }
+    out
+}
+
 pub fn daily_price(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     let req = decode(call.params, UsDailyPriceRequest::from_pairs)?;
     let f = us_feed(ex, &req.excd, &req.symb, kis::UNKNOWN_SYMBOL_QUOTE)?;
     let mut bars = ex.market.daily_bars(&f.symbol).unwrap_or_default();
-    if let Some(t) = ex.market.today_bar(&f.symbol) {
+    // Today's row while the day is still trading (it changes with every print, as on KIS); once the session
+    // has closed, today is already the last of the completed days and is not listed twice.
+    if let Some(t) = ex.market.today_bar(&f.symbol)
+        && bars.last().is_none_or(|last| last.ts < t.ts)
+    {
         bars.push(t);
     }
     let ny = chrono_tz::America::New_York;

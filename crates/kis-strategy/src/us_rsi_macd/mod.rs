@@ -13,5 +13,5 @@ pub use input_interval::{DAILY_EVIDENCE_BARS, DAILY_SOURCE, InputInterval};
 pub use limit_price::{
     DEFAULT_STOP_LOSS_OFFSET_TICKS, US_MIN_SELL_LIMIT, US_OFFSET_TICK, us_limit_price, us_marketable_sell,
 };
-pub use strategy::UsRsiMacd;
+pub use strategy::{DAILY_WARM_UP_BARS, MAX_MINUTE_WARM_UP_BARS, UsRsiMacd};
 pub use tickers::{TickerListError, parse_ticker_list};

@@ -18,12 +18,12 @@ use kis_model::{Bar, MarketEvent, Price, Side, Symbol};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::bar_aggregator::BarAggregator;
+use crate::bar_aggregator::{BarAggregator, BarInterval};
 use crate::context::Context;
 use crate::error::ConfigError;
 use crate::order_type::OrderType;
 use crate::signal::{ExitReason, Signal, SignalKind, SignalQty, StrategyId};
-use crate::strategy::Strategy;
+use crate::strategy::{Strategy, WarmUpHistory};
 use crate::us_rsi_macd::config::UsRsiMacdConfig;
 use crate::us_rsi_macd::golden_cross::GoldenCross;
 use crate::us_rsi_macd::input_interval::InputInterval;
@@ -222,6 +222,35 @@ impl UsRsiMacd {
     }
 }
 
+/// Daily bars asked for at start: one `dailyprice` page (KIS sends 100 rows), enough for Wilder's RSI to
+/// settle on the default 14-day period.
+pub const DAILY_WARM_UP_BARS: usize = 100;
+
+/// Most input bars asked for on minute candles: ten pages of KIS's minute chart (120 rows each).
+pub const MAX_MINUTE_WARM_UP_BARS: usize = 1_200;
+
+impl UsRsiMacd {
+    /// What [`Strategy::warm_up_history`] asks for: daily bars when both indicators run on day candles, else
+    /// input-length minute bars covering twice the candles the slower indicator needs (capped at
+    /// [`MAX_MINUTE_WARM_UP_BARS`]). With RSI and MACD on different kinds (one on days, one on minutes) the
+    /// minute history is asked for: the day candles then start from what a month of minutes gives.
+    fn history_need(&self) -> WarmUpHistory {
+        let c = &self.config;
+        let (rsi, macd) = (c.rsi_interval, c.macd_interval());
+        if rsi == BarInterval::Day && macd == BarInterval::Day || c.input_bar_interval == BarInterval::Day {
+            return WarmUpHistory { interval: BarInterval::Day, bars: DAILY_WARM_UP_BARS };
+        }
+        let input = c.input_bar_interval.minutes().unwrap_or(1).max(1);
+        let target = [rsi, macd].iter().filter_map(|i| i.minutes()).max().unwrap_or(input);
+        let candles = (c.rsi_period + 1).max(c.macd_slow + c.macd_signal + c.golden_cross_bars).saturating_mul(2);
+        let per_candle = usize::try_from(target / input).unwrap_or(1).max(1);
+        WarmUpHistory {
+            interval: c.input_bar_interval,
+            bars: candles.saturating_mul(per_candle).min(MAX_MINUTE_WARM_UP_BARS),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 enum Indicator {
     Rsi,
@@ -266,6 +295,10 @@ impl Strategy for UsRsiMacd {
         for bar in bars.iter().filter(|b| b.symbol == symbol) {
             self.ingest(&MarketEvent::Bar(*bar));
         }
+    }
+
+    fn warm_up_history(&self) -> Option<WarmUpHistory> {
+        Some(self.history_need())
     }
 
     fn rejected_events(&self) -> u64 {

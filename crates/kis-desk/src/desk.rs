@@ -3,10 +3,10 @@
 //! `on_clock`) that push typed [`Output`]s. The daemon's RiskManager and the backtester both drive it, so both
 //! judge, size and book exactly alike.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use kis_model::{FeeModel, KrxBoard, Market, Price, Qty, Side, Symbol};
+use kis_model::{FeeModel, KrxBoard, Market, Price, Qty, Side, Symbol, SymbolMap};
 use kis_strategy::risk::{
     ExitCall, ExitGate, ExitIntents, ExitMonitor, ExitRules, ExitState, HaltCause, RiskConfig, RiskDecision,
     RiskEngine, SavedExits, TradingState,
@@ -51,7 +51,7 @@ struct MarketDesk {
 pub struct Desk {
     ledger: Ledger,
     markets: Vec<MarketDesk>,
-    monitors: HashMap<Symbol, ExitMonitor>,
+    monitors: SymbolMap<ExitMonitor>,
     exit_intents: ExitIntents,
     /// Saved exit states not yet claimed by a holding.
     restorable: SavedExits,
@@ -76,7 +76,7 @@ impl Desk {
         Ok(Desk {
             ledger: Ledger::new(config.fees, config.board),
             markets,
-            monitors: HashMap::new(),
+            monitors: SymbolMap::default(),
             exit_intents: ExitIntents::new(),
             restorable: SavedExits::default(),
             refused: BTreeMap::new(),
@@ -160,15 +160,16 @@ impl Desk {
     pub fn snapshot(&self, symbol: Symbol) -> AccountSnapshot {
         let market = symbol.market();
         let currency = market.currency();
+        let view = self.ledger.symbol_view(symbol);
         AccountSnapshot {
-            position: self.ledger.position(symbol),
+            position: view.position,
             available_cash: self.ledger.available_cash(currency),
             equity: self.ledger.equity(currency),
             open_positions: self.ledger.open_positions(market),
-            order_pending: self.ledger.working(symbol).is_some(),
-            last_price: self.ledger.last_price(symbol),
-            last_buy_at: self.ledger.last_buy_at(symbol),
-            last_sell_at: self.ledger.last_sell_at(symbol),
+            order_pending: view.working.is_some(),
+            last_price: view.last_price,
+            last_buy_at: view.last_buy_at,
+            last_sell_at: view.last_sell_at,
         }
     }
 

@@ -6,12 +6,10 @@
 //! Beside the money it keeps what exits and strategies read per symbol: the opening time and high-water
 //! mark of each holding, the last price, the last buy and sell.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use kis_engine::{Account, BookingError, SymbolSpec, book_fill, buy_reservation, reservation_bound};
 use kis_model::tick_size::{InstrumentKind, to_won};
-use kis_model::{Currency, FeeModel, KrxBoard, Market, Price, Qty, Side, Symbol};
+use kis_model::{Currency, FeeModel, KrxBoard, Market, Price, Qty, Side, Symbol, SymbolMap};
 use kis_strategy::risk::{FreshReason, SavedExits};
 use kis_strategy::{FillReport, Position};
 use rust_decimal::Decimal;
@@ -32,6 +30,16 @@ pub struct Working {
     /// When the desk approved it: buy and sell delays count from the decision, as the user's bot counts from
     /// placing the order, not from a fill that arrives a moment (or, resting, minutes) later.
     pub decided_at: DateTime<Utc>,
+}
+
+/// One symbol's part of a strategy's snapshot ([`Ledger::symbol_view`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SymbolView {
+    pub position: Option<Position>,
+    pub working: Option<Working>,
+    pub last_price: Option<Price>,
+    pub last_buy_at: Option<DateTime<Utc>>,
+    pub last_sell_at: Option<DateTime<Utc>>,
 }
 
 /// A holding the desk took from the broker that it was not tracking: its exit state restored from the saved
@@ -80,7 +88,7 @@ pub struct Ledger {
     fees: FeeModel,
     board: KrxBoard,
     account: Account,
-    facts: HashMap<Symbol, SymbolFacts>,
+    facts: SymbolMap<SymbolFacts>,
     /// Σ qty × last price of the holdings, per currency, kept current so equity costs one addition.
     held_value: [Decimal; 2],
     /// Holdings with shares, per market, kept current for the same reason (every snapshot reads it).
@@ -109,7 +117,7 @@ impl Ledger {
             fees,
             board,
             account: Account::default(),
-            facts: HashMap::new(),
+            facts: SymbolMap::default(),
             held_value: [Decimal::ZERO; 2],
             open: [0; 2],
             day: [DayResult::default(); 2],
@@ -162,9 +170,25 @@ impl Ledger {
 
     /// The holding in `symbol` as strategies and exits read it.
     pub fn position(&self, symbol: Symbol) -> Option<Position> {
+        self.position_with(symbol, self.facts.get(&symbol))
+    }
+
+    /// What a strategy's snapshot reads of one symbol, in one look at its facts: the backtester builds a
+    /// snapshot for every event, so each lookup saved counts (see BENCHMARKS.md).
+    pub fn symbol_view(&self, symbol: Symbol) -> SymbolView {
+        let facts = self.facts.get(&symbol);
+        SymbolView {
+            position: self.position_with(symbol, facts),
+            working: facts.and_then(|f| f.working),
+            last_price: facts.and_then(|f| f.last_price),
+            last_buy_at: facts.and_then(|f| f.last_buy_at),
+            last_sell_at: facts.and_then(|f| f.last_sell_at),
+        }
+    }
+
+    fn position_with(&self, symbol: Symbol, facts: Option<&SymbolFacts>) -> Option<Position> {
         let held = self.account.position(&symbol).filter(|p| !p.qty.is_zero())?;
         let avg_price = Price::new(held.avg_price()).ok()?;
-        let facts = self.facts.get(&symbol);
         let opened = facts.and_then(|f| f.opened);
         Some(Position {
             symbol,
@@ -238,15 +262,23 @@ impl Ledger {
 
     /// Records a trade price; raises the holding's high-water mark.
     pub fn mark(&mut self, symbol: Symbol, price: Price) {
-        self.revalue(symbol, |l| {
-            let facts = l.facts.entry(symbol).or_default();
-            facts.last_price = Some(price);
-            if let Some(o) = &mut facts.opened
-                && price > o.high_water
-            {
-                o.high_water = price;
-            }
-        });
+        // One look at the holding and one at the facts: marks run on every trade. The holdings value moves by
+        // the held shares times the price change, exactly what a full revaluation would find.
+        let held = self.account.position(&symbol).filter(|p| !p.qty.is_zero()).map(|p| (p.qty, p.avg_price()));
+        let facts = self.facts.entry(symbol).or_default();
+        let before = facts.last_price;
+        facts.last_price = Some(price);
+        let Some((qty, avg)) = held else { return };
+        if let Some(o) = &mut facts.opened
+            && price > o.high_water
+        {
+            o.high_water = price;
+        }
+        let shares = qty.as_decimal();
+        let old = before.map_or(avg, Price::value).saturating_mul(shares);
+        let new = price.value().saturating_mul(shares);
+        let i = slot(symbol.market().currency());
+        self.held_value[i] = self.held_value[i] - old + new;
     }
 
     /// The symbol's reference data for the trading day of `at`, built on first use: KRX limits around the

@@ -5,10 +5,7 @@
 //! so that the common case — a print that reaches none of our orders — costs one hash lookup and two
 //! comparisons.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
-use kis_model::{Book, OrderId, Price, Qty, Side, Symbol};
+use kis_model::{Book, OrderId, Price, Qty, Side, Symbol, SymbolMap};
 use serde::{Deserialize, Serialize};
 
 /// When a print fills a resting limit order.
@@ -155,30 +152,10 @@ impl SymbolQueues {
     }
 }
 
-/// FNV-1a over the symbol's few bytes: the std SipHash costs more than the rest of the skip path, and symbols
-/// come from our own orders, not from an adversary.
-#[derive(Default)]
-pub(crate) struct FnvHasher(u64);
-
-impl Hasher for FnvHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
 /// Our resting orders by symbol; derived from the orders, so rebuilt rather than persisted.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RestingIndex {
-    by_symbol: HashMap<Symbol, SymbolQueues, BuildHasherDefault<FnvHasher>>,
+    by_symbol: SymbolMap<SymbolQueues>,
 }
 
 impl RestingIndex {

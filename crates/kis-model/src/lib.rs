@@ -29,5 +29,5 @@ pub use order_kind::{OrdDvsn, OrderKindError, UsOrdDvsn};
 pub use price_limit::{DailyLimits, daily_limits};
 pub use secret::Secret;
 pub use side::{Side, SideError};
-pub use symbol::{KrxCode, Symbol, SymbolError, UsExchange, UsTicker};
+pub use symbol::{KrxCode, Symbol, SymbolError, SymbolMap, UsExchange, UsTicker};
 pub use tick_size::{InstrumentKind, TickError, krx_tick_size};

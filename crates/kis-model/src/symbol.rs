@@ -302,6 +302,11 @@ impl<'de> Deserialize<'de> for Symbol {
     }
 }
 
+/// A map keyed by symbol with rustc's Fx hash instead of std's SipHash: SipHash cost more than everything
+/// else on the paths that look a symbol up for every trade (the matching engine's skip, the desk's marks and
+/// snapshots), and symbols come from our own configuration and orders, not from an adversary.
+pub type SymbolMap<V> = std::collections::HashMap<Symbol, V, rustc_hash::FxBuildHasher>;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,8 +385,3 @@ mod tests {
         }
     }
 }
-
-/// A map keyed by symbol with rustc's Fx hash instead of std's SipHash: SipHash cost more than everything
-/// else on the paths that look a symbol up for every trade (the matching engine's skip, the desk's marks and
-/// snapshots), and symbols come from our own configuration and orders, not from an adversary.
-pub type SymbolMap<V> = std::collections::HashMap<Symbol, V, rustc_hash::FxBuildHasher>;

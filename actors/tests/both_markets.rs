@@ -13,9 +13,7 @@ use common::*;
 use kis_actors::daemon::{Daemon, DayPlan};
 use kis_model::{Currency, Environment, Market, Qty, Side, Symbol};
 use kis_strategy::StrategyConfig;
-use kis_strategy::us_rsi_macd::UsRsiMacdConfig;
 use rust_decimal::Decimal;
-use rust_decimal_macros::dec;
 
 /// Wednesday 2026-03-04 14:25 KST: five minutes before the scalper's closing-run window (14:30–15:00).
 const KRX_AFTERNOON: &str = "2026-03-04T05:25:00Z";
@@ -28,25 +26,6 @@ const US_END: &str = "2026-03-04T15:00:00Z";
 
 fn t(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
-}
-
-/// The US bot with thresholds opened so that it trades within minutes on one-minute candles.
-fn us_bot(tickers: &[Symbol]) -> UsRsiMacdConfig {
-    UsRsiMacdConfig {
-        id: "us-bot".into(),
-        tickers: tickers.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(","),
-        rsi_interval: kis_strategy::BarInterval::Min1,
-        rsi_period: 3,
-        oversold: 70.0,
-        overbought: 71.0,
-        macd_fast: 2,
-        macd_slow: 4,
-        macd_signal: 2,
-        buy_delay_secs: 60,
-        sell_delay_secs: 60,
-        stop_loss_pct: dec!(0.3),
-        ..UsRsiMacdConfig::default()
-    }
 }
 
 #[actix_rt::test]
@@ -63,17 +42,11 @@ async fn one_daemon_trades_the_krx_day_and_the_us_night_each_in_its_currency() {
             c.us_symbols = 4;
         })
         .await;
-        let tickers: Vec<Symbol> = {
-            let ex = kis_sim::exchange::lock(sim.state());
-            let mut us: Vec<Symbol> = ex.feeds.iter().map(|f| f.symbol).filter(|s| s.market() == Market::Us).collect();
-            us.sort();
-            us.dedup();
-            us.into_iter().take(2).collect()
-        };
+        let tickers: Vec<Symbol> = sim_us_symbols(&sim).into_iter().take(2).collect();
         assert_eq!(tickers.len(), 2, "the simulator lists US symbols");
 
         let mut config = test_config();
-        config.strategies = vec![shipped_scalper(), StrategyConfig::UsRsiMacd(us_bot(&tickers))];
+        config.strategies = vec![shipped_scalper(), StrategyConfig::UsRsiMacd(fast_us_bot(&tickers))];
         config.daemon.shutdown_at = Some(kis_strategy::KstTime::hm(15, 40));
         config.daemon.us_shutdown_at = NaiveTime::from_hms_opt(10, 0, 0);
         let mut plan = DayPlan::for_config(&config, t(KRX_AFTERNOON));
@@ -166,17 +139,6 @@ async fn one_daemon_trades_the_krx_day_and_the_us_night_each_in_its_currency() {
     .await
     .expect("both-markets test timed out");
     assert_no_secret_logged(&keys.secrets());
-}
-
-/// The KRX scalper exactly as `config/both-markets.toml` ships it.
-fn shipped_scalper() -> StrategyConfig {
-    let file = kis_config::SourceFile {
-        name: "config/both-markets.toml",
-        text: include_str!("../../config/both-markets.toml"),
-    };
-    let loaded = kis_config::load(kis_config::DEFAULT_TOML, Some(file), &Default::default()).unwrap();
-    let scalper = loaded.config.strategies.iter().find(|s| matches!(s, StrategyConfig::KrxScalping(_)));
-    scalper.cloned().expect("config/both-markets.toml lists the KRX scalper")
 }
 
 fn has_filled(sim: &kis_sim::SimHandle, market: Market) -> bool {

@@ -43,22 +43,14 @@ fn t(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
-/// The US bot with thresholds opened so that it buys, sells and stops out many times in half an hour.
+/// The fast US bot with its RSI band narrowed and a wider stop, so that it buys, sells and stops out many
+/// times in half an hour of this recording.
 fn us_bot(tickers: &[Symbol]) -> StrategyConfig {
     StrategyConfig::UsRsiMacd(UsRsiMacdConfig {
-        id: "us-bot".into(),
-        tickers: tickers.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(","),
-        rsi_interval: kis_strategy::BarInterval::Min1,
-        rsi_period: 3,
         oversold: 45.0,
         overbought: 60.0,
-        macd_fast: 2,
-        macd_slow: 4,
-        macd_signal: 2,
-        buy_delay_secs: 60,
-        sell_delay_secs: 60,
         stop_loss_pct: dec!(0.8),
-        ..UsRsiMacdConfig::default()
+        ..fast_us_bot(tickers)
     })
 }
 
@@ -69,14 +61,6 @@ fn scalper() -> StrategyConfig {
     c.micro_trend.window_trades = 10;
     c.volume.surge_lookback_trades = 10;
     StrategyConfig::KrxScalping(c)
-}
-
-fn shipped_scalper() -> StrategyConfig {
-    let text = include_str!("../../config/both-markets.toml");
-    let file = kis_config::SourceFile { name: "config/both-markets.toml", text };
-    let loaded = kis_config::load(kis_config::DEFAULT_TOML, Some(file), &Default::default()).unwrap();
-    let scalper = loaded.config.strategies.iter().find(|s| matches!(s, StrategyConfig::KrxScalping(_)));
-    scalper.cloned().expect("config/both-markets.toml lists the KRX scalper")
 }
 
 /// The desk's exits of the KRX case, the same in the daemon (`[exits]`) and the backtester: price exits,

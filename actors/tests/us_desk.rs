@@ -18,44 +18,16 @@ use rust_decimal_macros::dec;
 /// Wednesday 2026-03-04 09:30 New York (EST): the NYSE opens.
 const NYSE_OPEN: &str = "2026-03-04T14:30:00Z";
 
-fn us_symbols(sim: &kis_sim::SimHandle) -> Vec<Symbol> {
-    let ex = kis_sim::exchange::lock(sim.state());
-    let mut out: Vec<Symbol> = ex.feeds.iter().map(|f| f.symbol).filter(|s| s.market() == Market::Us).collect();
-    out.sort();
-    out.dedup();
-    out
-}
-
-/// The user's bot with its thresholds opened so that it trades within seconds on one-minute candles: buy
-/// 30 % of the cash when RSI ≤ 70, sell 30 % when RSI ≥ 71 after a golden cross, stop-loss at 0.3 %.
-fn bot(tickers: &[Symbol]) -> UsRsiMacdConfig {
-    UsRsiMacdConfig {
-        id: "us-bot".into(),
-        tickers: tickers.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(","),
-        rsi_interval: kis_strategy::BarInterval::Min1,
-        rsi_period: 3,
-        oversold: 70.0,
-        overbought: 71.0,
-        macd_fast: 2,
-        macd_slow: 4,
-        macd_signal: 2,
-        buy_delay_secs: 60,
-        sell_delay_secs: 60,
-        stop_loss_pct: dec!(0.3),
-        ..UsRsiMacdConfig::default()
-    }
-}
-
 async fn us_session(env: Environment, tag: &str) {
     let keys = Keys::new(tag);
     let dir = TempDir::new(tag);
     actix_rt::time::timeout(Duration::from_secs(90), async {
         let sim = start_us_sim(&keys, env).await;
-        let tickers: Vec<Symbol> = us_symbols(&sim).into_iter().take(2).collect();
+        let tickers: Vec<Symbol> = sim_us_symbols(&sim).into_iter().take(2).collect();
         assert_eq!(tickers.len(), 2, "the simulator lists US symbols");
         let mut config = test_config();
         config.sim.emulate = env;
-        config.strategies = vec![StrategyConfig::UsRsiMacd(bot(&tickers))];
+        config.strategies = vec![StrategyConfig::UsRsiMacd(fast_us_bot(&tickers))];
         let mut setup = setup(&sim, &keys, &dir.0, buy_once(&Default::default()), config);
         setup.strategy = None; // the configured strategies, as `kis-trader run` builds them
         setup.endpoints = Endpoints::custom(env, &sim.rest_url(), &sim.ws_url());
@@ -72,7 +44,7 @@ async fn us_session(env: Environment, tag: &str) {
         })
         .await;
         // Started at the open: the open-of-session message went out with the bot's tickers and the dollars.
-        let tickers_line = format!("us-bot: tickers {}", bot(&tickers).tickers);
+        let tickers_line = format!("us-bot: tickers {}", fast_us_bot(&tickers).tickers);
         let logged = log_text();
         let header = "[장 시작 OPEN] NYSE 2026-03-04 09:30 EST\n";
         // (Tests of this binary run side by side: find the message of this run's tickers.)
@@ -196,13 +168,13 @@ async fn a_restart_reconciles_us_orders_from_the_overseas_history_and_sends_noth
     let dir = TempDir::new("usrestart");
     actix_rt::time::timeout(Duration::from_secs(60), async {
         let sim = start_us_sim(&keys, Environment::Real).await;
-        let symbol = us_symbols(&sim)[0];
+        let symbol = sim_us_symbols(&sim)[0];
         let idle = || {
             std::sync::Arc::new(BuyOnceFactory { events: Default::default(), panic_once: None, only: Some(Vec::new()) })
         };
         let us_config = || {
             let mut config = test_config();
-            config.strategies = vec![StrategyConfig::UsRsiMacd(bot(&[symbol]))];
+            config.strategies = vec![StrategyConfig::UsRsiMacd(fast_us_bot(&[symbol]))];
             config
         };
         let first = Daemon::start(setup(&sim, &keys, &dir.0, idle(), us_config())).unwrap();
@@ -291,7 +263,7 @@ async fn the_us_buying_power_is_read_at_start_and_after_a_feed_reconnect() {
             c.accounts[0].cash_usd = Some(dec!(12_345.67));
         })
         .await;
-        let symbol = us_symbols(&sim)[0];
+        let symbol = sim_us_symbols(&sim)[0];
         let idle = std::sync::Arc::new(BuyOnceFactory {
             events: Default::default(),
             panic_once: None,
@@ -300,7 +272,7 @@ async fn the_us_buying_power_is_read_at_start_and_after_a_feed_reconnect() {
         let mut config = test_config();
         config.sim.emulate = Environment::Paper;
         config.daemon.account_resync_secs = 3_600;
-        config.strategies = vec![StrategyConfig::UsRsiMacd(bot(&[symbol]))];
+        config.strategies = vec![StrategyConfig::UsRsiMacd(fast_us_bot(&[symbol]))];
         let mut setup = setup(&sim, &keys, &dir.0, idle, config);
         setup.endpoints = Endpoints::custom(Environment::Paper, &sim.rest_url(), &sim.ws_url());
         let daemon = Daemon::start(setup).unwrap();
@@ -351,13 +323,13 @@ async fn auction_order_types_go_out_with_their_ord_dvsn_on_real() {
     let dir = TempDir::new("usauction");
     actix_rt::time::timeout(Duration::from_secs(90), async {
         let sim = start_us_sim(&keys, Environment::Real).await;
-        let tickers: Vec<Symbol> = us_symbols(&sim).into_iter().take(2).collect();
+        let tickers: Vec<Symbol> = sim_us_symbols(&sim).into_iter().take(2).collect();
         let mut config = test_config();
         config.sim.emulate = Environment::Real;
         config.strategies = vec![StrategyConfig::UsRsiMacd(UsRsiMacdConfig {
             buy_order_type: kis_strategy::OrderType::Loc,
             sell_order_type: kis_strategy::OrderType::Moc,
-            ..bot(&tickers)
+            ..fast_us_bot(&tickers)
         })];
         let mut setup = setup(&sim, &keys, &dir.0, buy_once(&Default::default()), config);
         setup.strategy = None;

@@ -80,9 +80,9 @@ impl Daemon {
     /// market concerned whose day has not been summarised yet.
     async fn cancel_and_summarise(&self, market: Option<Market>, cancel_open: bool) -> ShutdownReport {
         let mut report = ShutdownReport::default();
+        let scope = CancelAll { market };
         if cancel_open {
-            let cancel = CancelAll { market };
-            match actix_rt::time::timeout(CANCEL_WAIT, self.slots.router_cancel.send(cancel)).await {
+            match actix_rt::time::timeout(CANCEL_WAIT, self.slots.router_cancel.send(scope)).await {
                 Ok(Ok(outcome)) => {
                     report.cancelled = outcome.cancelled;
                     report.left_open = outcome.left_open;
@@ -91,8 +91,7 @@ impl Daemon {
                 Err(_) => tracing::warn!("cancelling open orders took longer than 15 s; they are left open"),
             }
         } else {
-            report.left_open =
-                self.open_orders().await.iter().filter(|o| market.is_none_or(|m| o.symbol.market() == m)).count();
+            report.left_open = self.open_orders().await.iter().filter(|o| scope.covers(&o.symbol)).count();
         }
         let ended = self.ended.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
         let due = self.markets.iter().filter(|m| market.is_none_or(|only| **m == only) && !ended.contains(m));

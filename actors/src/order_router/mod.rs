@@ -135,7 +135,7 @@ impl CancelAll {
         CancelAll { market: Some(market) }
     }
 
-    fn covers(&self, symbol: &Symbol) -> bool {
+    pub fn covers(&self, symbol: &Symbol) -> bool {
         self.market.is_none_or(|m| symbol.market() == m)
     }
 

@@ -438,3 +438,45 @@ pub async fn place_market_buy(sim: &SimHandle, keys: &Keys, symbol: Symbol, qty:
     .unwrap();
     client.call(&order, &token, kis_client::Priority::Order, None).await.unwrap();
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Strategies as configured.
+
+/// The US symbols the simulator lists, sorted.
+pub fn sim_us_symbols(sim: &SimHandle) -> Vec<Symbol> {
+    let ex = kis_sim::exchange::lock(sim.state());
+    let mut out: Vec<Symbol> =
+        ex.feeds.iter().map(|f| f.symbol).filter(|s| s.market() == kis_model::Market::Us).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The user's US bot with its thresholds opened so that it trades within seconds on one-minute candles: buy
+/// 30 % of the cash when RSI ≤ 70, sell 30 % when RSI ≥ 71 after a golden cross, stop-loss at 0.3 %.
+pub fn fast_us_bot(tickers: &[Symbol]) -> kis_strategy::us_rsi_macd::UsRsiMacdConfig {
+    kis_strategy::us_rsi_macd::UsRsiMacdConfig {
+        id: "us-bot".into(),
+        tickers: tickers.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(","),
+        rsi_interval: kis_strategy::BarInterval::Min1,
+        rsi_period: 3,
+        oversold: 70.0,
+        overbought: 71.0,
+        macd_fast: 2,
+        macd_slow: 4,
+        macd_signal: 2,
+        buy_delay_secs: 60,
+        sell_delay_secs: 60,
+        stop_loss_pct: dec!(0.3),
+        ..Default::default()
+    }
+}
+
+/// The KRX scalper exactly as `config/both-markets.toml` ships it.
+pub fn shipped_scalper() -> kis_strategy::StrategyConfig {
+    let text = include_str!("../../../config/both-markets.toml");
+    let file = kis_config::SourceFile { name: "config/both-markets.toml", text };
+    let loaded = kis_config::load(kis_config::DEFAULT_TOML, Some(file), &Default::default()).unwrap();
+    let scalper = loaded.config.strategies.iter().find(|s| matches!(s, kis_strategy::StrategyConfig::KrxScalping(_)));
+    scalper.cloned().expect("config/both-markets.toml lists the KRX scalper")
+}

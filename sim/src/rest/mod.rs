@@ -47,6 +47,8 @@ pub struct Call<'a> {
     pub params: &'a Params,
     /// Request `tr_cont` (`N` asks for the next page).
     pub tr_cont: &'a str,
+    /// The client's address, which KIS lists against its Open API orders (`inqr_ip_addr`).
+    pub peer: Option<std::net::IpAddr>,
 }
 
 /// A reply body in KIS's envelope.
@@ -189,7 +191,8 @@ fn serve(req: &HttpRequest, body: &[u8], shared: &Shared, gateway_status: u16) -
         let op = resolve_op(ops, ex.env(), tr_id)?;
         ex.count_served(account, op);
         let params = decode_params(req, body)?;
-        let call = Call { account, op, params: &params, tr_cont: header(req, "tr_cont") };
+        let peer = req.peer_addr().map(|a| a.ip());
+        let call = Call { account, op, params: &params, tr_cont: header(req, "tr_cont"), peer };
         handler(&mut ex, &call).map(|a| (a, tr_id.to_string()))
     })();
     match result {

@@ -150,6 +150,13 @@ async fn domestic_replies_are_filled_like_the_documented_examples() {
             "official_rest_kr_inquire_price_response.json",
             get("/uapi/domestic-stock/v1/quotations/inquire-price", "FHKST01010100", price_q).await,
         ));
+        let daily_q = [("FID_COND_MRKT_DIV_CODE", "J"), ("FID_PERIOD_DIV_CODE", "D"), ("FID_ORG_ADJ_PRC", "0")];
+        let mut daily_q: Vec<_> = daily_q.map(|(k, v)| (k, s(v))).to_vec();
+        daily_q.push(("FID_INPUT_ISCD", code.clone()));
+        replies.push((
+            "official_rest_kr_inquire_daily_price_response.json",
+            get("/uapi/domestic-stock/v1/quotations/inquire-daily-price", "FHKST01010400", daily_q).await,
+        ));
         let mut b = acct();
         b.extend([
             ("PDNO", code.clone()),

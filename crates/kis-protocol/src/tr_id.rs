@@ -37,6 +37,8 @@ pub enum Op {
     DomesticMinuteByDay,
     /// `inquire-daily-itemchartprice`: day/week/month/year bars.
     DomesticPeriodCandles,
+    /// `inquire-daily-price`: the last 30 days, weeks or months.
+    DomesticDailyPrice,
     /// `volume-rank`.
     DomesticVolumeRank,
     /// `ranking/fluctuation`.
@@ -157,6 +159,8 @@ pub const TABLE: &[(Op, Environment, &str, IdGeneration)] = &[
     (Op::DomesticMinuteByDay, Real, "FHKST03010230", Current),
     (Op::DomesticPeriodCandles, Real, "FHKST03010100", Current),
     (Op::DomesticPeriodCandles, Paper, "FHKST03010100", Current),
+    (Op::DomesticDailyPrice, Real, "FHKST01010400", Current),
+    (Op::DomesticDailyPrice, Paper, "FHKST01010400", Current),
     (Op::DomesticVolumeRank, Real, "FHPST01710000", Current),
     (Op::DomesticFluctuationRank, Real, "FHPST01700000", Current),
     (Op::DomesticHolidays, Real, "CTCA0903R", Current),

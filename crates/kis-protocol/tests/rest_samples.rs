@@ -7,7 +7,9 @@ use chrono::{NaiveDate, NaiveTime};
 use kis_protocol::rest::decode::{decode_plain, decode_reply};
 use kis_protocol::rest::domestic_account::{BalanceBody, BuyableBody, DailyCcldBody, ModifiableBody};
 use kis_protocol::rest::domestic_order::{OrderCashBody, OrderRvsecnclBody};
-use kis_protocol::rest::domestic_quote::{InquirePriceBody, MinuteBar, MinuteChartSummary, PeriodCandlesBody};
+use kis_protocol::rest::domestic_quote::{
+    DailyPriceBody, InquirePriceBody, MinuteBar, MinuteChartSummary, PeriodCandlesBody,
+};
 use kis_protocol::rest::domestic_rank::{FluctuationRankBody, VolumeRankBody};
 use kis_protocol::rest::envelope::Reply;
 use kis_protocol::rest::oauth::{ApprovalRequest, ApprovalResponse, RevokeResponse, TokenRequest, TokenResponse};
@@ -391,6 +393,22 @@ fn period_candles_with_live_server_key_spelling() {
     assert_eq!(decoded.body.output1.itewhol_loan_rmnd_ratem().unwrap(), dec!(0.16));
     assert_eq!(decoded.body.output2[0].stck_clpr().unwrap(), dec!(79200));
     assert_eq!(decoded.body.output2[0].acml_vol().unwrap(), 16976124);
+}
+
+#[test]
+fn domestic_daily_price() {
+    let name = "official_rest_kr_inquire_daily_price_response.json";
+    let r: Reply<DailyPriceBody> = reply(name);
+    assert_faithful(name, &r);
+    let rows = &r.body.output;
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].stck_bsop_date().unwrap(), NaiveDate::from_ymd_opt(2022, 1, 11).unwrap());
+    assert_eq!(rows[0].stck_clpr().unwrap(), dec!(128000));
+    assert_eq!(rows[0].acml_vol().unwrap(), 3908418);
+    // The volume rate is the change against the previous row's volume, the change against its close.
+    assert_eq!(rows[0].prdy_vrss_vol_rate().unwrap(), dec!(13.31));
+    assert_eq!(rows[0].prdy_vrss().unwrap(), rows[0].stck_clpr().unwrap() - rows[1].stck_clpr().unwrap());
+    assert_eq!(rows[1].prdy_vrss().unwrap(), dec!(-2500));
 }
 
 // ---- Domestic ranks ----

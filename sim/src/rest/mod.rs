@@ -3,6 +3,7 @@
 //! family's handler runs under the state lock.
 
 mod asking_price;
+mod daily;
 mod domestic_account;
 mod domestic_order;
 mod domestic_quote;
@@ -74,6 +75,7 @@ fn route(path: &str) -> Option<(&'static [Op], Handler)> {
         dq::MINUTE_TODAY_PATH => (dq::MinuteTodayRequest::OPS, domestic_quote::minute_today),
         dq::MINUTE_BY_DAY_PATH => (dq::MinuteByDayRequest::OPS, domestic_quote::minute_by_day),
         dq::PERIOD_CANDLES_PATH => (dq::PeriodCandlesRequest::OPS, domestic_quote::period),
+        dq::DAILY_PRICE_PATH => (dq::DailyPriceRequest::OPS, daily::daily_price),
         dr::VOLUME_RANK_PATH => (dr::VolumeRankRequest::OPS, domestic_quote::volume_rank),
         dr::FLUCTUATION_RANK_PATH => (dr::FluctuationRankRequest::OPS, domestic_quote::fluctuation_rank),
         dord::ORDER_CASH_PATH => (dord::OrderCash::OPS, domestic_order::order_cash),

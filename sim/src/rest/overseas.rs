@@ -159,10 +159,7 @@ pub fn minute_candles(ex: &mut Exchange, call: &Call<'_>) -> Handled {
 pub fn daily_price(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     let req = decode(call.params, UsDailyPriceRequest::from_pairs)?;
     let f = us_feed(ex, &req.excd, &req.symb, kis::UNKNOWN_SYMBOL_QUOTE)?;
-    let mut bars = ex.market.daily_bars(&f.symbol).unwrap_or_default();
-    if let Some(t) = ex.market.today_bar(&f.symbol) {
-        bars.push(t);
-    }
+    let bars = crate::rest::daily::history(ex, &f.symbol);
     let ny = chrono_tz::America::New_York;
     let mut prev: Option<Decimal> = None;
     let mut rows = Vec::new();

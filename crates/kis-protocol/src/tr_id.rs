@@ -63,6 +63,8 @@ pub enum Op {
     UsBuyable,
     /// `inquire-nccs`: unfilled orders (real only).
     UsUnfilled,
+    /// `dayornight`: which US ledger (day or night) KIS is running now.
+    UsDayOrNight,
     /// `inquire-ccnl`: order history; paper's only way to see unfilled US orders.
     UsOrderHistory,
     /// Overseas `price`.
@@ -180,6 +182,9 @@ pub const TABLE: &[(Op, Environment, &str, IdGeneration)] = &[
     (Op::UsBuyable, Real, "TTTS3007R", Current),
     (Op::UsBuyable, Paper, "VTTS3007R", Current),
     (Op::UsUnfilled, Real, "TTTS3018R", Current),
+    // Clients send the one id on both environments.
+    (Op::UsDayOrNight, Real, "JTTT3010R", Current),
+    (Op::UsDayOrNight, Paper, "JTTT3010R", Current),
     (Op::UsOrderHistory, Real, "TTTS3035R", Current),
     (Op::UsOrderHistory, Paper, "VTTS3035R", Current),
     (Op::UsPrice, Real, "HHDFS00000300", Current),

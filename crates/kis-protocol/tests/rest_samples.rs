@@ -14,7 +14,7 @@ use kis_protocol::rest::domestic_rank::{FluctuationRankBody, VolumeRankBody};
 use kis_protocol::rest::envelope::Reply;
 use kis_protocol::rest::oauth::{ApprovalRequest, ApprovalResponse, RevokeResponse, TokenRequest, TokenResponse};
 use kis_protocol::rest::order_ack::OrderAckBody;
-use kis_protocol::rest::overseas_account::{UsBalanceBody, UsBuyableOutput, UsUnfilledBody};
+use kis_protocol::rest::overseas_account::{DayOrNightBody, UsBalanceBody, UsBuyableOutput, UsUnfilledBody};
 use kis_protocol::rest::overseas_order::UsOrderBody;
 use kis_protocol::rest::overseas_quote::{UsDailyBar, UsDailySummary, UsMinuteBar, UsMinuteSummary, UsPriceBody};
 use kis_protocol::rest::pagination::{Continuation, NextPage, next_page};
@@ -489,6 +489,16 @@ fn us_balance() {
     assert_eq!(body.output2.tot_pftrt().unwrap(), dec!(-81.74964327));
     assert_eq!(body.output2.ovrs_rlzt_pfls_amt().unwrap(), dec!(-4836.71476));
     assert_faithful(name, &decoded);
+}
+
+#[test]
+fn day_or_night_with_its_uppercase_key() {
+    // No KIS example is published; clients read `output["PSBL_YN"]` (`Y` night ledger).
+    let body = br#"{"output":{"PSBL_YN":"Y"},"rt_cd":"0","msg_cd":"MCA00000","msg1":"ok"}"#;
+    let decoded = decode_reply::<DayOrNightBody>(200, body).unwrap();
+    assert!(decoded.body.output.is_night());
+    let text = serde_json::to_string(&decoded.body).unwrap();
+    assert!(text.contains(r#""PSBL_YN":"Y""#), "{text}");
 }
 
 #[test]

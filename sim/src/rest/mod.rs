@@ -95,6 +95,7 @@ fn route(path: &str) -> Option<(&'static [Op], Handler)> {
         oa::BUYABLE_PATH => (oa::UsBuyableRequest::OPS, overseas::buyable),
         oa::UNFILLED_PATH => (oa::UsUnfilledRequest::OPS, overseas::unfilled),
         oa::ORDER_HISTORY_PATH => (oa::UsOrderHistoryRequest::OPS, overseas::order_history),
+        oa::DAY_OR_NIGHT_PATH => (oa::DayOrNightRequest::OPS, overseas::day_or_night),
         pi::SEARCH_INFO_PATH => (pi::SearchInfoRequest::OPS, product_info::search_info),
         _ => return None,
     })

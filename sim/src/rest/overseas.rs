@@ -400,3 +400,43 @@ pub fn order_history(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     a.tr_cont = "D";
     Ok(a)
 }
+
+/// Whether KIS runs its US night ledger at `now`: New York time 04:00–20:00 on a weekday, the pre-market,
+/// regular and after-hours sessions KIS routes to the regular venues. Outside it (20:00–04:00 New York,
+/// KIS's US daytime session, 10:00–18:00 KST in winter and 09:00–17:00 in summer) the day ledger runs. The
+/// switch is a clock rule here: US holidays are not looked up.
+pub fn is_night_ledger(now: chrono::DateTime<chrono::Utc>) -> bool {
+    use chrono::{Datelike, Timelike, Weekday};
+    let ny = now.with_timezone(&chrono_tz::America::New_York);
+    !matches!(ny.weekday(), Weekday::Sat | Weekday::Sun) && (4..20).contains(&ny.hour())
+}
+
+/// `dayornight` (JTTT3010R): `PSBL_YN` `Y` on the night ledger, `N` on the day ledger.
+pub fn day_or_night(ex: &mut Exchange, _call: &Call<'_>) -> Handled {
+    let psbl_yn = if is_night_ledger(ex.now) { "Y" } else { "N" };
+    inquiry(DayOrNightBody { output: DayOrNight { psbl_yn: psbl_yn.into() } })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_night_ledger;
+    use chrono::{DateTime, Utc};
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap_or_default()
+    }
+
+    #[test]
+    fn the_night_ledger_follows_the_new_york_clock_in_winter_and_summer() {
+        // Winter (EST): 04:00 New York is 09:00Z, 20:00 is 01:00Z next day.
+        assert!(!is_night_ledger(at("2026-03-04T08:59:00Z")));
+        assert!(is_night_ledger(at("2026-03-04T09:00:00Z")));
+        assert!(is_night_ledger(at("2026-03-05T00:59:00Z")));
+        assert!(!is_night_ledger(at("2026-03-05T01:00:00Z")));
+        // Summer (EDT): an hour earlier in UTC.
+        assert!(is_night_ledger(at("2026-07-01T08:00:00Z")));
+        assert!(!is_night_ledger(at("2026-07-02T00:00:00Z")));
+        // Saturday in New York: day ledger all day.
+        assert!(!is_night_ledger(at("2026-03-07T15:00:00Z")));
+    }
+}

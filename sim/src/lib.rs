@@ -101,7 +101,10 @@ impl Simulator {
                 .route("/sim-admin/status", web::get().to(admin::status))
                 .default_service(web::to(rest::entry))
                 // KIS's gateway writes `Content-Type`, `Content-Length`, `Date`; some clients build
-                // identifiers from the header names as sent and break on lower case.
+                // identifiers from the header names as sent and break on lower case. Known mismatch:
+                // KIS writes its own `tr_id`, `tr_cont`, `gt_uid` in lower case, and open-trading-api's
+                // `kis_auth.py` keeps only the lower-case names (so it finds no `tr_cont` here).
+                // actix-http camel-cases every name or none, so mixed case needs a writer below it.
                 .wrap_fn(|req, srv| {
                     use actix_web::dev::Service;
                     let fut = srv.call(req);

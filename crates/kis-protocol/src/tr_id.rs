@@ -37,6 +37,8 @@ pub enum Op {
     DomesticMinuteByDay,
     /// `inquire-daily-itemchartprice`: day/week/month/year bars.
     DomesticPeriodCandles,
+    /// `inquire-daily-price`: the last 30 days, weeks or months.
+    DomesticDailyPrice,
     /// `volume-rank`.
     DomesticVolumeRank,
     /// `ranking/fluctuation`.
@@ -61,6 +63,8 @@ pub enum Op {
     UsBuyable,
     /// `inquire-nccs`: unfilled orders (real only).
     UsUnfilled,
+    /// `dayornight`: which US ledger (day or night) KIS is running now.
+    UsDayOrNight,
     /// `inquire-ccnl`: order history; paper's only way to see unfilled US orders.
     UsOrderHistory,
     /// Overseas `price`.
@@ -157,6 +161,8 @@ pub const TABLE: &[(Op, Environment, &str, IdGeneration)] = &[
     (Op::DomesticMinuteByDay, Real, "FHKST03010230", Current),
     (Op::DomesticPeriodCandles, Real, "FHKST03010100", Current),
     (Op::DomesticPeriodCandles, Paper, "FHKST03010100", Current),
+    (Op::DomesticDailyPrice, Real, "FHKST01010400", Current),
+    (Op::DomesticDailyPrice, Paper, "FHKST01010400", Current),
     (Op::DomesticVolumeRank, Real, "FHPST01710000", Current),
     (Op::DomesticFluctuationRank, Real, "FHPST01700000", Current),
     (Op::DomesticHolidays, Real, "CTCA0903R", Current),
@@ -176,6 +182,9 @@ pub const TABLE: &[(Op, Environment, &str, IdGeneration)] = &[
     (Op::UsBuyable, Real, "TTTS3007R", Current),
     (Op::UsBuyable, Paper, "VTTS3007R", Current),
     (Op::UsUnfilled, Real, "TTTS3018R", Current),
+    // Clients send the one id on both environments.
+    (Op::UsDayOrNight, Real, "JTTT3010R", Current),
+    (Op::UsDayOrNight, Paper, "JTTT3010R", Current),
     (Op::UsOrderHistory, Real, "TTTS3035R", Current),
     (Op::UsOrderHistory, Paper, "VTTS3035R", Current),
     (Op::UsPrice, Real, "HHDFS00000300", Current),

@@ -7,12 +7,14 @@ use chrono::{NaiveDate, NaiveTime};
 use kis_protocol::rest::decode::{decode_plain, decode_reply};
 use kis_protocol::rest::domestic_account::{BalanceBody, BuyableBody, DailyCcldBody, ModifiableBody};
 use kis_protocol::rest::domestic_order::{OrderCashBody, OrderRvsecnclBody};
-use kis_protocol::rest::domestic_quote::{InquirePriceBody, MinuteBar, MinuteChartSummary, PeriodCandlesBody};
+use kis_protocol::rest::domestic_quote::{
+    DailyPriceBody, InquirePriceBody, MinuteBar, MinuteChartSummary, PeriodCandlesBody,
+};
 use kis_protocol::rest::domestic_rank::{FluctuationRankBody, VolumeRankBody};
 use kis_protocol::rest::envelope::Reply;
 use kis_protocol::rest::oauth::{ApprovalRequest, ApprovalResponse, RevokeResponse, TokenRequest, TokenResponse};
 use kis_protocol::rest::order_ack::OrderAckBody;
-use kis_protocol::rest::overseas_account::{UsBalanceBody, UsBuyableOutput, UsUnfilledBody};
+use kis_protocol::rest::overseas_account::{DayOrNightBody, UsBalanceBody, UsBuyableOutput, UsUnfilledBody};
 use kis_protocol::rest::overseas_order::UsOrderBody;
 use kis_protocol::rest::overseas_quote::{UsDailyBar, UsDailySummary, UsMinuteBar, UsMinuteSummary, UsPriceBody};
 use kis_protocol::rest::pagination::{Continuation, NextPage, next_page};
@@ -393,6 +395,22 @@ fn period_candles_with_live_server_key_spelling() {
     assert_eq!(decoded.body.output2[0].acml_vol().unwrap(), 16976124);
 }
 
+#[test]
+fn domestic_daily_price() {
+    let name = "official_rest_kr_inquire_daily_price_response.json";
+    let r: Reply<DailyPriceBody> = reply(name);
+    assert_faithful(name, &r);
+    let rows = &r.body.output;
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].stck_bsop_date().unwrap(), NaiveDate::from_ymd_opt(2022, 1, 11).unwrap());
+    assert_eq!(rows[0].stck_clpr().unwrap(), dec!(128000));
+    assert_eq!(rows[0].acml_vol().unwrap(), 3908418);
+    // The volume rate is the change against the previous row's volume, the change against its close.
+    assert_eq!(rows[0].prdy_vrss_vol_rate().unwrap(), dec!(13.31));
+    assert_eq!(rows[0].prdy_vrss().unwrap(), rows[0].stck_clpr().unwrap() - rows[1].stck_clpr().unwrap());
+    assert_eq!(rows[1].prdy_vrss().unwrap(), dec!(-2500));
+}
+
 // ---- Domestic ranks ----
 
 #[test]
@@ -471,6 +489,16 @@ fn us_balance() {
     assert_eq!(body.output2.tot_pftrt().unwrap(), dec!(-81.74964327));
     assert_eq!(body.output2.ovrs_rlzt_pfls_amt().unwrap(), dec!(-4836.71476));
     assert_faithful(name, &decoded);
+}
+
+#[test]
+fn day_or_night_with_its_uppercase_key() {
+    // No KIS example is published; clients read `output["PSBL_YN"]` (`Y` night ledger).
+    let body = br#"{"output":{"PSBL_YN":"Y"},"rt_cd":"0","msg_cd":"MCA00000","msg1":"ok"}"#;
+    let decoded = decode_reply::<DayOrNightBody>(200, body).unwrap();
+    assert!(decoded.body.output.is_night());
+    let text = serde_json::to_string(&decoded.body).unwrap();
+    assert!(text.contains(r#""PSBL_YN":"Y""#), "{text}");
 }
 
 #[test]

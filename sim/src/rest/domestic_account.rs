@@ -187,8 +187,19 @@ fn unpr(o: &Order) -> String {
     }
 }
 
+/// What KIS writes as the orderer (`ordr_empno`) of an order placed through the Open API; its app and
+/// HTS orders carry other channel names (the documented example's `Nsmart`).
+pub const OPEN_API_ORDERER: &str = "OpnAPI";
+
 /// `inquire-daily-ccld`, paged by `CTX_AREA_NK100` (the offset of the next row) and `tr_cont`.
+///
+/// The ordering-channel fields are those of an Open API order as a live KIS reply (quoted in a public
+/// client's tests) shows them: `ordr_empno` [`OPEN_API_ORDERER`], `inqr_ip_addr` the client's address
+/// (every order here comes from the client asking, so its address now), `ctac_tlno` (contact phone) and
+/// `cpbc_ordp_mtrl_dvsn_cd` (order media) blank. The documented example is an app order (`Nsmart`) and
+/// fills the last two; the simulator never invents a phone number.
 pub fn daily_ccld(ex: &mut Exchange, call: &Call<'_>) -> Handled {
+    let ip = call.peer.map(|a| a.to_string()).unwrap_or_default();
     let q = decode(call.params, DailyCcldQuery::from_pairs)?;
     check_account(ex, call, &q.cano, &q.acnt_prdt_cd)?;
     let (from, to) = (date(&q.inqr_strt_dt)?, date(&q.inqr_end_dt)?);
@@ -266,6 +277,8 @@ pub fn daily_ccld(ex: &mut Exchange, call: &Call<'_>) -> Handled {
             prdt_type_cd: "300".into(),
             ord_orgno: "00000".into(),
             ccld_cndt_name: "없음".into(),
+            ordr_empno: OPEN_API_ORDERER.into(),
+            inqr_ip_addr: ip.clone(),
             ..DailyCcldRow::default()
         })
         .collect();

@@ -103,15 +103,16 @@ pub fn minute_by_day(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     })
 }
 
+/// `inquire-daily-itemchartprice`: bars of the requested period between the two dates, newest first.
 pub fn period(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     let req = decode(call.params, PeriodCandlesRequest::from_pairs)?;
     let f = krx_feed(ex, &req.fid_input_iscd)?;
     let parse = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y%m%d").map_err(|_| kis::BAD_REQUEST);
     let (from, to) = (parse(&req.fid_input_date_1)?, parse(&req.fid_input_date_2)?);
-    let mut bars = ex.market.daily_bars(&f.symbol).unwrap_or_default();
-    if let Some(today) = ex.market.today_bar(&f.symbol) {
-        bars.push(today);
-    }
+    // Unknown codes read as days, as before W/M/Y were served.
+    let period =
+        crate::rest::daily::Period::from_code(&req.fid_period_div_code).unwrap_or(crate::rest::daily::Period::Day);
+    let bars = crate::rest::daily::bars(ex, &f.symbol, period);
     let mut prev: Option<rust_decimal::Decimal> = None;
     let mut rows = Vec::new();
     for b in &bars {

@@ -3,6 +3,7 @@
 //! family's handler runs under the state lock.
 
 mod asking_price;
+mod daily;
 mod domestic_account;
 mod domestic_order;
 mod domestic_quote;
@@ -47,6 +48,8 @@ pub struct Call<'a> {
     pub params: &'a Params,
     /// Request `tr_cont` (`N` asks for the next page).
     pub tr_cont: &'a str,
+    /// The client's address, which KIS lists against its Open API orders (`inqr_ip_addr`).
+    pub peer: Option<std::net::IpAddr>,
 }
 
 /// A reply body in KIS's envelope.
@@ -72,6 +75,7 @@ fn route(path: &str) -> Option<(&'static [Op], Handler)> {
         dq::MINUTE_TODAY_PATH => (dq::MinuteTodayRequest::OPS, domestic_quote::minute_today),
         dq::MINUTE_BY_DAY_PATH => (dq::MinuteByDayRequest::OPS, domestic_quote::minute_by_day),
         dq::PERIOD_CANDLES_PATH => (dq::PeriodCandlesRequest::OPS, domestic_quote::period),
+        dq::DAILY_PRICE_PATH => (dq::DailyPriceRequest::OPS, daily::daily_price),
         dr::VOLUME_RANK_PATH => (dr::VolumeRankRequest::OPS, domestic_quote::volume_rank),
         dr::FLUCTUATION_RANK_PATH => (dr::FluctuationRankRequest::OPS, domestic_quote::fluctuation_rank),
         dord::ORDER_CASH_PATH => (dord::OrderCash::OPS, domestic_order::order_cash),
@@ -91,6 +95,7 @@ fn route(path: &str) -> Option<(&'static [Op], Handler)> {
         oa::BUYABLE_PATH => (oa::UsBuyableRequest::OPS, overseas::buyable),
         oa::UNFILLED_PATH => (oa::UsUnfilledRequest::OPS, overseas::unfilled),
         oa::ORDER_HISTORY_PATH => (oa::UsOrderHistoryRequest::OPS, overseas::order_history),
+        oa::DAY_OR_NIGHT_PATH => (oa::DayOrNightRequest::OPS, overseas::day_or_night),
         pi::SEARCH_INFO_PATH => (pi::SearchInfoRequest::OPS, product_info::search_info),
         _ => return None,
     })
@@ -189,7 +194,8 @@ fn serve(req: &HttpRequest, body: &[u8], shared: &Shared, gateway_status: u16) -
         let op = resolve_op(ops, ex.env(), tr_id)?;
         ex.count_served(account, op);
         let params = decode_params(req, body)?;
-        let call = Call { account, op, params: &params, tr_cont: header(req, "tr_cont") };
+        let peer = req.peer_addr().map(|a| a.ip());
+        let call = Call { account, op, params: &params, tr_cont: header(req, "tr_cont"), peer };
         handler(&mut ex, &call).map(|a| (a, tr_id.to_string()))
     })();
     match result {

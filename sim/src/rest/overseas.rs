@@ -201,14 +201,7 @@ fn bucket_minutes(bars: &[kis_model::Bar], nmin: i64) -> Vec<kis_model::Bar> {
 pub fn daily_price(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     let req = decode(call.params, UsDailyPriceRequest::from_pairs)?;
     let f = us_feed(ex, &req.excd, &req.symb, kis::UNKNOWN_SYMBOL_QUOTE)?;
-    let mut bars = ex.market.daily_bars(&f.symbol).unwrap_or_default();
-    // Today's row while the day is still trading (it changes with every print, as on KIS); once the session
-    // has closed, today is already the last of the completed days and is not listed twice.
-    if let Some(t) = ex.market.today_bar(&f.symbol)
-        && bars.last().is_none_or(|last| last.ts < t.ts)
-    {
-        bars.push(t);
-    }
+    let bars = crate::rest::daily::history(ex, &f.symbol);
     let ny = chrono_tz::America::New_York;
     let mut prev: Option<Decimal> = None;
     let mut rows = Vec::new();
@@ -248,6 +241,22 @@ pub fn us_mark(ex: &Exchange, s: &Symbol) -> Option<Price> {
     ex.feed_of(s).and_then(|f| Price::new(Decimal::new(f.last, 2)).ok())
 }
 
+/// KIS's fixed places for a US balance amount (its example keeps trailing zeros: `791913.60000000`).
+fn places(d: Decimal, dp: u32) -> String {
+    format!("{:.*}", dp as usize, d.round_dp(dp))
+}
+
+/// `part / whole` in percent, or zero for an empty whole.
+fn percent(part: Decimal, whole: Decimal) -> Decimal {
+    if whole.is_zero() { Decimal::ZERO } else { part * Decimal::ONE_HUNDRED / whole }
+}
+
+/// `inquire-balance` (TTTS3012R). Places per field are those of KIS's example (output1: P&L 6, average
+/// price 4, cost 5, evaluation 8, price 6; output2: amounts 5, rates 8, buy totals 6). The example's
+/// output2 is internally consistent in a way the field names do not say, and the simulator follows the
+/// numbers: `tot_evlu_pfls_amt` is the evaluation of the holdings (it equals the rows' `ovrs_stck_evlu_amt`),
+/// `frcr_buy_amt_smtl1` the purchase cost of the shares sold, so that `rlzt_erng_rt` = realised P&L over it,
+/// and the `…2` fields are the `…1` ones in won at [`USD_KRW`]. `loan_type_cd` `10` is a cash holding.
 pub fn balance(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     let req = decode(call.params, UsBalanceRequest::from_pairs)?;
     check_account(ex, call, &req.cano, &req.acnt_prdt_cd)?;
@@ -270,39 +279,40 @@ pub fn balance(ex: &mut Exchange, call: &Call<'_>) -> Handled {
                 prdt_type_cd: "512".into(),
                 ovrs_pdno: p.symbol.code().to_string(),
                 ovrs_item_name: ex.names.get(&p.symbol).cloned().unwrap_or_default(),
-                frcr_evlu_pfls_amt: pnl.round_dp(4).to_string(),
-                evlu_pfls_rt: if p.cost.is_zero() {
-                    "0".into()
-                } else {
-                    (pnl * Decimal::ONE_HUNDRED / p.cost).round_dp(2).to_string()
-                },
-                pchs_avg_pric: (p.cost / qty).round_dp(4).to_string(),
+                frcr_evlu_pfls_amt: places(pnl, 6),
+                evlu_pfls_rt: places(percent(pnl, p.cost), 2),
+                pchs_avg_pric: places(p.cost / qty, 4),
                 ovrs_cblc_qty: p.qty.shares().to_string(),
                 ord_psbl_qty: p.qty.saturating_sub(p.sell_reserved).shares().to_string(),
-                frcr_pchs_amt1: p.cost.to_string(),
-                ovrs_stck_evlu_amt: eval.to_string(),
-                now_pric2: last.to_string(),
+                frcr_pchs_amt1: places(p.cost, 5),
+                ovrs_stck_evlu_amt: places(eval, 8),
+                now_pric2: places(last, 6),
                 tr_crcy_cd: "USD".into(),
                 ovrs_excg_cd: exch.into(),
+                loan_type_cd: "10".into(),
                 ..UsPosition::default()
             }
         })
         .collect();
     let s = engine.cash_summary(Currency::Usd, |sym| us_mark(ex, sym));
+    // Cost of the shares sold = proceeds − fees − realised P&L, over the sells the engine still lists.
+    let sold_cost = (us_orders(ex, call.account)
+        .filter(|o| o.side == Side::Sell)
+        .map(|o| o.filled_notional - o.fees)
+        .sum::<Decimal>()
+        - s.realised_pnl)
+        .max(Decimal::ZERO);
+    let krw = Decimal::from_str(USD_KRW).unwrap_or_default();
     let output2 = UsBalanceSummary {
-        frcr_pchs_amt1: s.purchase_amount.to_string(),
-        ovrs_rlzt_pfls_amt: s.realised_pnl.to_string(),
-        ovrs_tot_pfls: s.eval_pnl.to_string(),
-        rlzt_erng_rt: "0".into(),
-        tot_evlu_pfls_amt: s.eval_pnl.to_string(),
-        tot_pftrt: if s.purchase_amount.is_zero() {
-            "0".into()
-        } else {
-            (s.eval_pnl * Decimal::ONE_HUNDRED / s.purchase_amount).round_dp(2).to_string()
-        },
-        frcr_buy_amt_smtl1: s.purchase_amount.to_string(),
-        ovrs_rlzt_pfls_amt2: s.realised_pnl.to_string(),
-        frcr_buy_amt_smtl2: s.purchase_amount.to_string(),
+        frcr_pchs_amt1: places(s.purchase_amount, 5),
+        ovrs_rlzt_pfls_amt: places(s.realised_pnl, 5),
+        ovrs_tot_pfls: places(s.eval_pnl, 5),
+        rlzt_erng_rt: places(percent(s.realised_pnl, sold_cost), 8),
+        tot_evlu_pfls_amt: places(s.evaluation, 8),
+        tot_pftrt: places(percent(s.eval_pnl, s.purchase_amount), 8),
+        frcr_buy_amt_smtl1: places(sold_cost, 6),
+        ovrs_rlzt_pfls_amt2: places(s.realised_pnl * krw, 5),
+        frcr_buy_amt_smtl2: places(sold_cost * krw, 6),
     };
     let mut a =
         ok("KIOK0510", "조회가 완료되었습니다", UsBalanceBody { output1, output2, ..UsBalanceBody::default() })?;
@@ -431,4 +441,44 @@ pub fn order_history(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     let mut a = inquiry(UsOrderHistoryBody { output, ..UsOrderHistoryBody::default() })?;
     a.tr_cont = "D";
     Ok(a)
+}
+
+/// Whether KIS runs its US night ledger at `now`: New York time 04:00–20:00 on a weekday, the pre-market,
+/// regular and after-hours sessions KIS routes to the regular venues. Outside it (20:00–04:00 New York,
+/// KIS's US daytime session, 10:00–18:00 KST in winter and 09:00–17:00 in summer) the day ledger runs. The
+/// switch is a clock rule here: US holidays are not looked up.
+pub fn is_night_ledger(now: chrono::DateTime<chrono::Utc>) -> bool {
+    use chrono::{Datelike, Timelike, Weekday};
+    let ny = now.with_timezone(&chrono_tz::America::New_York);
+    !matches!(ny.weekday(), Weekday::Sat | Weekday::Sun) && (4..20).contains(&ny.hour())
+}
+
+/// `dayornight` (JTTT3010R): `PSBL_YN` `Y` on the night ledger, `N` on the day ledger.
+pub fn day_or_night(ex: &mut Exchange, _call: &Call<'_>) -> Handled {
+    let psbl_yn = if is_night_ledger(ex.now) { "Y" } else { "N" };
+    inquiry(DayOrNightBody { output: DayOrNight { psbl_yn: psbl_yn.into() } })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_night_ledger;
+    use chrono::{DateTime, Utc};
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap_or_default()
+    }
+
+    #[test]
+    fn the_night_ledger_follows_the_new_york_clock_in_winter_and_summer() {
+        // Winter (EST): 04:00 New York is 09:00Z, 20:00 is 01:00Z next day.
+        assert!(!is_night_ledger(at("2026-03-04T08:59:00Z")));
+        assert!(is_night_ledger(at("2026-03-04T09:00:00Z")));
+        assert!(is_night_ledger(at("2026-03-05T00:59:00Z")));
+        assert!(!is_night_ledger(at("2026-03-05T01:00:00Z")));
+        // Summer (EDT): an hour earlier in UTC.
+        assert!(is_night_ledger(at("2026-07-01T08:00:00Z")));
+        assert!(!is_night_ledger(at("2026-07-02T00:00:00Z")));
+        // Saturday in New York: day ledger all day.
+        assert!(!is_night_ledger(at("2026-03-07T15:00:00Z")));
+    }
 }

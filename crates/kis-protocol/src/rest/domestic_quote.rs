@@ -11,6 +11,7 @@ pub const INQUIRE_PRICE_PATH: &str = "/uapi/domestic-stock/v1/quotations/inquire
 pub const MINUTE_TODAY_PATH: &str = "/uapi/domestic-stock/v1/quotations/inquire-time-itemchartprice";
 pub const MINUTE_BY_DAY_PATH: &str = "/uapi/domestic-stock/v1/quotations/inquire-time-dailychartprice";
 pub const PERIOD_CANDLES_PATH: &str = "/uapi/domestic-stock/v1/quotations/inquire-daily-itemchartprice";
+pub const DAILY_PRICE_PATH: &str = "/uapi/domestic-stock/v1/quotations/inquire-daily-price";
 
 /// `FID_COND_MRKT_DIV_CODE` values.
 pub const MARKET_KRX: &str = "J";
@@ -286,4 +287,50 @@ pub struct PeriodCandlesBody {
     pub output1: PeriodChartSummary,
     #[serde(deserialize_with = "rows")]
     pub output2: Vec<PeriodBar>,
+}
+
+wire_request! {
+    /// `inquire-daily-price` (FHKST01010400, real and paper): the last 30 days, weeks or months, newest
+    /// first, in one call (no paging, no dates).
+    pub struct DailyPriceRequest {
+        fid_cond_mrkt_div_code: String = "FID_COND_MRKT_DIV_CODE",
+        fid_input_iscd: String = "FID_INPUT_ISCD",
+        /// `D`/`W`/`M`.
+        fid_period_div_code: String = "FID_PERIOD_DIV_CODE",
+        /// `0` original, `1` adjusted prices (this TR's spec words it the other way round from
+        /// FHKST03010100's; KIS's own example sends `0000000001`).
+        fid_org_adj_prc: String = "FID_ORG_ADJ_PRC",
+    }
+}
+
+rest_request!(DailyPriceRequest, Get DAILY_PRICE_PATH, Op::DomesticDailyPrice, DailyPriceBody);
+
+wire_record! {
+    /// One day/week/month of `inquire-daily-price`.
+    pub struct DailyPriceRow {
+        stck_bsop_date: date,
+        stck_oprc: dec,
+        stck_hgpr: dec,
+        stck_lwpr: dec,
+        stck_clpr: dec,
+        acml_vol: int,
+        /// Volume change against the previous row's, in percent.
+        prdy_vrss_vol_rate: dec,
+        prdy_vrss: dec,
+        prdy_vrss_sign: text,
+        prdy_ctrt: dec,
+        /// Foreign ownership against the foreign limit, percent.
+        hts_frgn_ehrt: dec,
+        frgn_ntby_qty: int,
+        /// Ex-rights/dividend marker (`00` none).
+        flng_cls_code: text,
+        acml_prtt_rate: dec,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DailyPriceBody {
+    #[serde(deserialize_with = "rows")]
+    pub output: Vec<DailyPriceRow>,
 }

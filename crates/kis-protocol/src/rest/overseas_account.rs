@@ -16,6 +16,7 @@ pub const BALANCE_PATH: &str = "/uapi/overseas-stock/v1/trading/inquire-balance"
 pub const BUYABLE_PATH: &str = "/uapi/overseas-stock/v1/trading/inquire-psamount";
 pub const UNFILLED_PATH: &str = "/uapi/overseas-stock/v1/trading/inquire-nccs";
 pub const ORDER_HISTORY_PATH: &str = "/uapi/overseas-stock/v1/trading/inquire-ccnl";
+pub const DAY_OR_NIGHT_PATH: &str = "/uapi/overseas-stock/v1/trading/dayornight";
 
 wire_request! {
     /// `inquire-balance` (TTTS3012R / VTTS3012R), 100 rows per page.
@@ -275,3 +276,46 @@ pub struct UsOrderHistoryBody {
 }
 
 paged!(body UsOrderHistoryBody { ctx_area_fk200, ctx_area_nk200 });
+
+/// `dayornight` (JTTT3010R): no parameters. Clients ask it to pick the day or night TR ids and exchange
+/// codes (night ledger: `JTTT3012R` balance and the regular venues; day ledger: `TTTS3012R` and the US
+/// daytime venues `BAQ`/`BAY`/`BAA`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DayOrNightRequest;
+
+impl crate::rest::endpoint::RestRequest for DayOrNightRequest {
+    const PATH: &'static str = DAY_OR_NIGHT_PATH;
+    const METHOD: crate::rest::endpoint::Method = crate::rest::endpoint::Method::Get;
+    const OPS: &'static [Op] = &[Op::UsDayOrNight];
+    type Body = DayOrNightBody;
+
+    fn op(&self) -> Op {
+        Op::UsDayOrNight
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+}
+
+wire_record! {
+    /// The key is UPPERCASE on the wire: clients read `output["PSBL_YN"]`.
+    pub struct DayOrNight {
+        /// `Y` night ledger, `N` day ledger.
+        #[serde(rename = "PSBL_YN", alias = "psbl_yn")]
+        psbl_yn: text,
+    }
+}
+
+impl DayOrNight {
+    pub fn is_night(&self) -> bool {
+        self.psbl_yn.trim() == "Y"
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DayOrNightBody {
+    #[serde(deserialize_with = "single")]
+    pub output: DayOrNight,
+}

@@ -140,6 +140,16 @@ pub struct ApprovedOrder {
     pub decided_at: DateTime<Utc>,
 }
 
+/// A protective exit of `symbol` is due while another order of the symbol is open: the OrderRouter cancels
+/// every open order of the symbol (journaled like any cancel) and drops its queued ones, so the exit can go
+/// out once they ended. Repeatable: orders already being cancelled are left alone.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+pub struct CancelForExit {
+    pub symbol: Symbol,
+    pub reason: kis_strategy::ExitReason,
+}
+
 /// What the OrderRouter learned about one of the daemon's orders, for the RiskManager (positions, cash,
 /// pending flags) and the symbol's SignalActor.
 #[derive(Debug, Clone, Message)]

@@ -19,8 +19,6 @@ use rust_decimal::Decimal;
 const KRX_AFTERNOON: &str = "2026-03-04T05:25:00Z";
 /// The KRX session of that day: 09:00–15:30 KST.
 const KRX_CLOSE: &str = "2026-03-04T06:30:00Z";
-/// The NYSE session of the same date (EST): 09:30 New York = 23:30 KST.
-const NYSE_OPEN: &str = "2026-03-04T14:30:00Z";
 /// The US day ends at 10:00 New York time in this test (the user's 16:30 would only make it longer).
 const US_END: &str = "2026-03-04T15:00:00Z";
 

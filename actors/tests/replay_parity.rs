@@ -27,8 +27,6 @@ use kis_synth::{RecordingWriter, Universe, UniverseConfig};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
-/// Wednesday 2026-03-04 09:30 New York (EST): the NYSE opens.
-const NYSE_OPEN: &str = "2026-03-04T14:30:00Z";
 /// The same day 14:20 KST: prints from 14:25, warm before the scalper's closing-run window (14:30–15:00).
 const KRX_CLOSING_RUN: &str = "2026-03-04T05:20:00Z";
 /// Virtual seconds between two prints of one symbol.

@@ -15,9 +15,6 @@ use kis_strategy::StrategyConfig;
 use kis_strategy::us_rsi_macd::UsRsiMacdConfig;
 use rust_decimal_macros::dec;
 
-/// Wednesday 2026-03-04 09:30 New York (EST): the NYSE opens.
-const NYSE_OPEN: &str = "2026-03-04T14:30:00Z";
-
 async fn us_session(env: Environment, tag: &str) {
     let keys = Keys::new(tag);
     let dir = TempDir::new(tag);
@@ -129,23 +126,6 @@ async fn us_session(env: Environment, tag: &str) {
     .await
     .expect("US session test timed out");
     assert_no_secret_logged(&keys.secrets());
-}
-
-async fn start_us_sim(keys: &Keys, env: Environment) -> kis_sim::SimHandle {
-    let sim = start_sim_at(keys, |c| {
-        c.env = env;
-        c.start = Some(NYSE_OPEN.parse().unwrap());
-        c.symbols = 10;
-        c.us_symbols = 4;
-    })
-    .await;
-    for _ in 0..300 {
-        if kis_sim::exchange::lock(sim.state()).open[1] {
-            return sim;
-        }
-        actix_rt::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the US session did not open");
 }
 
 #[actix_rt::test]

@@ -25,9 +25,6 @@ use kis_model::{Bar, Environment, Market, MarketEvent, Qty, Symbol, Trade};
 use kis_strategy::us_rsi_macd::UsRsiMacdConfig;
 use kis_strategy::{BarInterval, Strategy, StrategyConfig};
 
-/// Wednesday 2026-03-04 09:30 New York (EST): the NYSE opens.
-const NYSE_OPEN: &str = "2026-03-04T14:30:00Z";
-
 fn api(sim: &kis_sim::SimHandle, keys: &Keys, env: Environment, dir: &std::path::Path) -> KisApi {
     let endpoints = Endpoints::custom(env, &sim.rest_url(), &sim.ws_url());
     let key = keys.creds[0].clone();

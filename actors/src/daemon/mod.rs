@@ -33,13 +33,15 @@ pub use strategy_set::StrategySet;
 use crate::kis_api::{AccountIdentity, KisApi};
 use crate::market_cache::{GetLatest, GetWarmUp, MarketCache, MarketCacheConfig, UpdateBatch};
 use crate::messages::{
-    ApprovedOrder, FeedStatus, GetFeedStatus, Halt, Notice, OrderUpdate, SignalMsg, WatchlistChange,
+    ApprovedOrder, CancelForExit, FeedStatus, GetFeedStatus, Halt, Notice, OrderUpdate, SignalMsg, WatchlistChange,
 };
 use crate::notifier::{
     ChatId, NotifierConfig, NotifierHandle, NotifyEvent, SessionAnnouncer, SessionAnnouncerConfig, TelegramConfig,
 };
 use crate::order_router::{CancelAll, GetOpenOrders, OpenOrder, OrderRouter, RouterConfig};
-use crate::risk_manager::{ExitStore, GetRiskStatus, RiskManager, RiskManagerConfig, RiskStatus, SendDailySummary};
+use crate::risk_manager::{
+    ExitStore, GetRiskStatus, RiskManager, RiskManagerConfig, RiskStatus, RouterLink, SendDailySummary,
+};
 
 use crate::screener::{GetWatchlist, Screener, ScreenerSettings, WatchEntry};
 use crate::signal_actor::{RegisterSignalActor, SignalWiring};
@@ -134,6 +136,7 @@ struct Slots {
     router_orders: Slot<ApprovedOrder>,
     router_notices: Slot<Notice>,
     router_cancel: Slot<CancelAll>,
+    router_exit_cancels: Slot<CancelForExit>,
     router_open: Slot<GetOpenOrders>,
     screener_list: Slot<GetWatchlist>,
     watchlist: Slot<WatchlistChange>,
@@ -381,7 +384,10 @@ impl Daemon {
                 // Relays in front of actors that others hand a plain recipient to.
                 let notices_out = Relay::spawn(slots.router_notices.clone());
                 let updates_out = Relay::spawn(slots.risk_updates.clone());
-                let orders_out = Relay::spawn(slots.router_orders.clone());
+                let orders_out = RouterLink {
+                    orders: Relay::spawn(slots.router_orders.clone()),
+                    exit_cancels: Relay::spawn(slots.router_exit_cancels.clone()),
+                };
                 let cache_out = Relay::spawn(slots.cache_updates.clone());
                 let watchlist_out = Relay::spawn(slots.watchlist.clone());
 
@@ -440,6 +446,7 @@ impl Daemon {
                             slots.router_orders.set(addr.clone().recipient());
                             slots.router_notices.set(addr.clone().recipient());
                             slots.router_cancel.set(addr.clone().recipient());
+                            slots.router_exit_cancels.set(addr.clone().recipient());
                             slots.router_open.set(addr.clone().recipient());
                             addr.recipient()
                         }),

@@ -27,10 +27,16 @@
 //! of for `notice_quiet`, and journals only what reconciliation says is missing (fills, cancellations).
 //! Orders placed outside the daemon are adopted at the next start, not by a catch-up.
 //!
-//! Only KRX orders can be reconciled (`inquire-daily-ccld` lists domestic orders): a US send whose fate is
-//! unknown pauses its symbol for a person to look at, and US fills come from notices only.
+//! US orders are reconciled from the overseas lists (`inquire-ccnl` on both accounts, `inquire-nccs` on real)
+//! by the same rules in [`kis_journal::reconcile`], with the trading day counted in New York.
+//!
+//! # Cancels
+//! See [`cancels`]: the unfilled rest after `cancel_unfilled_after`, a market's or every open order
+//! ([`CancelAll`]), and whatever holds a symbol whose protective exit is due
+//! ([`crate::messages::CancelForExit`]).
 
 pub mod broker_view;
+mod cancels;
 mod durability;
 mod notices;
 mod reads;
@@ -49,9 +55,8 @@ use kis_journal::{
     Conflict, ConflictKind, DoneReason, Event, IntentState, IntentView, Journal, JournalError, MatchRules, Recorded,
     UnknownOutcomes,
 };
-use kis_model::{ClientOrderId, KrxCode, Market, OrderId, OrderIdError, Price, Qty, Side, Symbol};
+use kis_model::{ClientOrderId, KrxCode, OrderId, OrderIdError, Price, Qty, Side, Symbol};
 use kis_strategy::FillReport;
-use tokio::sync::oneshot;
 use tracing::{error, info, warn};
 
 use crate::kis_api::{ApiCallError, KisApi};
@@ -60,7 +65,9 @@ use crate::notifier::NotifierHandle;
 use crate::supervisor::{Beating, HeartbeatReporter, Shutdown, start_heartbeat};
 use crate::venue_clock::VenueClock;
 
-use send::{CancelRequest, OrderRequest, SendFailure, classify_failure};
+use cancels::CancelAllState;
+pub use cancels::{CancelAll, CancelAllReport};
+use send::{OrderRequest, SendFailure, classify_failure};
 use tracker::Tracker;
 
 /// `CloseReason::Rejected` code of a refusal learned from an execution notice (which carries no `msg_cd`,
@@ -116,52 +123,6 @@ impl RouterConfig {
     }
 }
 
-/// Cancels every open order of one market (that market's end of day) or of all (shutdown), drops the queued
-/// ones, and answers once the broker's order list was read after the last cancel. New approvals are still
-/// accepted afterwards: stop the RiskManager (or halt the market) first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Message)]
-#[rtype(result = "CancelAllReport")]
-pub struct CancelAll {
-    /// `None`: every market.
-    pub market: Option<Market>,
-}
-
-impl CancelAll {
-    pub fn everything() -> CancelAll {
-        CancelAll { market: None }
-    }
-
-    pub fn market(market: Market) -> CancelAll {
-        CancelAll { market: Some(market) }
-    }
-
-    pub fn covers(&self, symbol: &Symbol) -> bool {
-        self.market.is_none_or(|m| symbol.market() == m)
-    }
-
-    /// Two requests in flight at once answer as one: the same market, or every market.
-    fn merged(self, other: CancelAll) -> CancelAll {
-        if self == other { self } else { CancelAll::everything() }
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CancelAllReport {
-    /// Cancel requests made for it.
-    pub cancelled: usize,
-    /// Approved orders dropped from the queue unsent.
-    pub dropped: usize,
-    /// Intents still open when it answered (a cancel refused or unconfirmed, a US order awaiting its notice).
-    pub left_open: usize,
-    pub left_open_ids: Vec<ClientOrderId>,
-}
-
-impl CancelAllReport {
-    fn new(cancelled: usize, dropped: usize, left_open_ids: Vec<ClientOrderId>) -> CancelAllReport {
-        CancelAllReport { cancelled, dropped, left_open: left_open_ids.len(), left_open_ids }
-    }
-}
-
 /// The journal's open intents.
 #[derive(Debug, Clone, Copy, Message)]
 #[rtype(result = "Vec<OpenOrder>")]
@@ -199,16 +160,6 @@ pub struct RouterStatus {
     /// Order POSTs made in this run.
     pub orders_sent: u64,
     pub catch_ups: u64,
-}
-
-struct CancelAllState {
-    scope: CancelAll,
-    waiters: Vec<oneshot::Sender<CancelAllReport>>,
-    requested: usize,
-    dropped: usize,
-    /// A catch-up started after the last cancel left the lane.
-    catch_up_started: bool,
-    caught_up: bool,
 }
 
 /// Why the lane is reading the broker's lists.
@@ -623,82 +574,6 @@ impl OrderRouter {
         info!(target: "order_router", intent = %id, %symbol, %filled, "order closed: {reason:?}");
         self.close(symbol, side, filled, reason);
     }
-
-    // ------------------------------------------------------------------------------------------ cancels
-
-    fn cancel(&mut self, id: ClientOrderId, ctx: &mut Context<Self>) -> bool {
-        let Some(v) = self.view(id) else { return false };
-        if !v.is_open() {
-            return false;
-        }
-        let (order_id, request) = match send::cancel_request(v, self.api.account()) {
-            Ok(r) => r,
-            Err(e) => {
-                warn!(target: "order_router", intent = %id, "cannot cancel: {e}");
-                return false;
-            }
-        };
-        if self.record(id, Event::CancelRequested).is_none() {
-            return false;
-        }
-        if let Some(state) = &mut self.cancel_all {
-            state.requested += 1;
-        }
-        self.busy = true;
-        let api = self.api.clone();
-        let fut = async move {
-            match &request {
-                CancelRequest::Krx(req) => api.call(req, Priority::Order).await.map(|_| ()),
-                CancelRequest::Us(req) => api.call(req, Priority::Order).await.map(|_| ()),
-            }
-        };
-        ctx.spawn(fut.into_actor(self).map(move |result, act, ctx| {
-            act.busy = false;
-            match result {
-                Ok(()) => {
-                    info!(target: "order_router", intent = %id, order_no = %order_id.order_no, "cancel acknowledged");
-                    act.tracker.cancel_requested(id, Instant::now());
-                }
-                Err(e) => {
-                    let retry_at = act.clock.now() + act.cancel_after();
-                    match classify_failure(&e, act.api.account()) {
-                        SendFailure::Refused { code, message } => warn!(
-                            target: "order_router",
-                            intent = %id,
-                            %code,
-                            %message,
-                            "cancel refused (already filled or cancelled?); checking the order list"
-                        ),
-                        SendFailure::NotExecuted(d) | SendFailure::Uncertain(d) => {
-                            warn!(target: "order_router", intent = %id, "cancel failed: {d}; checking the order list")
-                        }
-                    }
-                    act.tracker.cancel_failed(id, retry_at);
-                    act.catch_up_wanted = true;
-                }
-            }
-            act.pump(ctx);
-        }));
-        true
-    }
-
-    fn check_cancel_all(&mut self) {
-        let Some(state) = &self.cancel_all else { return };
-        if self.busy || !self.cancels.is_empty() || self.in_flight.is_some() {
-            return;
-        }
-        let open = self.open_in(state.scope);
-        if !open.is_empty() && !state.caught_up {
-            return;
-        }
-        if let Some(state) = self.cancel_all.take() {
-            let report = CancelAllReport::new(state.requested, state.dropped, open);
-            info!(target: "order_router", cancelled = report.cancelled, left_open = report.left_open, "cancel-all done");
-            for waiter in state.waiters {
-                let _ = waiter.send(report.clone());
-            }
-        }
-    }
 }
 
 fn open_journal(path: &std::path::Path) -> Result<Journal, String> {
@@ -775,51 +650,6 @@ impl Handler<Notice> for OrderRouter {
         }
         self.on_notice(msg.0);
         self.pump(ctx);
-    }
-}
-
-impl Handler<CancelAll> for OrderRouter {
-    type Result = ResponseFuture<CancelAllReport>;
-
-    fn handle(&mut self, msg: CancelAll, ctx: &mut Self::Context) -> Self::Result {
-        self.touch();
-        let (tx, rx) = oneshot::channel();
-        let (queued, kept): (Vec<ApprovedOrder>, Vec<ApprovedOrder>) =
-            self.queue.drain(..).partition(|o| msg.covers(&o.intent.symbol));
-        self.queue.extend(kept);
-        for order in &queued {
-            self.refuse(order, "cancel-all: dropped before sending".into());
-        }
-        let state = self.cancel_all.get_or_insert_with(|| CancelAllState {
-            scope: msg,
-            waiters: Vec::new(),
-            requested: 0,
-            dropped: 0,
-            catch_up_started: false,
-            caught_up: false,
-        });
-        state.scope = state.scope.merged(msg);
-        let scope = state.scope;
-        state.dropped += queued.len();
-        state.waiters.push(tx);
-        state.catch_up_started = false;
-        state.caught_up = false;
-        if self.ready
-            && let Some(journal) = &self.journal
-        {
-            let due = self.tracker.cancel_everything(journal.book(), |s| scope.covers(s));
-            info!(target: "order_router", orders = due.len(), market = ?scope.market, "cancel-all");
-            self.cancels.extend(due);
-            self.catch_up_wanted = true;
-            self.pump(ctx);
-        } else if let Some(state) = self.cancel_all.take() {
-            // Nothing can be cancelled before the broker's view is known; say what is open.
-            let report = CancelAllReport::new(0, state.dropped, self.open_in(state.scope));
-            for waiter in state.waiters {
-                let _ = waiter.send(report.clone());
-            }
-        }
-        Box::pin(async move { rx.await.unwrap_or_default() })
     }
 }
 

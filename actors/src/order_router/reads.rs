@@ -108,14 +108,16 @@ impl OrderRouter {
             "order outcome unknown ({detail}); no new order on {symbol} until the broker's order list shows it \
              or it provably never arrived"
         );
-        if let Symbol::Us(..) = symbol {
+        // The overseas lists are read only when US orders are configured; without them nothing could settle
+        // the outcome, so a person must.
+        if matches!(symbol, Symbol::Us(..)) && !self.config.us_orders {
             let c = kis_journal::Conflict {
                 kind: ConflictKind::MissingAtBroker,
                 symbol,
                 intents: vec![id],
                 orders: vec![],
             };
-            self.report_conflict(&c, "uncertain US order, no overseas order list to ask");
+            self.report_conflict(&c, "uncertain US order, the overseas order lists are not read");
             self.notify_outcome(id, OrderOutcome::Conflict);
             self.close(symbol, v.record.side, Qty::ZERO, CloseReason::Uncertain);
             return;

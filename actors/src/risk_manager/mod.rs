@@ -33,7 +33,7 @@ pub use kis_desk::EXIT_STRATEGY;
 
 use crate::kis_api::KisApi;
 use crate::messages::{
-    AccountUpdate, ApprovedOrder, Halt, MarketBatch, SignalMsg, Subscribe, SubscriberId, Unsubscribe,
+    AccountUpdate, ApprovedOrder, CancelForExit, Halt, MarketBatch, SignalMsg, Subscribe, SubscriberId, Unsubscribe,
 };
 use crate::notifier::{NotifierHandle, NotifyEvent};
 use crate::signal_actor::{RegisterSignalActor, StrategyFill};
@@ -156,6 +156,13 @@ pub struct RiskStatus {
     pub day: DayResult,
 }
 
+/// What the RiskManager hands the OrderRouter: approved orders, and the cancels a protective exit needs.
+#[derive(Clone)]
+pub struct RouterLink {
+    pub orders: Recipient<ApprovedOrder>,
+    pub exit_cancels: Recipient<CancelForExit>,
+}
+
 pub struct RiskManager {
     config: RiskManagerConfig,
     desk: Desk,
@@ -165,7 +172,7 @@ pub struct RiskManager {
     api: KisApi,
     clock: VenueClock,
     feed: FeedSlots,
-    orders: Recipient<ApprovedOrder>,
+    orders: RouterLink,
     notifier: NotifierHandle,
     signal_actors: HashMap<Symbol, (Recipient<AccountUpdate>, Recipient<StrategyFill>)>,
     /// The snapshot each SignalActor was last sent: only a change is pushed.
@@ -188,7 +195,7 @@ impl RiskManager {
         api: KisApi,
         clock: VenueClock,
         feed: FeedSlots,
-        orders: Recipient<ApprovedOrder>,
+        orders: RouterLink,
         notifier: NotifierHandle,
     ) -> Result<RiskManager, kis_strategy::ConfigError> {
         let desk = Desk::new(config.desk_config())?;

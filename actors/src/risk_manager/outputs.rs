@@ -7,7 +7,7 @@ use kis_model::{Money, Price};
 use kis_strategy::risk::HaltCause;
 
 use super::{RiskManager, notify};
-use crate::messages::ApprovedOrder;
+use crate::messages::{ApprovedOrder, CancelForExit};
 use crate::notifier::{Holding, NotifyEvent};
 use crate::signal_actor::StrategyFill;
 
@@ -19,9 +19,13 @@ impl RiskManager {
             match output {
                 Output::Order { intent, snapshot, currency } => {
                     self.notifier.notify(notify::approval_event(&intent, &snapshot, currency));
-                    self.orders.do_send(ApprovedOrder { intent, decided_at: now });
+                    self.orders.orders.do_send(ApprovedOrder { intent, decided_at: now });
                 }
                 Output::Refused { symbol, reason, first } => log_refusal(symbol, &reason, first),
+                Output::CancelForExit { symbol, reason, price } => {
+                    tracing::warn!(target: "risk", %symbol, reason = %reason, price = %price, "protective exit due while another order is open: cancelling it first");
+                    self.orders.exit_cancels.do_send(CancelForExit { symbol, reason });
+                }
                 Output::ExitFired { symbol, reason, price, avg_price, retry } => {
                     let avg = avg_price.value().round_dp(2);
                     if retry {

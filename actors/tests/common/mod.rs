@@ -442,6 +442,28 @@ pub async fn place_market_buy(sim: &SimHandle, keys: &Keys, symbol: Symbol, qty:
 // ---------------------------------------------------------------------------------------------------------
 // Strategies as configured.
 
+/// Wednesday 2026-03-04 09:30 New York (EST): the NYSE opens.
+pub const NYSE_OPEN: &str = "2026-03-04T14:30:00Z";
+
+/// The simulator on `env`'s TR ids started at the NYSE open (10 KRX and 4 US listings), once the US session
+/// is open.
+pub async fn start_us_sim(keys: &Keys, env: Environment) -> kis_sim::SimHandle {
+    let sim = start_sim_at(keys, |c| {
+        c.env = env;
+        c.start = Some(NYSE_OPEN.parse().unwrap());
+        c.symbols = 10;
+        c.us_symbols = 4;
+    })
+    .await;
+    for _ in 0..300 {
+        if kis_sim::exchange::lock(sim.state()).open[1] {
+            return sim;
+        }
+        actix_rt::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the US session did not open");
+}
+
 /// The US symbols the simulator lists, sorted.
 pub fn sim_us_symbols(sim: &SimHandle) -> Vec<Symbol> {
     let ex = kis_sim::exchange::lock(sim.state());

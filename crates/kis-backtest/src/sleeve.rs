@@ -346,6 +346,14 @@ impl Sleeve {
         for output in out.drain(..) {
             match output {
                 Output::Refused { reason, .. } => *self.stats.refused.entry(reason.label()).or_default() += 1,
+                // As the daemon's router cancels a resting order for a protective exit: the order waiting for
+                // the next bar is dropped unfilled, and the exit goes out on the next trade.
+                Output::CancelForExit { symbol, .. } => {
+                    if let Some(pending) = self.instances[idx].pending.take() {
+                        self.close_unfilled(symbol, pending.side, ts);
+                        *self.stats.rejected.entry("cancelled_for_exit").or_default() += 1;
+                    }
+                }
                 Output::Order { intent, .. } => match (self.settings.fill, base) {
                     (FillModel::Next, _) => self.instances[idx].pending = Some(intent),
                     (FillModel::Close, Some(base)) => {

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use kis_model::{FeeModel, KrxBoard, Market, Price, Qty, Side, Symbol, SymbolMap};
 use kis_strategy::risk::{
-    ExitCall, ExitGate, ExitIntents, ExitMonitor, ExitRules, ExitState, HaltCause, RiskConfig, RiskDecision,
-    RiskEngine, SavedExits, TradingState,
+    ExitCall, ExitGate, ExitIntents, ExitMonitor, ExitProgress, ExitRules, ExitState, HaltCause, RiskConfig,
+    RiskDecision, RiskEngine, SavedExits, TradingState,
 };
 use kis_strategy::us_rsi_macd::{DEFAULT_STOP_LOSS_OFFSET_TICKS, us_marketable_sell};
 use kis_strategy::{AccountSnapshot, ConfigError, FillReport, Position, Signal, SignalKind, SignalQty, StrategyId};
@@ -20,6 +20,9 @@ use crate::output::{OrderEnd, Output, Refusal, Verdict};
 
 /// The strategy id stamped on exits the desk decides itself.
 pub const EXIT_STRATEGY: &str = "risk-exits";
+
+/// Venue time after which a protective exit still held back by another order asks again for its cancel.
+pub const PREEMPT_AGAIN: chrono::TimeDelta = chrono::TimeDelta::seconds(2);
 
 /// The rules of one market the desk trades.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +56,8 @@ pub struct Desk {
     markets: Vec<MarketDesk>,
     monitors: SymbolMap<ExitMonitor>,
     exit_intents: ExitIntents,
+    /// Symbols whose working order was asked to make way for a protective exit, with when it was asked last.
+    preempting: SymbolMap<DateTime<Utc>>,
     /// Saved exit states not yet claimed by a holding.
     restorable: SavedExits,
     refused: BTreeMap<&'static str, u64>,
@@ -78,6 +83,7 @@ impl Desk {
             markets,
             monitors: SymbolMap::default(),
             exit_intents: ExitIntents::new(),
+            preempting: SymbolMap::default(),
             restorable: SavedExits::default(),
             refused: BTreeMap::new(),
             exits_fired: BTreeMap::new(),
@@ -297,7 +303,11 @@ impl Desk {
         let Some(m) = self.markets.iter_mut().find(|m| m.rules.market == market) else { return };
         let Some(rules) = m.rules.exits else { return };
         let Some(position) = self.ledger.position(symbol) else { return };
-        if self.ledger.working(symbol).is_some() {
+        let working = self.ledger.working(symbol);
+        // The desk's own exit is out: wait for it.
+        if working.is_some_and(|w| w.side == Side::Sell)
+            && self.exit_intents.get(symbol).is_some_and(|i| i.progress == ExitProgress::Sent)
+        {
             return;
         }
         let monitor = match self.monitors.entry(symbol) {
@@ -307,6 +317,18 @@ impl Desk {
                 Err(_) => return,
             },
         };
+        if working.is_some() {
+            // Another order holds the symbol (a buy still resting or partly filled, a strategy's sell): a
+            // protective exit must not wait for it to fill or time out, so it is cancelled first and the exit
+            // goes out on the first trade after it ended. Asked again while it stays (a cancel that crossed
+            // the order's ack, or failed).
+            let Some(reason) = monitor.check_in(&position, price, at, true) else { return };
+            if self.preempting.get(&symbol).is_none_or(|last| at - *last >= PREEMPT_AGAIN) {
+                self.preempting.insert(symbol, at);
+                out.push(Output::CancelForExit { symbol, reason, price });
+            }
+            return;
+        }
         let state = m.engine.refresh(at);
         let Some(reason) = monitor.check_in(&position, price, at, state == TradingState::Halted) else { return };
         let gate = ExitGate {
@@ -404,6 +426,7 @@ impl Desk {
         out: &mut Vec<Output>,
     ) {
         let avg_price = self.ledger.order_closed(symbol);
+        self.preempting.remove(&symbol);
         if filled.is_zero() && end != OrderEnd::Filled {
             self.exit_intents.failed(symbol, now);
         }

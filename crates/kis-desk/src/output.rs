@@ -88,6 +88,13 @@ pub enum Output {
         avg_price: Price,
         retry: bool,
     },
+    /// A protective exit is due but another order holds the symbol: cancel that order (the exit goes out
+    /// once it ended). Repeated every [`PREEMPT_AGAIN`](crate::desk::PREEMPT_AGAIN) while the order stays.
+    CancelForExit {
+        symbol: Symbol,
+        reason: ExitReason,
+        price: Price,
+    },
     /// A cause restricts a market's trading now (or stopped doing so: `lifted`).
     Restriction {
         market: Market,

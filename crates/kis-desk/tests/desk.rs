@@ -107,3 +107,70 @@ fn each_market_starts_its_own_trading_day() {
         .collect();
     assert_eq!(days, vec![(Market::Krx, chrono::NaiveDate::from_ymd_opt(2026, 3, 5).unwrap())]);
 }
+
+#[test]
+fn a_protective_exit_has_the_order_that_holds_its_symbol_cancelled_then_goes_out() {
+    let mut desk = desk_with(dec!(10_000_000), dec!(10_000), "2026-03-04T00:00:00Z");
+    let mut out = Vec::new();
+    let krx = sym("005930");
+    desk.on_balance(
+        Market::Krx,
+        dec!(10_000_000),
+        &[(krx, Qty::new(10), Price::from_won(70_000))],
+        at("2026-03-04T00:01:00Z"),
+        &mut out,
+    );
+    // A buy of the same symbol is working (adding to the holding, or placed by hand and adopted).
+    desk.on_reference(krx, Price::from_won(70_000));
+    desk.on_trade(krx, Price::from_won(70_000), at("2026-03-04T00:01:20Z"), &mut out);
+    desk.on_working(krx, Side::Buy, Qty::new(5), at("2026-03-04T00:01:30Z"));
+    assert!(desk.snapshot(krx).order_pending);
+    out.clear();
+    // Far below the average: the stop-loss is due, but the symbol is held by the buy.
+    desk.on_trade(krx, Price::from_won(60_000), at("2026-03-04T00:02:00Z"), &mut out);
+    let cancels: Vec<_> = out.iter().filter(|o| matches!(o, Output::CancelForExit { .. })).collect();
+    assert!(
+        matches!(cancels[..], [Output::CancelForExit { symbol, reason: ExitReason::StopLoss, .. }] if *symbol == krx),
+        "{out:?}"
+    );
+    assert!(orders(&out).is_empty(), "nothing is sold while the buy may still fill");
+    // Asked once per pause, not on every tick.
+    out.clear();
+    desk.on_trade(krx, Price::from_won(59_900), at("2026-03-04T00:02:01Z"), &mut out);
+    assert!(!out.iter().any(|o| matches!(o, Output::CancelForExit { .. })), "{out:?}");
+    desk.on_trade(krx, Price::from_won(59_900), at("2026-03-04T00:02:03Z"), &mut out);
+    assert_eq!(out.iter().filter(|o| matches!(o, Output::CancelForExit { .. })).count(), 1, "asked again: {out:?}");
+    // The buy ended unfilled: the next trade sells the whole holding at market.
+    out.clear();
+    desk.on_order_ended(krx, Side::Buy, Qty::ZERO, OrderEnd::Cancelled, at("2026-03-04T00:02:04Z"), &mut out);
+    desk.on_trade(krx, Price::from_won(59_800), at("2026-03-04T00:02:05Z"), &mut out);
+    let sent = orders(&out);
+    assert_eq!(sent.len(), 1, "{out:?}");
+    assert_eq!((sent[0].symbol, sent[0].side, sent[0].qty, sent[0].limit), (krx, Side::Sell, Qty::new(10), None));
+    // Its own exit working does not ask for a cancel of itself.
+    out.clear();
+    desk.on_trade(krx, Price::from_won(59_000), at("2026-03-04T00:02:09Z"), &mut out);
+    assert!(out.iter().all(|o| !matches!(o, Output::CancelForExit { .. } | Output::Order { .. })), "{out:?}");
+}
+
+#[test]
+fn a_take_profit_waits_for_the_working_order() {
+    let mut desk = desk_with(dec!(10_000_000), dec!(10_000), "2026-03-04T00:00:00Z");
+    let mut out = Vec::new();
+    let krx = sym("005930");
+    desk.on_balance(
+        Market::Krx,
+        dec!(10_000_000),
+        &[(krx, Qty::new(10), Price::from_won(70_000))],
+        at("2026-03-04T00:01:00Z"),
+        &mut out,
+    );
+    desk.on_reference(krx, Price::from_won(70_000));
+    desk.on_trade(krx, Price::from_won(70_000), at("2026-03-04T00:01:20Z"), &mut out);
+    desk.on_working(krx, Side::Buy, Qty::new(5), at("2026-03-04T00:01:30Z"));
+    assert!(desk.snapshot(krx).order_pending);
+    out.clear();
+    // Far above the average: a take-profit is a decision, not protection; it cancels nothing.
+    desk.on_trade(krx, Price::from_won(90_000), at("2026-03-04T00:02:00Z"), &mut out);
+    assert!(out.iter().all(|o| !matches!(o, Output::CancelForExit { .. } | Output::Order { .. })), "{out:?}");
+}

@@ -60,16 +60,41 @@ pub fn balance_request(account: &AccountNo) -> BalanceRequest {
     }
 }
 
-/// The overseas order history of the New York trading days around `at` (yesterday and today there, so that a
-/// session crossing midnight in either city is covered), every exchange, every page.
-pub fn us_history_request(account: &AccountNo, at: chrono::DateTime<chrono::Utc>) -> UsOrderHistoryRequest {
-    let today = kis_journal::ny_day(at);
-    let from = us_history_first_day(at);
+/// The New York days an overseas history read covers: from `first_day` to the New York date of `at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UsWindow {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub first_day: NaiveDate,
+}
+
+/// New York days before the read that an open US intent can pull the history back to (a long weekend with a
+/// holiday on either side); an older open intent is left to a person ([`kis_journal::ConflictKind::Stale`]).
+pub const US_LOOKBACK_DAYS: u64 = 6;
+
+impl UsWindow {
+    /// Yesterday and today in New York (a session crossing midnight in either city is covered), reaching back
+    /// to the New York day of the oldest open US intent (`open_created`), at most [`US_LOOKBACK_DAYS`]: after
+    /// a weekend a Friday order left open by a crash is settled from Friday's rows, not called stale.
+    pub fn new(
+        at: chrono::DateTime<chrono::Utc>,
+        open_created: impl IntoIterator<Item = chrono::DateTime<chrono::Utc>>,
+    ) -> UsWindow {
+        let today = kis_journal::ny_day(at);
+        let yesterday = today.pred_opt().unwrap_or(today);
+        let floor = today.checked_sub_days(chrono::Days::new(US_LOOKBACK_DAYS)).unwrap_or(today);
+        let oldest = open_created.into_iter().map(kis_journal::ny_day).min().unwrap_or(yesterday);
+        UsWindow { at, first_day: oldest.clamp(floor, yesterday) }
+    }
+}
+
+/// The overseas order history of `window`'s New York days, every exchange, every page.
+pub fn us_history_request(account: &AccountNo, window: UsWindow) -> UsOrderHistoryRequest {
+    let today = kis_journal::ny_day(window.at);
     UsOrderHistoryRequest {
         cano: account.cano().to_string(),
         acnt_prdt_cd: account.product().to_string(),
         pdno: "%".into(),
-        ord_strt_dt: from.format("%Y%m%d").to_string(),
+        ord_strt_dt: window.first_day.format("%Y%m%d").to_string(),
         ord_end_dt: today.format("%Y%m%d").to_string(),
         sll_buy_dvsn: "00".into(),
         ccld_nccs_dvsn: "00".into(),
@@ -77,12 +102,6 @@ pub fn us_history_request(account: &AccountNo, at: chrono::DateTime<chrono::Utc>
         sort_sqn: "AS".into(),
         ..UsOrderHistoryRequest::default()
     }
-}
-
-/// The first New York date [`us_history_request`] asks for: yesterday there.
-pub fn us_history_first_day(at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
-    let today = kis_journal::ny_day(at);
-    today.pred_opt().unwrap_or(today)
 }
 
 /// The unfilled US orders listed under `exchange` (`inquire-nccs`, real only).
@@ -97,13 +116,13 @@ pub fn us_unfilled_request(account: &AccountNo, exchange: UsExchange) -> UsUnfil
     }
 }
 
-/// Today's orders (`day` is the venue's KST date) and, when `holdings`, the positions; with `us` (the read's
-/// time) the overseas order history too, and on real accounts with `unfilled` the overseas unfilled list.
+/// Today's orders (`day` is the venue's KST date) and, when `holdings`, the positions; with `us` the overseas
+/// order history of its days too, and on real accounts with `unfilled` the overseas unfilled list.
 pub async fn fetch(
     api: &KisApi,
     day: NaiveDate,
     holdings: bool,
-    us: Option<chrono::DateTime<chrono::Utc>>,
+    us: Option<UsWindow>,
     unfilled: bool,
 ) -> Result<BrokerView, ViewError> {
     let account = api.account().clone();
@@ -129,9 +148,9 @@ pub async fn fetch(
         Vec::new()
     };
     let mut view = BrokerView::from_rows(day, &rows, &positions)?;
-    if let Some(at) = us {
+    if let Some(window) = us {
         let us_rows: Vec<_> = api
-            .call_paged(us_history_request(&account, at), Priority::Account, "inquire-ccnl (US)", |r, c| {
+            .call_paged(us_history_request(&account, window), Priority::Account, "inquire-ccnl (US)", |r, c| {
                 r.set_continuation(c)
             })
             .await
@@ -140,7 +159,7 @@ pub async fn fetch(
             .flat_map(|p| p.output)
             .collect();
         view.add_us_orders(&us_rows)?;
-        view.us_history_since(us_history_first_day(at));
+        view.us_history_since(window.first_day);
         if unfilled && api.env() == kis_model::Environment::Real {
             // Evidence of live orders beside the history: every exchange code, every page.
             for exchange in [UsExchange::Nasdaq, UsExchange::Nyse, UsExchange::Amex] {
@@ -166,6 +185,24 @@ pub async fn fetch(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_us_history_reaches_back_to_the_oldest_open_intent_within_the_lookback() {
+        let t = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        // Monday 2026-03-09 10:00 New York (EDT from the 8th).
+        let monday = t("2026-03-09T14:00:00Z");
+        assert_eq!(UsWindow::new(monday, []).first_day, d(2026, 3, 8), "yesterday in New York");
+        // A Friday intent left open: Friday's rows are read.
+        let friday = t("2026-03-06T20:55:00Z");
+        assert_eq!(UsWindow::new(monday, [monday, friday]).first_day, d(2026, 3, 6));
+        // Older than the lookback: the read stops there (the intent is a person's to decide).
+        let weeks_ago = t("2026-02-20T15:00:00Z");
+        assert_eq!(UsWindow::new(monday, [weeks_ago]).first_day, d(2026, 3, 3));
+        let account = AccountNo::from_parts("50012345", "01").unwrap();
+        let req = us_history_request(&account, UsWindow::new(monday, [friday]));
+        assert_eq!((req.ord_strt_dt.as_str(), req.ord_end_dt.as_str()), ("20260306", "20260309"));
+    }
 
     #[test]
     fn requests_cover_the_whole_day_and_every_holding() {

@@ -40,12 +40,17 @@ impl OrderRouter {
         let read_at = self.clock.now();
         let day = kst_day(read_at);
         let holdings = why == Read::StartUp;
-        let us = self.config.us_orders;
+        let us = self.config.us_orders.then(|| {
+            let open = self.open_views();
+            broker_view::UsWindow::new(
+                read_at,
+                open.iter().filter(|v| matches!(v.record.symbol, Symbol::Us(..))).map(|v| v.created),
+            )
+        });
         // The unfilled list is evidence for start-up and unknown outcomes; routine catch-ups skip its calls.
         let unfilled = why != Read::CatchUp;
-        let fut = async move {
-            broker_view::fetch(&api, day, holdings, us.then_some(read_at), unfilled).await.map(|v| v.read_at(read_at))
-        };
+        let fut =
+            async move { broker_view::fetch(&api, day, holdings, us, unfilled).await.map(|v| v.read_at(read_at)) };
         ctx.spawn(fut.into_actor(self).map(move |result, act, ctx| {
             act.busy = false;
             match (why, result) {

@@ -52,7 +52,7 @@ enum Phase {
     ChunkSize,
     /// `n` bytes of chunk data left, then the chunk's CRLF.
     ChunkData(u64),
-    /// The CRLF after chunk data; `true` once its CR is seen.
+    /// The CRLF after chunk data (up to its LF).
     ChunkEnd,
     /// Trailer lines after the last chunk, up to the empty line.
     Trailers,

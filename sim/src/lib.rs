@@ -13,6 +13,7 @@ pub mod driver;
 pub mod exchange;
 pub mod faults;
 pub mod feed;
+pub mod header_case;
 pub mod kis_error;
 pub mod listing_facts;
 pub mod notice;
@@ -20,9 +21,15 @@ pub mod rest;
 pub mod wire_shapes;
 pub mod ws;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
+use actix_service::{ServiceFactoryExt as _, map_config};
+use actix_web::dev::{AppConfig, Extensions, Server, fn_service};
+use actix_web::rt::net::TcpStream;
 use actix_web::{App, HttpServer, web};
+
+use header_case::KisHeaderCase;
 
 pub use clock_view::ClockView;
 pub use config::{AccountConfig, SimConfig, StartAt};
@@ -92,42 +99,7 @@ impl Simulator {
         let shared: Shared = std::sync::Arc::new(std::sync::Mutex::new(exchange));
         let data = web::Data::new(shared.clone());
 
-        let rest_data = data.clone();
-        let rest = HttpServer::new(move || {
-            App::new()
-                .app_data(rest_data.clone())
-                .app_data(web::PayloadConfig::new(1 << 20))
-                .route("/sim-admin/fault", web::post().to(admin::fault))
-                .route("/sim-admin/status", web::get().to(admin::status))
-                .default_service(web::to(rest::entry))
-                // KIS's gateway writes `Content-Type`, `Content-Length`, `Date`; some clients build
-                // identifiers from the header names as sent and break on lower case. Known mismatch:
-                // KIS writes its own `tr_id`, `tr_cont`, `gt_uid` in lower case, and open-trading-api's
-                // `kis_auth.py` keeps only the lower-case names (so it finds no `tr_cont` here).
-                // actix-http camel-cases every name or none, so mixed case needs a writer below it.
-                .wrap_fn(|req, srv| {
-                    use actix_web::dev::Service;
-                    let fut = srv.call(req);
-                    async move {
-                        let mut res = fut.await?;
-                        res.response_mut().head_mut().set_camel_case_headers(true);
-                        Ok(res)
-                    }
-                })
-                // The gateway accepts `//uapi/...` (base URL + "/" + "/uapi..." in many clients).
-                .wrap(actix_web::middleware::NormalizePath::new(actix_web::middleware::TrailingSlash::MergeOnly))
-        })
-        .on_connect(rest::order_faults::on_connect)
-        .workers(1)
-        .disable_signals()
-        .bind((bind, rest_port))
-        .map_err(|source| SimError::Bind { what: "REST", addr: format!("{bind}:{rest_port}"), source })?;
-        let rest_addr = rest.addrs().first().copied().ok_or_else(|| SimError::Bind {
-            what: "REST",
-            addr: format!("{bind}:{rest_port}"),
-            source: std::io::Error::other("no address bound"),
-        })?;
-        let rest = rest.run();
+        let (rest, rest_addr) = rest_server(data.clone(), bind, rest_port)?;
         let rest_handle = rest.handle();
         actix_rt::spawn(rest);
 
@@ -161,4 +133,62 @@ impl Simulator {
             driver: arbiter,
         })
     }
+}
+
+/// The REST server: the KIS routes and the admin routes over actix-http's HTTP/1.1 service, on sockets
+/// wrapped in [`KisHeaderCase`] so that header names are spelled as KIS spells them (see that module for
+/// why this cannot be done inside actix-web). `HttpServer` offers no way to wrap the socket, so this
+/// assembles what it would (one worker, no signal handling, graceful stop ending keep-alive connections,
+/// its timeouts) from `actix_server` and `actix_http` directly.
+fn rest_server(data: web::Data<Shared>, bind: IpAddr, port: u16) -> Result<(Server, SocketAddr), SimError> {
+    let bind_error = |source| SimError::Bind { what: "REST", addr: format!("{bind}:{port}"), source };
+    let listener = std::net::TcpListener::bind((bind, port)).map_err(bind_error)?;
+    let addr = listener.local_addr().map_err(bind_error)?;
+    let builder = Server::build();
+    let shutdown = builder.graceful_shutdown_signal();
+    let server = builder
+        .workers(1)
+        .disable_signals()
+        .listen("kis-sim-rest", listener, move || {
+            let shutdown = shutdown.clone();
+            let app = App::new()
+                .app_data(data.clone())
+                .app_data(web::PayloadConfig::new(1 << 20))
+                .route("/sim-admin/fault", web::post().to(admin::fault))
+                .route("/sim-admin/status", web::get().to(admin::status))
+                .default_service(web::to(rest::entry))
+                // KIS's gateway writes `Content-Type`, `Content-Length`, `Date` capitalised; the socket
+                // wrapper then lower-cases KIS's own `tr_id`, `tr_cont`, `gt_uid` (header_case).
+                .wrap_fn(|req, srv| {
+                    use actix_web::dev::Service;
+                    let fut = srv.call(req);
+                    async move {
+                        let mut res = fut.await?;
+                        res.response_mut().head_mut().set_camel_case_headers(true);
+                        Ok(res)
+                    }
+                })
+                // The gateway accepts `//uapi/...` (base URL + "/" + "/uapi..." in many clients).
+                .wrap(actix_web::middleware::NormalizePath::new(actix_web::middleware::TrailingSlash::MergeOnly));
+            let h1 = actix_http::HttpService::build()
+                .graceful_shutdown_signal(move || {
+                    let shutdown = shutdown.clone();
+                    async move { shutdown.notified().await }
+                })
+                // `HttpServer`'s default; actix-http's own is none.
+                .client_disconnect_timeout(Duration::from_secs(1))
+                .local_addr(addr)
+                .on_connect_ext(|io: &KisHeaderCase<TcpStream>, ext: &mut Extensions| {
+                    rest::order_faults::on_connect(io.get_ref(), ext)
+                })
+                .h1(map_config(app, |_| AppConfig::default()));
+            fn_service(|io: TcpStream| {
+                let peer = io.peer_addr().ok();
+                std::future::ready(Ok((KisHeaderCase::new(io), peer)))
+            })
+            .and_then(h1)
+        })
+        .map_err(bind_error)?
+        .run();
+    Ok((server, addr))
 }

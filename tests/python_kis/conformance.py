@@ -25,6 +25,8 @@ import pykis.kis as pykis_kis
 from pykis import KisAuth, PyKis
 from pykis.api.auth.websocket import websocket_approval_key
 
+import kis_auth_headers
+
 # Steps that fail because of python-kis 2.1.6 itself, not the simulator: they must not bend the simulator.
 CLIENT_DEFECTS = {
     # The real-domain WebSocket client of a paper PyKis asks the approval key for the *real* appkey on the
@@ -196,6 +198,12 @@ def krx_session(report: Report, kis: PyKis, code: str, trade_code: str, day: dt.
     if stock is None:
         return
     quote = step("price", lambda: stock.quote())
+    if env == "real":
+        # The other public client, open-trading-api's kis_auth.py, reads headers by their exact spelling.
+        step(
+            "kis_auth.py header tuple",
+            lambda: kis_auth_headers.check(pykis_kis.REAL_DOMAIN, kis.token.token, APPKEY[env], SECRET[env], code),
+        )
     step("minute candles", lambda: nonempty(stock.day_chart().bars, "minute bars"))
     step("daily candles", lambda: nonempty(stock.daily_chart(start=dt.timedelta(days=30)).bars, "daily bars"))
     step("REST order book", lambda: stock.orderbook().asks[0].price)

@@ -322,11 +322,9 @@ impl Daemon {
             Some(config.feed.data_silence_timeout_ms).filter(|ms| *ms > 0).map(Duration::from_millis);
         feed_config.seed = supervisor_config.seed;
         // Each symbol takes a trade registration (and a book one when the strategy reads books); session 0 also
-        // carries the notices. The watchlist never asks for more than the sessions can carry.
-        let per_symbol = if books { 2 } else { 1 };
-        let notices = 1 + usize::from(feed_config.us_notices);
-        let capacity =
-            (feed_config.max_registrations_per_session * auths.len()).saturating_sub(notices + per_symbol) / per_symbol;
+        // carries the notices. The watchlist never asks for more than the feed's table accepts, less room for
+        // one symbol: a holding outside the watchlist still needs its trades for the exits.
+        let capacity = feed_config.layout(auths.len()).symbol_capacity(books).saturating_sub(1);
         if screener_settings.watchlist_max > capacity {
             tracing::warn!(
                 watchlist_max = screener_settings.watchlist_max,

@@ -134,6 +134,11 @@ impl WsFeedConfig {
         }
     }
 
+    /// The sessions of `sessions` app keys as the feed's table lays them out: what the watchlist is sized by.
+    pub fn layout(&self, sessions: usize) -> Layout {
+        Layout { sessions, per_session: self.max_registrations_per_session, notices: self.notice_markets() }
+    }
+
     pub fn validate(&self, sessions: usize) -> Result<(), WsFeedError> {
         if self.ws_url.trim().is_empty() {
             return Err(WsFeedError::NoUrl);
@@ -229,11 +234,7 @@ impl WsFeed {
     }
 
     fn layout(&self) -> Layout {
-        Layout {
-            sessions: self.auth.len(),
-            per_session: self.config.max_registrations_per_session,
-            notices: self.config.notice_markets(),
-        }
+        self.config.layout(self.auth.len())
     }
 
     fn touch(&mut self) {

@@ -67,6 +67,15 @@ impl Layout {
     fn capacity(&self, session: usize) -> usize {
         if session == 0 { self.per_session.saturating_sub(self.notices.len()) } else { self.per_session }
     }
+
+    /// How many symbols the sessions carry when every one takes the same registrations (trades, and books when
+    /// `books`). A symbol's registrations stay on one session, so an odd room left on a session holds no
+    /// two-registration symbol: this is what [`SubscriptionTable::subscribe`] accepts before it refuses, not
+    /// the total divided by the width.
+    pub fn symbol_capacity(&self, books: bool) -> usize {
+        let width = 1 + usize::from(books);
+        (0..self.sessions).map(|s| self.capacity(s) / width).sum()
+    }
 }
 
 /// What a session must do after a table change. Sessions do not act on these directly (they diff against
@@ -338,6 +347,33 @@ mod tests {
 
     fn recipients(t: &SubscriptionTable<&'static str>, s: Symbol) -> Vec<&'static str> {
         t.recipients(&s).copied().collect()
+    }
+
+    /// The capacity the daemon sizes the watchlist by is what the table accepts, for any number of app keys,
+    /// with and without books and US notices.
+    #[test]
+    fn the_symbol_capacity_is_what_the_table_accepts() {
+        for sessions in 1..=12 {
+            for notices in [vec![Market::Krx], vec![Market::Krx, Market::Us]] {
+                for books in [false, true] {
+                    let l = layout(sessions, 41, notices.clone());
+                    let promised = l.symbol_capacity(books);
+                    let mut t = SubscriptionTable::new(l);
+                    let mut taken = 0;
+                    for n in 0..2_000u32 {
+                        let s = krx(&format!("{:06}", 100_000 + n));
+                        match t.subscribe(id("screener"), s, books, "to") {
+                            Ok(_) => taken += 1,
+                            Err(SubscribeError::NoCapacity { .. }) => break,
+                            Err(e) => panic!("{e}"),
+                        }
+                    }
+                    assert_eq!(taken, promised, "{sessions} sessions, notices {notices:?}, books {books}");
+                }
+            }
+        }
+        // The case: 8 keys with books and KRX notices carry 160 symbols, not (8 × 41 − 1) / 2 = 163.
+        assert_eq!(layout(8, 41, vec![Market::Krx]).symbol_capacity(true), 160);
     }
 
     #[test]

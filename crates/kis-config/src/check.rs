@@ -144,8 +144,10 @@ pub fn check(config: &DaemonConfig) -> Vec<Finding> {
     if (1..500).contains(&config.feed.data_silence_timeout_ms) {
         out.error("feed.data_silence_timeout_ms", "must be 0 (off) or at least 500 (ms)".into());
     }
-    if !(1..=8).contains(&config.feed.sim_sessions) {
-        out.error("feed.sim_sessions", "must be between 1 and 8".into());
+    // No upper bound: each session is one WebSocket connection and one app key of the simulator, so many of
+    // them cost memory and cores, which is the user's to spend.
+    if config.feed.sim_sessions == 0 {
+        out.error("feed.sim_sessions", "must be at least 1".into());
     }
     if config.router.cancel_unfilled_after_secs == 0 {
         out.error("router.cancel_unfilled_after_secs", "must be at least 1".into());
@@ -175,7 +177,7 @@ pub fn check(config: &DaemonConfig) -> Vec<Finding> {
     }
     let sessions = match env.kis() {
         Some(_) => 1 + config.api.extra_keys.len(),
-        None => config.feed.sim_sessions.clamp(1, 8),
+        None => config.feed.sim_sessions.max(1),
     };
     // One registration per watched symbol at the least (two with books); session 0 also carries the notices.
     let carried = (sessions * KIS_REGISTRATIONS_PER_SESSION).saturating_sub(1);

@@ -296,3 +296,15 @@ fn an_external_simulator_needs_loopback_urls() {
     // Off by default: the embedded simulator needs no URL.
     assert!(errors_of("").is_empty());
 }
+
+#[test]
+fn simulator_sessions_are_limited_by_what_they_carry_not_by_a_constant() {
+    let errors_of = |text: &str| -> Vec<String> {
+        let c = load(DEFAULT_TOML, user(text), &BTreeMap::new()).unwrap().config;
+        check(&c).iter().filter(|f| f.severity == Severity::Error).map(|f| f.key.clone()).collect()
+    };
+    assert!(errors_of("[feed]\nsim_sessions = 16\n[screener]\nwatchlist_max = 500\n").is_empty());
+    assert_eq!(errors_of("[feed]\nsim_sessions = 0\n"), ["feed.sim_sessions"]);
+    // 16 sessions of 41 registrations, one taken by the notices: 655 symbols at most, 656 cannot be watched.
+    assert_eq!(errors_of("[feed]\nsim_sessions = 16\n[screener]\nwatchlist_max = 656\n"), ["screener.watchlist_max"]);
+}

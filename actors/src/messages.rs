@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
-use kis_model::{Market, MarketEvent, OrderNo, Price, Qty, Side, Symbol};
+use kis_model::{ClientOrderId, Market, MarketEvent, OrderNo, Price, Qty, Side, Symbol};
 use kis_strategy::risk::{HaltCause, OrderIntent};
 use kis_strategy::{FillReport, Signal};
 
@@ -187,10 +187,63 @@ pub enum CloseReason {
         code: String,
         message: String,
     },
-    /// Journaling or sending failed before it reached the broker.
-    NotSent(String),
+    /// It never reached the broker, and why.
+    NotSent(NotSent),
     /// The send failed in a way that leaves the broker's state unknown; reconciliation will tell.
     Uncertain,
+}
+
+/// Why an approved order never reached KIS. Each is certain: an order whose arrival is in doubt is never
+/// closed with one of these until the broker's lists say so ([`NotSent::NeverReachedKis`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotSent {
+    /// The router has not reconciled the journal with the broker yet.
+    NotReconciled,
+    /// The journal cannot be written; nothing is sent until a restart.
+    JournalUnavailable(String),
+    /// Its `Sent` line could not be made durable, so it was not sent.
+    NotDurable(String),
+    /// Another order of the symbol has an unknown outcome.
+    OutcomeUnknown { intent: ClientOrderId, symbol: Symbol },
+    /// The symbol is paused until a person resolves a reconciliation conflict.
+    Paused { symbol: Symbol, why: String },
+    /// It waited in the queue longer than a decision stays good.
+    Stale { waited: chrono::TimeDelta },
+    /// It cannot be written as a KIS order (a US auction order on a KRX symbol, a price off the grid...).
+    Unpreparable(String),
+    /// A cancel-all dropped it from the queue.
+    CancelAll,
+    /// A protective exit of its symbol is due: it was dropped from the queue.
+    ForExit(kis_strategy::ExitReason),
+    /// The send failed before any byte of it could have reached KIS.
+    NotExecuted(String),
+    /// Its send was in doubt; the broker's lists, read past the latest time KIS could have taken it, do not
+    /// show it.
+    NeverReachedKis,
+    /// Journaled before a restart and, as the broker's lists show, never sent.
+    FoundUnsentAtRestart,
+}
+
+impl fmt::Display for NotSent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotSent::NotReconciled => write!(f, "router not reconciled yet"),
+            NotSent::JournalUnavailable(e) => write!(f, "journal unavailable: {e}"),
+            NotSent::NotDurable(e) => write!(f, "journal not durable: {e}"),
+            NotSent::OutcomeUnknown { intent, symbol } => write!(
+                f,
+                "the outcome of intent {intent} on {symbol} is unknown; no new order on it until the broker shows it"
+            ),
+            NotSent::Paused { symbol, why } => write!(f, "{symbol} is paused: {why}"),
+            NotSent::Stale { waited } => write!(f, "stale: decided {:.1} s ago", waited.as_seconds_f64()),
+            NotSent::Unpreparable(e) => write!(f, "{e}"),
+            NotSent::CancelAll => write!(f, "cancel-all: dropped before sending"),
+            NotSent::ForExit(reason) => write!(f, "dropped before sending: a {reason} of its symbol is due"),
+            NotSent::NotExecuted(detail) => write!(f, "{detail}"),
+            NotSent::NeverReachedKis => write!(f, "never reached KIS"),
+            NotSent::FoundUnsentAtRestart => write!(f, "never reached the broker (found at restart)"),
+        }
+    }
 }
 
 /// The desk's account snapshot for one symbol, pushed to its SignalActor by the RiskManager whenever it

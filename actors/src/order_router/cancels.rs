@@ -14,7 +14,7 @@ use tracing::{info, warn};
 
 use super::OrderRouter;
 use super::send::{self, CancelRequest, SendFailure, classify_failure};
-use crate::messages::{ApprovedOrder, CancelForExit};
+use crate::messages::{ApprovedOrder, CancelForExit, NotSent};
 
 /// Cancels every open order of one market (that market's end of day) or of all (shutdown), drops the queued
 /// ones, and answers once the broker's order list was read after the last cancel. New approvals are still
@@ -160,7 +160,7 @@ impl Handler<CancelAll> for OrderRouter {
             self.queue.drain(..).partition(|o| msg.covers(&o.intent.symbol));
         self.queue.extend(kept);
         for order in &queued {
-            self.refuse(order, "cancel-all: dropped before sending".into());
+            self.refuse(order, NotSent::CancelAll);
         }
         let state = self.cancel_all.get_or_insert_with(|| CancelAllState {
             scope: msg,
@@ -207,7 +207,7 @@ impl Handler<CancelForExit> for OrderRouter {
             self.queue.drain(..).partition(|o| o.intent.symbol == symbol);
         self.queue.extend(kept);
         for order in &queued {
-            self.refuse(order, format!("dropped before sending: a {} of {symbol} is due", msg.reason));
+            self.refuse(order, NotSent::ForExit(msg.reason));
         }
         // Before reconciliation nothing is known to be working; the desk asks again.
         if !self.ready {

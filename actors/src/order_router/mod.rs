@@ -60,7 +60,7 @@ use kis_strategy::FillReport;
 use tracing::{error, info, warn};
 
 use crate::kis_api::{ApiCallError, KisApi};
-use crate::messages::{ApprovedOrder, CloseReason, ExecutionNotice, Notice, OrderEvent, OrderUpdate};
+use crate::messages::{ApprovedOrder, CloseReason, ExecutionNotice, NotSent, Notice, OrderEvent, OrderUpdate};
 use crate::notifier::NotifierHandle;
 use crate::supervisor::{Beating, HeartbeatReporter, Shutdown, start_heartbeat};
 use crate::venue_clock::VenueClock;
@@ -375,22 +375,20 @@ impl OrderRouter {
 
     // ------------------------------------------------------------------------------------------ sending
 
-    fn refusal(&self, symbol: &Symbol) -> Option<String> {
+    fn refusal(&self, symbol: &Symbol) -> Option<NotSent> {
         if !self.ready {
-            return Some("router not reconciled yet".into());
+            return Some(NotSent::NotReconciled);
         }
         if let Some(e) = &self.journal_error {
-            return Some(format!("journal unavailable: {e}"));
+            return Some(NotSent::JournalUnavailable(e.clone()));
         }
-        if let Some(id) = self.unknown.blocking(*symbol) {
-            return Some(format!(
-                "the outcome of intent {id} on {symbol} is unknown; no new order on it until the broker shows it"
-            ));
+        if let Some(intent) = self.unknown.blocking(*symbol) {
+            return Some(NotSent::OutcomeUnknown { intent, symbol: *symbol });
         }
-        self.paused.get(symbol).map(|why| format!("{symbol} is paused: {why}"))
+        self.paused.get(symbol).map(|why| NotSent::Paused { symbol: *symbol, why: why.clone() })
     }
 
-    fn refuse(&self, order: &ApprovedOrder, why: String) {
+    fn refuse(&self, order: &ApprovedOrder, why: NotSent) {
         let intent = &order.intent;
         warn!(target: "order_router", symbol = %intent.symbol, side = %intent.side, qty = %intent.qty, "order not sent: {why}");
         self.close(intent.symbol, intent.side, Qty::ZERO, CloseReason::NotSent(why));
@@ -405,14 +403,13 @@ impl OrderRouter {
         }
         let waited = now.signed_duration_since(order.decided_at);
         if waited > TimeDelta::from_std(self.config.max_queue_wait).unwrap_or(TimeDelta::MAX) {
-            let why = format!("stale: decided {:.1} s ago", waited.as_seconds_f64());
-            self.refuse(&order, why);
+            self.refuse(&order, NotSent::Stale { waited });
             return false;
         }
         let prepared = match send::prepare(&order.intent, self.api.account(), &self.config.fund_codes) {
             Ok(p) => p,
             Err(e) => {
-                self.refuse(&order, e.to_string());
+                self.refuse(&order, NotSent::Unpreparable(e.to_string()));
                 return false;
             }
         };
@@ -421,7 +418,7 @@ impl OrderRouter {
             Ok(id) => id,
             Err(e) => {
                 self.journal_failed("new intent", &e);
-                self.refuse(&order, format!("journal write failed: {e}"));
+                self.refuse(&order, NotSent::JournalUnavailable(e.to_string()));
                 return false;
             }
         };
@@ -429,7 +426,7 @@ impl OrderRouter {
             // Best effort: without `Sent` the next start forgets it anyway.
             let _ = journal.record_event(now, id, Event::Done { reason: DoneReason::NeverSent });
             self.journal_failed("sent", &e);
-            self.refuse(&order, format!("journal write failed: {e}"));
+            self.refuse(&order, NotSent::JournalUnavailable(e.to_string()));
             return false;
         }
         let r = &prepared.record;
@@ -490,7 +487,7 @@ impl OrderRouter {
         self.record(id, Event::Done { reason: DoneReason::NeverSent });
         if let Some(v) = self.view(id) {
             let (symbol, side) = (v.record.symbol, v.record.side);
-            self.close(symbol, side, Qty::ZERO, CloseReason::NotSent(format!("journal not durable: {e}")));
+            self.close(symbol, side, Qty::ZERO, CloseReason::NotSent(NotSent::NotDurable(e.to_string())));
         }
     }
 
@@ -533,7 +530,7 @@ impl OrderRouter {
                 SendFailure::NotExecuted(detail) => {
                     self.record(id, Event::Done { reason: DoneReason::NeverSent });
                     warn!(target: "order_router", intent = %id, %symbol, "order not sent: {detail}");
-                    self.close(symbol, side, Qty::ZERO, CloseReason::NotSent(detail));
+                    self.close(symbol, side, Qty::ZERO, CloseReason::NotSent(NotSent::NotExecuted(detail)));
                 }
                 SendFailure::Uncertain(detail) => self.on_uncertain(id, detail),
             },

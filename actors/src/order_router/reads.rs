@@ -13,7 +13,7 @@ use kis_model::{ClientOrderId, OrderNo, Qty, Symbol};
 use tracing::{debug, error, info, warn};
 
 use super::{OrderRouter, Read, broker_view};
-use crate::messages::{CloseReason, OrderEvent};
+use crate::messages::{CloseReason, NotSent, OrderEvent};
 use crate::notifier::{NotifyEvent, OrderOutcome};
 
 impl OrderRouter {
@@ -200,7 +200,7 @@ impl OrderRouter {
                             "unknown outcome settled: not in the broker's order list in {reads} reads past the \
                              latest time KIS could have accepted it; never reached KIS, not resent"
                         );
-                        self.close(symbol, side, Qty::ZERO, CloseReason::NotSent("never reached KIS".into()));
+                        self.close(symbol, side, Qty::ZERO, CloseReason::NotSent(NotSent::NeverReachedKis));
                         self.notify_outcome(*intent, OrderOutcome::NeverReached);
                     }
                 }

@@ -12,7 +12,7 @@ use kis_model::{ClientOrderId, Price, Qty, Symbol};
 use tracing::{error, info, warn};
 
 use super::{OrderRouter, Read, open_journal};
-use crate::messages::{CloseReason, ExecutionNotice, OrderEvent};
+use crate::messages::{CloseReason, ExecutionNotice, NotSent, OrderEvent};
 
 impl OrderRouter {
     pub(super) fn start_up(&mut self, ctx: &mut Context<Self>) {
@@ -130,12 +130,7 @@ impl OrderRouter {
             if let Some(v) = self.view(id) {
                 let (symbol, side, filled) = (v.record.symbol, v.record.side, v.filled);
                 info!(target: "order_router", intent = %id, %symbol, "never reached the broker: forgotten, not resent");
-                self.close(
-                    symbol,
-                    side,
-                    filled,
-                    CloseReason::NotSent("never reached the broker (found at restart)".into()),
-                );
+                self.close(symbol, side, filled, CloseReason::NotSent(NotSent::FoundUnsentAtRestart));
             }
         }
         let cancel_after = self.cancel_after();

@@ -45,12 +45,8 @@ async fn start_sim() -> SimHandle {
     let sim = Simulator::start(c).await.unwrap();
     // Open, and with books in the engine so that a market order fills at once.
     for _ in 0..500 {
-        {
-            let ex = kis_sim::exchange::lock(sim.state());
-            if ex.open[0] && ex.stats.books > 20 {
-                drop(ex);
-                return sim;
-            }
+        if sim.is_open(kis_model::Market::Krx) && sim.stats().books > 20 {
+            return sim;
         }
         actix_rt::time::sleep(Duration::from_millis(10)).await;
     }

@@ -18,7 +18,7 @@ use kis_config::{DEFAULT_TOML, DaemonConfig, SourceFile, TradingEnvironment};
 use kis_model::{AccountNo, Environment, KrxCode, Secret, Symbol};
 use kis_protocol::tr_id::Op;
 use kis_sim::config::Listings;
-use kis_sim::{AccountConfig, SimConfig, SimHandle, Simulator};
+use kis_sim::{AccountConfig, SimConfig, SimHandle};
 
 /// Wednesday 2026-03-04 09:00 KST: the simulator's default start is the next open.
 const KRX_OPEN: &str = "2026-03-04T00:00:00Z";
@@ -155,14 +155,7 @@ async fn start_sim(env: Environment, accounts: Vec<AccountConfig>) -> SimHandle 
         accounts,
         ..SimConfig::default()
     };
-    let sim = Simulator::start(c).await.unwrap();
-    for _ in 0..300 {
-        if kis_sim::exchange::lock(sim.state()).open[0] {
-            return sim;
-        }
-        actix_rt::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the KRX session did not open");
+    kis_sim::testing::start_open(c, kis_model::Market::Krx, Duration::from_secs(3)).await
 }
 
 fn sim_clock(sim: &SimHandle) -> VenueClock {

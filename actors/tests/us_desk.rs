@@ -139,13 +139,8 @@ async fn start_us_sim(keys: &Keys, env: Environment) -> kis_sim::SimHandle {
         c.us_symbols = 4;
     })
     .await;
-    for _ in 0..300 {
-        if kis_sim::exchange::lock(sim.state()).open[1] {
-            return sim;
-        }
-        actix_rt::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the US session did not open");
+    assert!(sim.wait_open(Market::Us, Duration::from_secs(3)).await, "the US session did not open");
+    sim
 }
 
 #[actix_rt::test]

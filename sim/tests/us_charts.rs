@@ -14,7 +14,7 @@ async fn us_minute_chart_pages_back_through_the_tape_so_far() {
         c.env = kis_model::Environment::Real;
         c.speed = 600;
         let sim = start(c).await;
-        wait_open(&sim, 1).await;
+        wait_open(&sim, kis_model::Market::Us).await;
         let symbol = {
             let ex = kis_sim::exchange::lock(sim.state());
             ex.feeds.iter().map(|f| f.symbol).find(|s| matches!(s, kis_model::Symbol::Us(..))).unwrap()
@@ -92,14 +92,14 @@ async fn us_daily_chart_lists_a_closed_day_once() {
         c.env = kis_model::Environment::Real;
         c.speed = 1_000;
         let sim = start(c).await;
-        wait_open(&sim, 1).await;
+        wait_open(&sim, kis_model::Market::Us).await;
         for _ in 0..300 {
-            if !kis_sim::exchange::lock(sim.state()).open[1] {
+            if !sim.is_open(kis_model::Market::Us) {
                 break;
             }
             actix_rt::time::sleep(std::time::Duration::from_millis(10)).await;
         }
-        assert!(!kis_sim::exchange::lock(sim.state()).open[1], "the NYSE closed");
+        assert!(!sim.is_open(kis_model::Market::Us), "the NYSE closed");
         let tok = token(&sim, KEY, SECRET).await;
         let symbol = {
             let ex = kis_sim::exchange::lock(sim.state());

@@ -222,13 +222,8 @@ impl Keys {
 
 pub async fn start_sim(keys: &Keys, tweak: impl FnOnce(&mut SimConfig)) -> SimHandle {
     let sim = start_sim_at(keys, tweak).await;
-    for _ in 0..300 {
-        if kis_sim::exchange::lock(sim.state()).open[0] {
-            return sim;
-        }
-        actix_rt::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the KRX session did not open");
+    assert!(sim.wait_open(kis_model::Market::Krx, Duration::from_secs(3)).await, "the KRX session did not open");
+    sim
 }
 
 /// The simulator with the test accounts, not waiting for any session.

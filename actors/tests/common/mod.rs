@@ -1,7 +1,10 @@
 //! The harness of the whole-daemon tests (`daemon.rs`, `risk_states.rs`): a simulator per test on
 //! OS-assigned ports, the daemon against it over loopback with the real awc client, log capture for the
-//! secret checks, and small strategies that trade in a known way.
+//! secret checks, and small strategies that trade in a known way; [`router`] holds the OrderRouter tests'
+//! harness (`order_router_*.rs`).
 #![allow(dead_code)]
+
+pub mod router;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -160,12 +160,8 @@ async fn start_sim(env: Environment, accounts: Vec<AccountConfig>) -> SimHandle 
 
 fn sim_clock(sim: &SimHandle) -> VenueClock {
     let shared = sim.state().clone();
-    let speed = f64::from(kis_sim::exchange::lock(&shared).clock.speed());
-    VenueClock::from_fn(move || {
-        let ex = kis_sim::exchange::lock(&shared);
-        ex.clock.virtual_at(ex.started.elapsed())
-    })
-    .with_speed(speed)
+    let speed = f64::from(sim.clock().speed());
+    VenueClock::from_fn(move || kis_sim::exchange::lock(&shared).virtual_now()).with_speed(speed)
 }
 
 /// The shipped defaults, the user's one-line file, the user's environment: what `kis-trader run` loads.
@@ -211,9 +207,7 @@ where
 
 /// Orders of the trading account at the simulator that have fills.
 fn filled_orders(sim: &SimHandle) -> Vec<kis_engine::Order> {
-    let ex = kis_sim::exchange::lock(sim.state());
-    let orders = ex.accounts.first().map(|a| a.engine.orders().to_vec()).unwrap_or_default();
-    orders.into_iter().filter(|o| !o.filled.is_zero()).collect()
+    sim.orders_of(0).into_iter().filter(|o| !o.filled.is_zero()).collect()
 }
 
 fn subscribed_codes(sim: &SimHandle) -> Vec<String> {

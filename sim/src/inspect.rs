@@ -33,6 +33,11 @@ impl SimHandle {
         lock(self.state()).orders_of(account)
     }
 
+    /// Virtual time now, read under the state lock ([`crate::Exchange::virtual_now`]).
+    pub fn virtual_now(&self) -> chrono::DateTime<chrono::Utc> {
+        lock(self.state()).virtual_now()
+    }
+
     /// The exchange's virtual clock, readable without its lock.
     pub fn clock(&self) -> ClockView {
         lock(self.state()).clock_view.clone()

@@ -48,10 +48,7 @@ async fn us_minute_chart_pages_back_through_the_tape_so_far() {
         let stamp =
             |row: &serde_json::Value| format!("{}{}", row["xymd"].as_str().unwrap(), row["xhms"].as_str().unwrap());
         let first = chart("1", "10", "", String::new()).await;
-        let now = {
-            let ex = kis_sim::exchange::lock(sim.state());
-            ex.clock.virtual_at(ex.started.elapsed()).with_timezone(&chrono_tz::America::New_York)
-        };
+        let now = sim.virtual_now().with_timezone(&chrono_tz::America::New_York);
         let rows = first["output2"].as_array().unwrap().clone();
         assert_eq!(rows.len(), 10, "{first}");
         assert_eq!(first["output1"]["next"], "1", "older bars remain");

@@ -263,12 +263,8 @@ pub async fn start_sim_at(keys: &Keys, tweak: impl FnOnce(&mut SimConfig)) -> Si
 
 pub fn sim_clock(sim: &SimHandle) -> VenueClock {
     let shared = sim.state().clone();
-    let speed = f64::from(kis_sim::exchange::lock(&shared).clock.speed());
-    VenueClock::from_fn(move || {
-        let ex = kis_sim::exchange::lock(&shared);
-        ex.clock.virtual_at(ex.started.elapsed())
-    })
-    .with_speed(speed)
+    let speed = f64::from(sim.clock().speed());
+    VenueClock::from_fn(move || kis_sim::exchange::lock(&shared).virtual_now()).with_speed(speed)
 }
 
 pub struct TempDir(pub PathBuf);
@@ -372,8 +368,7 @@ where
 
 /// The simulator's orders of account 0 (the trading account).
 pub fn sim_orders(sim: &SimHandle) -> Vec<kis_engine::Order> {
-    let ex = kis_sim::exchange::lock(sim.state());
-    ex.accounts.first().map(|a| a.engine.orders().to_vec()).unwrap_or_default()
+    sim.orders_of(0)
 }
 
 pub fn journal_lines(dir: &Path) -> Vec<serde_json::Value> {

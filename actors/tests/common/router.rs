@@ -52,7 +52,7 @@ pub fn account() -> AccountNo {
 }
 
 pub fn sim_now(sim: &SimHandle) -> DateTime<Utc> {
-    sim.clock().now()
+    sim.virtual_now()
 }
 
 impl TempDir {

@@ -42,8 +42,7 @@ async fn start() -> SimHandle {
 
 /// The simulator's clock: intents are stamped in the same time as the broker's order times.
 fn sim_now(sim: &SimHandle) -> DateTime<Utc> {
-    let ex = kis_sim::exchange::lock(sim.state());
-    ex.clock.virtual_at(ex.started.elapsed())
+    sim.virtual_now()
 }
 
 fn first_krx(sim: &SimHandle) -> (KrxCode, u64) {

@@ -232,6 +232,12 @@ impl Exchange {
         (0..n).map(|_| char::from(HEX[self.rng.below(16) as usize])).collect()
     }
 
+    /// Virtual time now, from the clock as the driver's last step left it (the exchange's own reading;
+    /// [`ClockView::now`] gives the same without the lock, once the driver has published its clock).
+    pub fn virtual_now(&self) -> DateTime<Utc> {
+        self.clock.virtual_at(self.started.elapsed())
+    }
+
     pub fn feed_of(&self, symbol: &Symbol) -> Option<&SymFeed> {
         self.feed_index.get(symbol).map(|&i| &self.feeds[i])
     }

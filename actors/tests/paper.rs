@@ -18,7 +18,7 @@ use kis_config::{DEFAULT_TOML, DaemonConfig, SourceFile, TradingEnvironment};
 use kis_model::{AccountNo, Environment, KrxCode, Secret, Symbol};
 use kis_protocol::tr_id::Op;
 use kis_sim::config::Listings;
-use kis_sim::{AccountConfig, SimConfig, SimHandle, Simulator};
+use kis_sim::{AccountConfig, SimConfig, SimHandle};
 
 /// Wednesday 2026-03-04 09:00 KST: the simulator's default start is the next open.
 const KRX_OPEN: &str = "2026-03-04T00:00:00Z";
@@ -155,24 +155,13 @@ async fn start_sim(env: Environment, accounts: Vec<AccountConfig>) -> SimHandle 
         accounts,
         ..SimConfig::default()
     };
-    let sim = Simulator::start(c).await.unwrap();
-    for _ in 0..300 {
-        if kis_sim::exchange::lock(sim.state()).open[0] {
-            return sim;
-        }
-        actix_rt::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the KRX session did not open");
+    kis_sim::testing::start_open(c, kis_model::Market::Krx, Duration::from_secs(3)).await
 }
 
 fn sim_clock(sim: &SimHandle) -> VenueClock {
     let shared = sim.state().clone();
-    let speed = f64::from(kis_sim::exchange::lock(&shared).clock.speed());
-    VenueClock::from_fn(move || {
-        let ex = kis_sim::exchange::lock(&shared);
-        ex.clock.virtual_at(ex.started.elapsed())
-    })
-    .with_speed(speed)
+    let speed = f64::from(sim.clock().speed());
+    VenueClock::from_fn(move || kis_sim::exchange::lock(&shared).virtual_now()).with_speed(speed)
 }
 
 /// The shipped defaults, the user's one-line file, the user's environment: what `kis-trader run` loads.
@@ -218,9 +207,7 @@ where
 
 /// Orders of the trading account at the simulator that have fills.
 fn filled_orders(sim: &SimHandle) -> Vec<kis_engine::Order> {
-    let ex = kis_sim::exchange::lock(sim.state());
-    let orders = ex.accounts.first().map(|a| a.engine.orders().to_vec()).unwrap_or_default();
-    orders.into_iter().filter(|o| !o.filled.is_zero()).collect()
+    sim.orders_of(0).into_iter().filter(|o| !o.filled.is_zero()).collect()
 }
 
 fn subscribed_codes(sim: &SimHandle) -> Vec<String> {

@@ -19,7 +19,7 @@ use kis_auth::{StoreKey, TokenManager, TokenPolicy, TokenStore};
 use kis_client::{Credentials, Endpoints, RestClient};
 use kis_config::ScreenerConfig;
 use kis_model::{AccountNo, Book, Environment, KrxCode, Level, MarketEvent, Price, Qty, Secret, Symbol};
-use kis_sim::{Fault, SimConfig, SimHandle, Simulator};
+use kis_sim::{Fault, SimConfig, SimHandle};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
@@ -43,14 +43,7 @@ fn sim_config(env: Environment) -> SimConfig {
 
 async fn start(c: SimConfig) -> SimHandle {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let sim = Simulator::start(c).await.unwrap();
-    for _ in 0..200 {
-        if kis_sim::exchange::lock(sim.state()).open[0] {
-            return sim;
-        }
-        actix_rt::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the KRX session did not open");
+    kis_sim::testing::start_open(c, kis_model::Market::Krx, Duration::from_secs(2)).await
 }
 
 fn state_file(name: &str) -> PathBuf {

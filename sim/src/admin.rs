@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
 use crate::exchange::{Shared, lock};
-use crate::faults::{Fault, apply_fault};
+use crate::faults::Fault;
 
 fn loopback(req: &HttpRequest) -> bool {
     req.peer_addr().is_some_and(|a| a.ip().is_loopback())
@@ -20,7 +20,7 @@ pub async fn fault(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>
         Err(e) => return HttpResponse::BadRequest().body(format!("not a fault: {e}")),
     };
     let mut ex = lock(&shared);
-    apply_fault(&mut ex, &fault);
+    ex.apply_fault(&fault);
     let _ = ex.ws.flush();
     HttpResponse::Ok().json(json!({ "applied": fault }))
 }
@@ -37,8 +37,8 @@ pub async fn status(req: HttpRequest, shared: web::Data<Shared>) -> HttpResponse
         // follows, with the speed to extrapolate between readings (`[sim] external = true`).
         "clock": ex.clock.virtual_at(ex.started.elapsed()).to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
         "speed": ex.cfg.speed,
-        "krx_open": ex.open[0],
-        "us_open": ex.open[1],
+        "krx_open": ex.is_open(kis_model::Market::Krx),
+        "us_open": ex.is_open(kis_model::Market::Us),
         "accounts": ex.accounts.len(),
         "ws_sessions": ex.ws.len(),
         "stats": ex.stats,

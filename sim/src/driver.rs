@@ -10,8 +10,8 @@ use kis_model::{Market, MarketEvent};
 use kis_protocol::ws::{FrameEncoder, H0stcnt0Owned, Hdfscnt0Owned};
 use kis_synth::MarketSource;
 
-use crate::exchange::{Exchange, Shared, Tape, lock, market_slot};
-use crate::faults::{Fault, ScheduledFault, apply_fault};
+use crate::exchange::{Exchange, Shared, Tape, lock};
+use crate::faults::{Fault, ScheduledFault};
 use crate::feed::{self, hms, kst_of};
 use crate::ws::hub::Channel;
 
@@ -83,7 +83,7 @@ impl Driver {
         let elapsed = real_now.saturating_duration_since(ex.started);
         while self.scheduled.last().is_some_and(|f| Duration::from_millis(f.after_ms) <= elapsed) {
             if let Some(f) = self.scheduled.pop() {
-                apply_fault(ex, &f.fault);
+                ex.apply_fault(&f.fault);
             }
         }
         if ex.ws.must_hold() {
@@ -141,7 +141,7 @@ impl Driver {
     /// open (the tape is advanced over them, so nothing of it is lost, and each market's close and open are
     /// processed as usual).
     fn skip_closed_hours(&mut self, ex: &mut Exchange, elapsed: Duration) {
-        if ex.open.iter().any(|o| *o) {
+        if ex.any_open() {
             self.both_closed_since = None;
             return;
         }
@@ -178,19 +178,7 @@ impl Driver {
             tracing::warn!(error = %e, "market tape stopped");
         }
         ex.now = ex.now.max(target);
-        let mut closing = Vec::new();
-        for market in [Market::Krx, Market::Us] {
-            let (open, date) = ex.compute_open(market);
-            let slot = market_slot(market);
-            if open && !ex.open[slot] {
-                if let Some(date) = date {
-                    ex.on_open(market, date);
-                }
-            } else if !open && ex.open[slot] {
-                closing.push(market);
-            }
-            ex.open[slot] = open;
-        }
+        let closing = ex.update_sessions();
         let events = std::mem::take(&mut self.events);
         for event in &events {
             self.process(ex, event);
@@ -280,5 +268,5 @@ impl Driver {
 /// Applies a fault now (admin endpoint and scheduled faults).
 pub fn inject(shared: &Shared, fault: &Fault) {
     let mut ex = lock(shared);
-    apply_fault(&mut ex, fault);
+    ex.apply_fault(fault);
 }

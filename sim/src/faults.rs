@@ -154,43 +154,6 @@ impl FaultState {
     }
 }
 
-/// Applies a fault to the running simulator.
-pub fn apply_fault(ex: &mut crate::exchange::Exchange, fault: &Fault) {
-    ex.faults.injected += 1;
-    tracing::info!(?fault, "injecting fault");
-    match fault {
-        Fault::CloseWs => {
-            for id in ex.ws.ids() {
-                ex.ws.close_with_frame(id);
-            }
-        }
-        Fault::DropWs => {
-            for id in ex.ws.ids() {
-                ex.ws.close(id);
-            }
-        }
-        Fault::StallWs { ms } => {
-            ex.faults.stall_until = Some(Instant::now() + Duration::from_millis(*ms));
-        }
-        Fault::GarbageWs => {
-            for id in ex.ws.ids() {
-                ex.ws.send_text(id, "\u{1}garbage|not a KIS frame^^^");
-            }
-        }
-        Fault::TruncatedWs => {
-            for id in ex.ws.ids() {
-                ex.ws.send_text(id, "0|H0STCNT0|002|005930^090001^7");
-            }
-        }
-        Fault::Rest500 { .. } | Fault::RateLimitBurst { .. } | Fault::SlowRest { .. } => ex.faults.arm_rest(fault),
-        Fault::RevokeTokens => ex.revoke_all_tokens(),
-        Fault::ExecuteDropReply { .. }
-        | Fault::ExecuteLateReply { .. }
-        | Fault::DropBeforeExecute { .. }
-        | Fault::DropMidBody { .. } => ex.faults.arm_order(fault),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,10 +14,13 @@ pub mod exchange;
 pub mod faults;
 pub mod feed;
 pub mod header_case;
+pub mod inspect;
 pub mod kis_error;
 pub mod listing_facts;
 pub mod notice;
 pub mod rest;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod wire_shapes;
 pub mod ws;
 

@@ -106,7 +106,7 @@ async fn domestic_replies_are_filled_like_the_documented_examples() {
         cfg.env = kis_model::Environment::Real;
         cfg.speed = 100;
         let sim = start(cfg).await;
-        wait_open(&sim, 0).await;
+        wait_open(&sim, kis_model::Market::Krx).await;
         actix_rt::time::sleep(std::time::Duration::from_millis(500)).await;
         let tok = token(&sim, KEY, SECRET).await;
         let code = krx_code(&sim, 0);
@@ -309,7 +309,7 @@ async fn us_replies_are_filled_like_the_documented_examples() {
         cfg.env = kis_model::Environment::Real;
         cfg.speed = 100;
         let sim = start(cfg).await;
-        wait_open(&sim, 1).await;
+        wait_open(&sim, kis_model::Market::Us).await;
         let tok = token(&sim, KEY, SECRET).await;
         let (ex, tk, last) = us_symbol(&sim);
         let call = |method: &'static str, path: &'static str, tr: &'static str, params: Vec<(&'static str, String)>| {

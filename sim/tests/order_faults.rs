@@ -9,7 +9,7 @@ use kis_client::{Credentials, Endpoints, Priority, RestClient};
 use kis_engine::OrderStatus;
 use kis_model::tick_size::floor_to_tick;
 use kis_model::{
-    AccountNo, Environment, InstrumentKind, KrxCode, OrdDvsn, Price, Qty, Secret, Side, Symbol, UsOrdDvsn,
+    AccountNo, Environment, InstrumentKind, KrxCode, Market, OrdDvsn, Price, Qty, Secret, Side, Symbol, UsOrdDvsn,
 };
 use kis_protocol::rest::domestic_order::{OrderCash, OrderRvsecnclBody};
 use kis_protocol::rest::domestic_quote::InquirePriceRequest;
@@ -26,19 +26,14 @@ const US_OPEN: &str = "2026-03-04T14:30:00Z";
 /// The client's timeout; `execute_late_reply` holds replies longer.
 const TIMEOUT: Duration = Duration::from_millis(800);
 
-async fn start(at: &str, slot: usize) -> SimHandle {
+async fn start(at: &str, market: Market) -> SimHandle {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut c = SimConfig { start: Some(at.parse().unwrap()), symbols: 10, us_symbols: 3, ..SimConfig::default() };
     c.auth.token_min_interval_ms = 0;
     c.rest.paper_per_sec = 1_000;
     let sim = Simulator::start(c).await.unwrap();
-    for _ in 0..200 {
-        if kis_sim::exchange::lock(sim.state()).open[slot] {
-            return sim;
-        }
-        actix_rt::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("market {slot} did not open");
+    assert!(sim.wait_open(market, Duration::from_secs(2)).await, "{market:?} did not open");
+    sim
 }
 
 fn client(sim: &SimHandle) -> RestClient {
@@ -52,8 +47,7 @@ fn account() -> AccountNo {
 
 /// The orders the broker holds for the (only) account: (id, status), in submission order.
 fn broker_orders(sim: &SimHandle) -> Vec<(kis_model::OrderId, OrderStatus)> {
-    let ex = kis_sim::exchange::lock(sim.state());
-    ex.accounts.first().map(|a| a.engine.orders().iter().map(|o| (o.id, o.status)).collect()).unwrap_or_default()
+    sim.orders_of(0).iter().map(|o| (o.id, o.status)).collect()
 }
 
 fn first_symbol(sim: &SimHandle, us: bool) -> (Symbol, i64) {
@@ -76,7 +70,7 @@ async fn bounded<F: std::future::Future<Output = ()>>(secs: u64, f: F) {
 #[actix_rt::test]
 async fn domestic_orders_under_each_order_fault() {
     bounded(30, async {
-        let sim = start(KRX_OPEN, 0).await;
+        let sim = start(KRX_OPEN, Market::Krx).await;
         let client = client(&sim);
         let token: Secret = client.issue_token().await.unwrap().access_token;
         let (symbol, last) = first_symbol(&sim, false);
@@ -128,7 +122,7 @@ async fn domestic_orders_under_each_order_fault() {
 #[actix_rt::test]
 async fn overseas_orders_and_cancels_under_order_faults() {
     bounded(30, async {
-        let sim = start(US_OPEN, 1).await;
+        let sim = start(US_OPEN, Market::Us).await;
         let client = client(&sim);
         let token: Secret = client.issue_token().await.unwrap().access_token;
         let (symbol, last_cents) = first_symbol(&sim, true);
@@ -159,7 +153,7 @@ async fn overseas_orders_and_cancels_under_order_faults() {
 #[actix_rt::test]
 async fn a_dropped_order_post_gets_no_reply_byte() {
     bounded(30, async {
-        let sim = start(KRX_OPEN, 0).await;
+        let sim = start(KRX_OPEN, Market::Krx).await;
         let addr = sim.rest_addr;
         for fault in [
             Fault::ExecuteDropReply { count: 1 },

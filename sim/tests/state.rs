@@ -120,7 +120,7 @@ async fn accounts_orders_and_tokens_survive_a_restart() {
 
         // First life: a filled market buy and a resting limit buy well below the market.
         let sim = start(state_config(&path)).await;
-        wait_open(&sim, 0).await;
+        wait_open(&sim, kis_model::Market::Krx).await;
         let tok = token(&sim, KEY, SECRET).await;
         let code = krx_code(&sim, 0);
         let bought = order(&sim, &tok, &code, "01", "3", "0").await;
@@ -144,7 +144,7 @@ async fn accounts_orders_and_tokens_survive_a_restart() {
 
         // Second life on the same file, with the token issued in the first.
         let sim = start(state_config(&path)).await;
-        wait_open(&sim, 0).await;
+        wait_open(&sim, kis_model::Market::Krx).await;
         let after = balance(&sim, &tok, &code).await;
         assert_eq!(after, before, "cash, holding and average price survive");
         assert_eq!(unfilled(&sim, &tok).await, open_before, "the resting order survives");

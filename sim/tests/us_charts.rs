@@ -14,7 +14,7 @@ async fn us_minute_chart_pages_back_through_the_tape_so_far() {
         c.env = kis_model::Environment::Real;
         c.speed = 600;
         let sim = start(c).await;
-        wait_open(&sim, 1).await;
+        wait_open(&sim, kis_model::Market::Us).await;
         let symbol = {
             let ex = kis_sim::exchange::lock(sim.state());
             ex.feeds.iter().map(|f| f.symbol).find(|s| matches!(s, kis_model::Symbol::Us(..))).unwrap()
@@ -48,10 +48,7 @@ async fn us_minute_chart_pages_back_through_the_tape_so_far() {
         let stamp =
             |row: &serde_json::Value| format!("{}{}", row["xymd"].as_str().unwrap(), row["xhms"].as_str().unwrap());
         let first = chart("1", "10", "", String::new()).await;
-        let now = {
-            let ex = kis_sim::exchange::lock(sim.state());
-            ex.clock.virtual_at(ex.started.elapsed()).with_timezone(&chrono_tz::America::New_York)
-        };
+        let now = sim.virtual_now().with_timezone(&chrono_tz::America::New_York);
         let rows = first["output2"].as_array().unwrap().clone();
         assert_eq!(rows.len(), 10, "{first}");
         assert_eq!(first["output1"]["next"], "1", "older bars remain");
@@ -92,14 +89,14 @@ async fn us_daily_chart_lists_a_closed_day_once() {
         c.env = kis_model::Environment::Real;
         c.speed = 1_000;
         let sim = start(c).await;
-        wait_open(&sim, 1).await;
+        wait_open(&sim, kis_model::Market::Us).await;
         for _ in 0..300 {
-            if !kis_sim::exchange::lock(sim.state()).open[1] {
+            if !sim.is_open(kis_model::Market::Us) {
                 break;
             }
             actix_rt::time::sleep(std::time::Duration::from_millis(10)).await;
         }
-        assert!(!kis_sim::exchange::lock(sim.state()).open[1], "the NYSE closed");
+        assert!(!sim.is_open(kis_model::Market::Us), "the NYSE closed");
         let tok = token(&sim, KEY, SECRET).await;
         let symbol = {
             let ex = kis_sim::exchange::lock(sim.state());

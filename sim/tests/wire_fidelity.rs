@@ -99,7 +99,7 @@ async fn search_info_names_listings_and_answers_no_data_for_others() {
 async fn optional_fields_kis_tolerates_missing_are_defaulted() {
     bounded(30, async {
         let sim = start(config(US_OPEN)).await;
-        wait_open(&sim, 1).await;
+        wait_open(&sim, kis_model::Market::Us).await;
         let tok = token(&sim, KEY, SECRET).await;
         let (ex, tk, last) = us_symbol(&sim);
         let px = format!("{}.{:02}", last / 100, last % 100);
@@ -136,7 +136,7 @@ async fn asking_price_serves_the_ten_level_book() {
         let mut cfg = config(KRX_OPEN);
         cfg.speed = 200;
         let sim = start(cfg).await;
-        wait_open(&sim, 0).await;
+        wait_open(&sim, kis_model::Market::Krx).await;
         let token = token(&sim, KEY, SECRET).await;
         let code = krx_code(&sim, 0);
         let path = "/uapi/domestic-stock/v1/quotations/inquire-asking-price-exp-ccn";
@@ -168,7 +168,7 @@ async fn us_price_detail_and_present_balance() {
         let mut cfg = config(US_OPEN);
         cfg.env = kis_model::Environment::Real;
         let sim = start(cfg).await;
-        wait_open(&sim, 1).await;
+        wait_open(&sim, kis_model::Market::Us).await;
         let tok = token(&sim, KEY, SECRET).await;
         let (_, tk, last) = us_symbol(&sim);
         let q = [("AUTH", ""), ("EXCD", "NAS"), ("SYMB", tk.as_str())];

@@ -123,7 +123,7 @@ async fn data_frames_match_the_codec_and_notices_decrypt() {
         c.speed = 200;
         c.market.trades_per_minute = 200.0;
         let sim = start(c).await;
-        wait_open(&sim, 0).await;
+        wait_open(&sim, kis_model::Market::Krx).await;
         let key = approval(&sim).await;
         let mut conn = connect(&sim).await;
         let code = krx_code(&sim, 0);

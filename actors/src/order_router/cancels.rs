@@ -218,6 +218,8 @@ impl Handler<CancelForExit> for OrderRouter {
         if !due.is_empty() {
             warn!(target: "order_router", %symbol, orders = due.len(), reason = %msg.reason, "cancelling open orders: a protective exit is due");
             self.cancels.extend(due);
+            // The exit waits on the confirmation: read the list after the cancel rather than wait for quiet.
+            self.catch_up_wanted = true;
             self.pump(ctx);
         }
     }

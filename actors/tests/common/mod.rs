@@ -1,7 +1,10 @@
 //! The harness of the whole-daemon tests (`daemon.rs`, `risk_states.rs`): a simulator per test on
 //! OS-assigned ports, the daemon against it over loopback with the real awc client, log capture for the
-//! secret checks, and small strategies that trade in a known way.
+//! secret checks, and small strategies that trade in a known way; [`router`] holds the OrderRouter tests'
+//! harness (`order_router_*.rs`).
 #![allow(dead_code)]
+
+pub mod router;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -222,13 +225,8 @@ impl Keys {
 
 pub async fn start_sim(keys: &Keys, tweak: impl FnOnce(&mut SimConfig)) -> SimHandle {
     let sim = start_sim_at(keys, tweak).await;
-    for _ in 0..300 {
-        if kis_sim::exchange::lock(sim.state()).open[0] {
-            return sim;
-        }
-        actix_rt::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the KRX session did not open");
+    assert!(sim.wait_open(kis_model::Market::Krx, Duration::from_secs(3)).await, "the KRX session did not open");
+    sim
 }
 
 /// The simulator with the test accounts, not waiting for any session.
@@ -265,12 +263,8 @@ pub async fn start_sim_at(keys: &Keys, tweak: impl FnOnce(&mut SimConfig)) -> Si
 
 pub fn sim_clock(sim: &SimHandle) -> VenueClock {
     let shared = sim.state().clone();
-    let speed = f64::from(kis_sim::exchange::lock(&shared).clock.speed());
-    VenueClock::from_fn(move || {
-        let ex = kis_sim::exchange::lock(&shared);
-        ex.clock.virtual_at(ex.started.elapsed())
-    })
-    .with_speed(speed)
+    let speed = f64::from(sim.clock().speed());
+    VenueClock::from_fn(move || kis_sim::exchange::lock(&shared).virtual_now()).with_speed(speed)
 }
 
 pub struct TempDir(pub PathBuf);
@@ -374,8 +368,7 @@ where
 
 /// The simulator's orders of account 0 (the trading account).
 pub fn sim_orders(sim: &SimHandle) -> Vec<kis_engine::Order> {
-    let ex = kis_sim::exchange::lock(sim.state());
-    ex.accounts.first().map(|a| a.engine.orders().to_vec()).unwrap_or_default()
+    sim.orders_of(0)
 }
 
 pub fn journal_lines(dir: &Path) -> Vec<serde_json::Value> {
@@ -455,13 +448,8 @@ pub async fn start_us_sim(keys: &Keys, env: Environment) -> kis_sim::SimHandle {
         c.us_symbols = 4;
     })
     .await;
-    for _ in 0..300 {
-        if kis_sim::exchange::lock(sim.state()).open[1] {
-            return sim;
-        }
-        actix_rt::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the US session did not open");
+    assert!(sim.wait_open(kis_model::Market::Us, Duration::from_secs(3)).await, "the US session did not open");
+    sim
 }
 
 /// The US symbols the simulator lists, sorted.

@@ -16,7 +16,7 @@ use kis_actors::ws_feed::{SharedSubscriptions, WsFeed, WsFeedConfig};
 use kis_auth::{StoreKey, TokenManager, TokenPolicy, TokenStore};
 use kis_client::{Credentials, Endpoints, RestClient};
 use kis_model::{Environment, Market, MarketEvent, Secret, Symbol};
-use kis_sim::{SimConfig, SimHandle, Simulator};
+use kis_sim::{SimConfig, SimHandle};
 
 /// Wednesday 2026-03-04 09:00 KST, a KRX session open.
 pub const KRX_OPEN: &str = "2026-03-04T00:00:00Z";
@@ -40,18 +40,10 @@ pub async fn start_sim(c: SimConfig) -> SimHandle {
     start_sim_open(c, Market::Krx).await
 }
 
-/// Starts the simulator and waits until `market` (0 KRX, 1 US in the simulator's `open`) is open.
+/// Starts the simulator and waits until `market` is open.
 pub async fn start_sim_open(c: SimConfig, market: Market) -> SimHandle {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let sim = Simulator::start(c).await.unwrap();
-    let slot = kis_sim::exchange::market_slot(market);
-    for _ in 0..200 {
-        if kis_sim::exchange::lock(sim.state()).open[slot] {
-            return sim;
-        }
-        actix_rt::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the {market:?} session did not open");
+    kis_sim::testing::start_open(c, market, Duration::from_secs(2)).await
 }
 
 pub async fn bounded<F: Future<Output = ()>>(secs: u64, f: F) {

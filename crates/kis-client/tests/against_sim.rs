@@ -11,7 +11,7 @@ use kis_protocol::error_class::ErrorClass;
 use kis_protocol::rest::domestic_order::{OrderCash, OrderRvsecnclBody};
 use kis_protocol::rest::domestic_quote::InquirePriceRequest;
 use kis_protocol::ws::{Control, ControlCode, H0stcnt0, SubscribeRequest, WsMessage, WsTrId, decode_message};
-use kis_sim::{Fault, SimConfig, SimHandle, Simulator};
+use kis_sim::{Fault, SimConfig, SimHandle};
 
 const KEY: &str = "PSclienttest00000000000000000000001";
 const SECRET: &str = "secret-of-the-client-test";
@@ -28,14 +28,7 @@ fn config() -> SimConfig {
 
 async fn start(c: SimConfig) -> SimHandle {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let sim = Simulator::start(c).await.unwrap();
-    for _ in 0..200 {
-        if kis_sim::exchange::lock(sim.state()).open[0] {
-            return sim;
-        }
-        actix_rt::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the KRX session did not open");
+    kis_sim::testing::start_open(c, kis_model::Market::Krx, Duration::from_secs(2)).await
 }
 
 fn rest(sim: &SimHandle, per_second: u32, timeout: Duration) -> RestClient {

@@ -1,12 +1,9 @@
-//! Where the daemon trades, and the three locks in front of real money.
+//! Where the daemon trades, and the `[real_trading]` table (the locks themselves: [`crate::real_money`]).
 
 use std::fmt;
 
 use kis_model::Environment;
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
-
-use crate::daemon_config::DaemonConfig;
 
 /// The venue. `Sim` is the default so that a fresh clone runs with no keys and no risk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -45,33 +42,6 @@ impl fmt::Display for TradingEnvironment {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-/// Why the daemon refuses to trade real money.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
-pub enum RealMoneyError {
-    #[error("environment = \"real\" trades real money and needs [real_trading] confirm = true in the config")]
-    NotConfirmed,
-    #[error(
-        "environment = \"real\" trades real money and needs the --i-understand-real-money flag on the command line"
-    )]
-    FlagMissing,
-}
-
-/// Real money needs three independent acts: `environment = "real"`, `[real_trading] confirm = true` (a file
-/// edit or an env override), and a command-line flag typed at start. A config copied from someone else, or an
-/// environment variable left over in a shell, is then never enough on its own. Paper and sim need nothing.
-pub fn check_real_money(config: &DaemonConfig, flag: bool) -> Result<(), RealMoneyError> {
-    if config.environment != TradingEnvironment::Real {
-        return Ok(());
-    }
-    if !config.real_trading.confirm {
-        return Err(RealMoneyError::NotConfirmed);
-    }
-    if !flag {
-        return Err(RealMoneyError::FlagMissing);
-    }
-    Ok(())
 }
 
 /// `[real_trading]`.

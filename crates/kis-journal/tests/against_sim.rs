@@ -20,7 +20,7 @@ use kis_model::{
 use kis_protocol::rest::domestic_account::{CcldWindow, DailyCcld, DailyCcldQuery, DailyCcldRow};
 use kis_protocol::rest::domestic_order::OrderCash;
 use kis_protocol::rest::{NextPage, PagedRequest, next_page};
-use kis_sim::{SimConfig, SimHandle, Simulator};
+use kis_sim::{SimConfig, SimHandle};
 
 const KEY: &str = "PSjournaltest0000000000000000000001";
 const SECRET: &str = "secret-of-the-journal-test";
@@ -37,20 +37,12 @@ async fn start() -> SimHandle {
         SimConfig { start: Some(KRX_OPEN.parse().unwrap()), symbols: 10, us_symbols: 1, ..SimConfig::default() };
     c.auth.token_min_interval_ms = 0;
     c.rest.paper_per_sec = 1_000;
-    let sim = Simulator::start(c).await.unwrap();
-    for _ in 0..200 {
-        if kis_sim::exchange::lock(sim.state()).open[0] {
-            return sim;
-        }
-        actix_rt::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("the KRX session did not open");
+    kis_sim::testing::start_open(c, kis_model::Market::Krx, Duration::from_secs(2)).await
 }
 
 /// The simulator's clock: intents are stamped in the same time as the broker's order times.
 fn sim_now(sim: &SimHandle) -> DateTime<Utc> {
-    let ex = kis_sim::exchange::lock(sim.state());
-    ex.clock.virtual_at(ex.started.elapsed())
+    sim.virtual_now()
 }
 
 fn first_krx(sim: &SimHandle) -> (KrxCode, u64) {

@@ -12,7 +12,7 @@ pub fn asking_price(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     let f = krx_feed(ex, &req.fid_input_iscd)?;
     let mut book = AskingPriceBook {
         aspr_acpt_hour: kst_of(ex.now).format("%H%M%S").to_string(),
-        new_mkop_cls_code: if ex.open[0] { "20" } else { "00" }.into(),
+        new_mkop_cls_code: if ex.is_open(kis_model::Market::Krx) { "20" } else { "00" }.into(),
         ..AskingPriceBook::default()
     };
     let (mut total_ask, mut total_bid) = (0u64, 0u64);

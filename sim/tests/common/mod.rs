@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use kis_model::Market;
 use kis_sim::{SimConfig, SimHandle, Simulator};
 use serde_json::Value;
 
@@ -92,15 +93,9 @@ pub async fn uapi(
     (status, cont, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
 
-/// Waits (bounded) until the driver has opened `market` (index 0 KRX, 1 US).
-pub async fn wait_open(sim: &SimHandle, slot: usize) {
-    for _ in 0..200 {
-        if kis_sim::exchange::lock(sim.state()).open[slot] {
-            return;
-        }
-        actix_rt::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("market {slot} did not open");
+/// Waits (bounded) until the driver has opened `market`.
+pub async fn wait_open(sim: &SimHandle, market: Market) {
+    assert!(sim.wait_open(market, Duration::from_secs(2)).await, "{market:?} did not open");
 }
 
 /// The first KRX symbol code of the universe.
@@ -131,4 +126,19 @@ pub async fn bounded<F: std::future::Future<Output = ()>>(secs: u64, f: F) {
 pub fn krx_prev(sim: &SimHandle, code: &str) -> i64 {
     let ex = kis_sim::exchange::lock(sim.state());
     ex.feeds.iter().find(|f| f.symbol.code() == code).unwrap().prev_close
+}
+
+/// Domestic paths and the order-cash body most tests send.
+pub const PRICE: &str = "/uapi/domestic-stock/v1/quotations/inquire-price";
+pub const ORDER: &str = "/uapi/domestic-stock/v1/trading/order-cash";
+
+pub fn order_params<'a>(code: &'a str, dvsn: &'a str, qty: &'a str, price: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("CANO", "50000000"),
+        ("ACNT_PRDT_CD", "01"),
+        ("PDNO", code),
+        ("ORD_DVSN", dvsn),
+        ("ORD_QTY", qty),
+        ("ORD_UNPR", price),
+    ]
 }

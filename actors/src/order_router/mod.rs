@@ -573,22 +573,6 @@ impl OrderRouter {
     }
 }
 
-fn open_journal(path: &std::path::Path) -> Result<Journal, String> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    let (journal, report) = Journal::open(path).map_err(|e| e.to_string())?;
-    info!(
-        target: "order_router",
-        journal = %path.display(),
-        entries = report.entries,
-        created = report.created,
-        torn = report.torn.is_some(),
-        "order journal open"
-    );
-    Ok(journal)
-}
-
 impl Beating for OrderRouter {
     fn heartbeat(&self) -> Option<&(HeartbeatReporter, Duration)> {
         self.heartbeat.as_ref()

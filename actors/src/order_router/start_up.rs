@@ -11,7 +11,7 @@ use kis_journal::{is_unknown, reconcile};
 use kis_model::{ClientOrderId, Price, Qty, Symbol};
 use tracing::{error, info, warn};
 
-use super::{OrderRouter, Read, open_journal};
+use super::{OrderRouter, Read};
 use crate::messages::{CloseReason, ExecutionNotice, NotSent, OrderEvent};
 
 impl OrderRouter {
@@ -175,4 +175,22 @@ impl OrderRouter {
             self.on_notice(n);
         }
     }
+}
+
+/// Opens (creating its directory when missing) the journal the router owns.
+fn open_journal(path: &std::path::Path) -> Result<kis_journal::Journal, kis_journal::JournalError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|source| kis_journal::JournalError::Io { path: dir.to_path_buf(), source })?;
+    }
+    let (journal, report) = kis_journal::Journal::open(path)?;
+    info!(
+        target: "order_router",
+        journal = %path.display(),
+        entries = report.entries,
+        created = report.created,
+        torn = report.torn.is_some(),
+        "order journal open"
+    );
+    Ok(journal)
 }

@@ -2,6 +2,7 @@
 //! US ones from the overseas balance and present-balance inquiries, and the USD buying power from the
 //! buyable-amount inquiry (`inquire-psamount`).
 
+use chrono::{DateTime, Utc};
 use kis_client::Priority;
 use kis_journal::{BrokerView, kst_day};
 use kis_model::{Environment, Market, Price, Qty, Symbol, UsExchange};
@@ -69,15 +70,33 @@ pub type BuyableProbe = Option<(Symbol, Price)>;
 pub enum SyncError {
     #[error("{what}: {source}")]
     Call { what: &'static str, source: ApiCallError },
-    #[error("{what}: {detail}")]
-    Rows { what: &'static str, detail: String },
+    #[error("{what}: {source}")]
+    Field { what: &'static str, source: kis_protocol::rest::FieldError },
+    #[error("{what}: {source}")]
+    Row { what: &'static str, source: kis_journal::BrokerRowError },
+    #[error("{what}: {code:?} is not a listing ({detail})")]
+    Listing { what: &'static str, code: String, detail: String },
+    #[error("{what}: holding of {symbol} has no usable average price")]
+    NoAveragePrice { what: &'static str, symbol: Symbol },
+    #[error("{what}: negative quantity {qty} of {symbol}")]
+    NegativeQty { what: &'static str, symbol: Symbol, qty: i64 },
+    #[error("inquire-psamount (US): {0} is not a US symbol")]
+    NotUsSymbol(Symbol),
+    #[error("inquire-present-balance (US): no USD row in output2")]
+    NoUsdRow,
     #[error("inquire-balance: the reply has no account summary (output2)")]
     NoSummary,
 }
 
-pub async fn fetch_account(api: &KisApi, market: Market, probe: BuyableProbe) -> Result<BrokerAccount, SyncError> {
+/// `now` is the venue's clock.
+pub async fn fetch_account(
+    api: &KisApi,
+    market: Market,
+    probe: BuyableProbe,
+    now: DateTime<Utc>,
+) -> Result<BrokerAccount, SyncError> {
     match market {
-        Market::Krx => fetch_krx(api).await,
+        Market::Krx => fetch_krx(api, now).await,
         Market::Us => {
             let mut account = fetch_us(api).await?;
             if let Some((symbol, price)) = probe {
@@ -96,7 +115,7 @@ pub async fn fetch_account(api: &KisApi, market: Market, probe: BuyableProbe) ->
 async fn fetch_us_buying_power(api: &KisApi, symbol: Symbol, price: Price) -> Result<Decimal, SyncError> {
     const WHAT: &str = "inquire-psamount (US)";
     let Symbol::Us(exchange, ticker) = symbol else {
-        return Err(SyncError::Rows { what: WHAT, detail: format!("{symbol} is not a US symbol") });
+        return Err(SyncError::NotUsSymbol(symbol));
     };
     let account = api.account();
     let mut shown = price.value();
@@ -109,27 +128,27 @@ async fn fetch_us_buying_power(api: &KisApi, symbol: Symbol, price: Price) -> Re
         item_cd: ticker.as_str().to_string(),
     };
     let reply = api.call(&request, Priority::Account).await.map_err(|source| SyncError::Call { what: WHAT, source })?;
-    reply.reply.body.output.ord_psbl_frcr_amt().map_err(|e| SyncError::Rows { what: WHAT, detail: e.to_string() })
+    reply.reply.body.output.ord_psbl_frcr_amt().map_err(|source| SyncError::Field { what: WHAT, source })
 }
 
-async fn fetch_krx(api: &KisApi) -> Result<BrokerAccount, SyncError> {
+async fn fetch_krx(api: &KisApi, now: DateTime<Utc>) -> Result<BrokerAccount, SyncError> {
     const WHAT: &str = "inquire-balance";
-    let rows = |detail: String| SyncError::Rows { what: WHAT, detail };
     let pages = api
         .call_paged(balance_request(api.account()), Priority::Account, WHAT, |r, c| r.set_continuation(c))
         .await
         .map_err(|source| SyncError::Call { what: WHAT, source })?;
     let summary = pages.iter().find_map(|p| p.output2.first()).ok_or(SyncError::NoSummary)?;
-    let cash = summary.prvs_rcdl_excc_amt().map_err(|e| rows(e.to_string()))?;
+    let cash = summary.prvs_rcdl_excc_amt().map_err(|source| SyncError::Field { what: WHAT, source })?;
     let balance: Vec<_> = pages.iter().flat_map(|p| p.output1.iter().cloned()).collect();
-    // The day only matters for the order list, which is empty here.
-    let view = BrokerView::from_rows(kst_day(chrono::Utc::now()), &[], &balance).map_err(|e| rows(e.to_string()))?;
+    // The day only matters for the order list, which is empty here; it is the venue's all the same.
+    let view =
+        BrokerView::from_rows(kst_day(now), &[], &balance).map_err(|source| SyncError::Row { what: WHAT, source })?;
     let mut holdings = Vec::with_capacity(view.holdings.len());
     for h in view.holdings {
         let avg = h
             .avg_price()
             .and_then(|a| Price::new(a).ok())
-            .ok_or_else(|| rows(format!("holding of {} has no usable average price", h.symbol)))?;
+            .ok_or(SyncError::NoAveragePrice { what: WHAT, symbol: h.symbol })?;
         holdings.push((h.symbol, h.qty, avg));
     }
     Ok(BrokerAccount { cash, holdings, buying_power: None })
@@ -158,14 +177,16 @@ async fn fetch_us(api: &KisApi) -> Result<BrokerAccount, SyncError> {
         .output2
         .iter()
         .find(|c| c.crcy_cd.trim().eq_ignore_ascii_case("USD"))
-        .ok_or_else(|| SyncError::Rows { what: PRESENT, detail: "no USD row in output2".into() })?;
-    let cash = usd.frcr_dncl_amt_2().map_err(|e| SyncError::Rows { what: PRESENT, detail: e.to_string() })?;
+        .ok_or(SyncError::NoUsdRow)?;
+    let cash = usd.frcr_dncl_amt_2().map_err(|source| SyncError::Field { what: PRESENT, source })?;
 
     let exchanges: &[UsExchange] = match api.env() {
         Environment::Real => &[UsExchange::Nasdaq],
         Environment::Paper => &[UsExchange::Nasdaq, UsExchange::Nyse, UsExchange::Amex],
     };
-    let rows = |detail: String| SyncError::Rows { what: BALANCE, detail };
+    let field = |source| SyncError::Field { what: BALANCE, source };
+    let listing =
+        |code: &str, detail: String| SyncError::Listing { what: BALANCE, code: code.trim().to_string(), detail };
     let mut holdings: Vec<(Symbol, Qty, Price)> = Vec::new();
     for exchange in exchanges {
         let request = UsBalanceRequest {
@@ -181,16 +202,17 @@ async fn fetch_us(api: &KisApi) -> Result<BrokerAccount, SyncError> {
             .await
             .map_err(|source| SyncError::Call { what: BALANCE, source })?;
         for row in pages.iter().flat_map(|p| p.output1.iter()).filter(|r| !r.is_blank()) {
-            let exchange = UsExchange::parse(&row.ovrs_excg_cd).map_err(|e| rows(e.to_string()))?;
+            let exchange =
+                UsExchange::parse(&row.ovrs_excg_cd).map_err(|e| listing(&row.ovrs_excg_cd, e.to_string()))?;
             let symbol = Symbol::parse(&format!("{}:{}", exchange.name(), row.ovrs_pdno.trim()))
-                .map_err(|e| rows(format!("{}: {e}", row.ovrs_pdno)))?;
-            let qty = row.ovrs_cblc_qty().map_err(|e| rows(e.to_string()))?;
-            let avg = row.pchs_avg_pric().map_err(|e| rows(e.to_string()))?;
-            let qty = u64::try_from(qty).map_err(|_| rows(format!("negative quantity {qty} of {symbol}")))?;
+                .map_err(|e| listing(&row.ovrs_pdno, e.to_string()))?;
+            let qty = row.ovrs_cblc_qty().map_err(field)?;
+            let avg = row.pchs_avg_pric().map_err(field)?;
+            let qty = u64::try_from(qty).map_err(|_| SyncError::NegativeQty { what: BALANCE, symbol, qty })?;
             if qty == 0 || holdings.iter().any(|h| h.0 == symbol) {
                 continue;
             }
-            let avg = Price::new(avg).map_err(|_| rows(format!("holding of {symbol} has no usable average price")))?;
+            let avg = Price::new(avg).map_err(|_| SyncError::NoAveragePrice { what: BALANCE, symbol })?;
             holdings.push((symbol, Qty::new(qty), avg));
         }
     }

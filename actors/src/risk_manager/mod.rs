@@ -253,6 +253,7 @@ impl RiskManager {
         let api = self.api.clone();
         let markets: Vec<Market> = self.desk.markets().collect();
         let probe = self.buyable_probe();
+        let now = self.clock.now();
         let saved = self.exit_store.as_ref().filter(|_| !self.exits_loaded).map(|s| s.path().to_path_buf());
         let load = async move {
             let path = saved?;
@@ -261,7 +262,7 @@ impl RiskManager {
         let fut = async move {
             let mut accounts = Vec::with_capacity(markets.len());
             for market in markets {
-                accounts.push((market, fetch_account(&api, market, probe).await));
+                accounts.push((market, fetch_account(&api, market, probe, now).await));
             }
             (accounts, load.await)
         };

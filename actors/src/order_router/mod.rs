@@ -39,6 +39,7 @@ pub mod broker_view;
 mod cancels;
 mod durability;
 mod notices;
+mod placing;
 mod reads;
 pub mod send;
 mod start_up;
@@ -50,7 +51,6 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use chrono::{DateTime, TimeDelta, Utc};
-use kis_client::Priority;
 use kis_journal::{
     Conflict, ConflictKind, DoneReason, Event, IntentState, IntentView, Journal, JournalError, MatchRules, Recorded,
     UnknownOutcomes,
@@ -60,14 +60,13 @@ use kis_strategy::FillReport;
 use tracing::{error, info, warn};
 
 use crate::kis_api::{ApiCallError, KisApi};
-use crate::messages::{ApprovedOrder, CloseReason, ExecutionNotice, NotSent, Notice, OrderEvent, OrderUpdate};
+use crate::messages::{ApprovedOrder, CloseReason, ExecutionNotice, Notice, OrderEvent, OrderUpdate};
 use crate::notifier::NotifierHandle;
 use crate::supervisor::{Beating, HeartbeatReporter, Shutdown, start_heartbeat};
 use crate::venue_clock::VenueClock;
 
 use cancels::CancelAllState;
 pub use cancels::{CancelAll, CancelAllReport};
-use send::{OrderRequest, SendFailure, classify_failure};
 use tracker::Tracker;
 
 /// `CloseReason::Rejected` code of a refusal learned from an execution notice (which carries no `msg_cd`,
@@ -373,170 +372,6 @@ impl OrderRouter {
         self.paused.entry(c.symbol).or_insert_with(|| format!("{:?} conflict", c.kind));
     }
 
-    // ------------------------------------------------------------------------------------------ sending
-
-    fn refusal(&self, symbol: &Symbol) -> Option<NotSent> {
-        if !self.ready {
-            return Some(NotSent::NotReconciled);
-        }
-        if let Some(e) = &self.journal_error {
-            return Some(NotSent::JournalUnavailable(e.clone()));
-        }
-        if let Some(intent) = self.unknown.blocking(*symbol) {
-            return Some(NotSent::OutcomeUnknown { intent, symbol: *symbol });
-        }
-        self.paused.get(symbol).map(|why| NotSent::Paused { symbol: *symbol, why: why.clone() })
-    }
-
-    fn refuse(&self, order: &ApprovedOrder, why: NotSent) {
-        let intent = &order.intent;
-        warn!(target: "order_router", symbol = %intent.symbol, side = %intent.side, qty = %intent.qty, "order not sent: {why}");
-        self.close(intent.symbol, intent.side, Qty::ZERO, CloseReason::NotSent(why));
-    }
-
-    /// Journals and sends one order; returns whether the lane is now busy with it.
-    fn send(&mut self, order: ApprovedOrder, ctx: &mut Context<Self>) -> bool {
-        let now = self.clock.now();
-        if let Some(why) = self.refusal(&order.intent.symbol) {
-            self.refuse(&order, why);
-            return false;
-        }
-        let waited = now.signed_duration_since(order.decided_at);
-        if waited > TimeDelta::from_std(self.config.max_queue_wait).unwrap_or(TimeDelta::MAX) {
-            self.refuse(&order, NotSent::Stale { waited });
-            return false;
-        }
-        let prepared = match send::prepare(&order.intent, self.api.account(), &self.config.fund_codes) {
-            Ok(p) => p,
-            Err(e) => {
-                self.refuse(&order, NotSent::Unpreparable(e.to_string()));
-                return false;
-            }
-        };
-        let Some(journal) = self.journal.as_mut() else { return false };
-        let id = match journal.record_intent(now, prepared.record.clone()) {
-            Ok(id) => id,
-            Err(e) => {
-                self.journal_failed("new intent", &e);
-                self.refuse(&order, NotSent::JournalUnavailable(e.to_string()));
-                return false;
-            }
-        };
-        if let Err(e) = journal.record_event(now, id, Event::Sent) {
-            // Best effort: without `Sent` the next start forgets it anyway.
-            let _ = journal.record_event(now, id, Event::Done { reason: DoneReason::NeverSent });
-            self.journal_failed("sent", &e);
-            self.refuse(&order, NotSent::JournalUnavailable(e.to_string()));
-            return false;
-        }
-        let r = &prepared.record;
-        info!(
-            target: "order_router",
-            intent = %id,
-            symbol = %r.symbol,
-            side = %r.side,
-            qty = %r.qty,
-            price = %r.price.map_or_else(|| "market".to_string(), |p| p.to_string()),
-            strategy = %r.strategy,
-            "sending order"
-        );
-        self.busy = true;
-        self.in_flight = Some(id);
-        let api = self.api.clone();
-        // The POST waits for the sync that makes its `Sent` line durable; the event loop does not.
-        let durable = self.syncer.as_ref().map(|s| s.sync());
-        self.synced_len = self.journal.as_ref().map_or(0, Journal::written);
-        let fut = async move {
-            if let Some(durable) = durable {
-                match durable.await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => return SendOutcome::NotDurable(e),
-                    Err(_) => return SendOutcome::NotDurable("the journal's sync thread has stopped".into()),
-                }
-            }
-            let post = async {
-                let reply = match &prepared.request {
-                    OrderRequest::Krx(req) => api.call(req, Priority::Order).await?.reply.body,
-                    OrderRequest::Us(req) => api.call(req, Priority::Order).await?.reply.body,
-                };
-                Ok(reply.output.order_id())
-            };
-            SendOutcome::Posted(post.await)
-        };
-        ctx.spawn(fut.into_actor(self).map(move |outcome: SendOutcome, act, ctx| {
-            act.busy = false;
-            act.touch();
-            match outcome {
-                SendOutcome::Posted(result) => {
-                    act.orders_sent += 1;
-                    act.on_sent(id, result);
-                }
-                SendOutcome::NotDurable(e) => act.not_durable(id, e),
-            }
-            act.in_flight = None;
-            act.release_held();
-            act.pump(ctx);
-        }));
-        true
-    }
-
-    /// The `Sent` line could not be forced to disk: the order was not posted, and nothing more is sent.
-    fn not_durable(&mut self, id: ClientOrderId, e: String) {
-        error!(target: "order_router", intent = %id, "journal sync failed: {e}; the order was not sent, and no order is sent until a restart");
-        self.journal_error = Some(format!("sync failed: {e}"));
-        self.record(id, Event::Done { reason: DoneReason::NeverSent });
-        if let Some(v) = self.view(id) {
-            let (symbol, side) = (v.record.symbol, v.record.side);
-            self.close(symbol, side, Qty::ZERO, CloseReason::NotSent(NotSent::NotDurable(e.to_string())));
-        }
-    }
-
-    /// Asks for a sync of journal lines written since the last one (acks, fills: no one waits for it).
-    fn nudge_sync(&mut self) {
-        let (Some(syncer), Some(journal)) = (&self.syncer, &self.journal) else { return };
-        if journal.written() != self.synced_len {
-            self.synced_len = journal.written();
-            syncer.nudge();
-        }
-    }
-
-    fn on_sent(&mut self, id: ClientOrderId, result: SendResult) {
-        let Some(v) = self.view(id) else { return };
-        let (symbol, side, qty) = (v.record.symbol, v.record.side, v.record.qty);
-        match result {
-            Ok(Ok(order_id)) => {
-                self.record(id, Event::Acked { order_id });
-                if let Some(v) = self.view(id).cloned() {
-                    self.tracker.track_sent(&v, self.clock.now(), self.cancel_after(), Instant::now());
-                }
-                info!(target: "order_router", intent = %id, %symbol, order_no = %order_id.order_no, "order working");
-                self.emit(symbol, OrderEvent::Working { qty, side });
-                if let Some(scope) = self.cancel_all.as_ref().map(|s| s.scope)
-                    && let Some(journal) = &self.journal
-                    && scope.covers(&symbol)
-                {
-                    let due = self.tracker.cancel_everything(journal.book(), |s| scope.covers(s));
-                    self.cancels.extend(due);
-                }
-            }
-            Ok(Err(e)) => self.on_uncertain(id, format!("ack without a readable order number: {e}")),
-            Err(e) => match classify_failure(&e, self.api.account()) {
-                SendFailure::Refused { code, message } => {
-                    self.record(id, Event::Rejected { msg_cd: code.clone(), msg: message.clone() });
-                    self.record(id, Event::Done { reason: DoneReason::Closed });
-                    warn!(target: "order_router", intent = %id, %symbol, %code, %message, "order refused by KIS");
-                    self.close(symbol, side, Qty::ZERO, CloseReason::Rejected { code, message });
-                }
-                SendFailure::NotExecuted(detail) => {
-                    self.record(id, Event::Done { reason: DoneReason::NeverSent });
-                    warn!(target: "order_router", intent = %id, %symbol, "order not sent: {detail}");
-                    self.close(symbol, side, Qty::ZERO, CloseReason::NotSent(NotSent::NotExecuted(detail)));
-                }
-                SendFailure::Uncertain(detail) => self.on_uncertain(id, detail),
-            },
-        }
-    }
-
     /// `before_start`: learned while reconciling at start, for an order of an earlier run.
     fn report_fill(&self, id: ClientOrderId, qty: Qty, price: Price, ts: DateTime<Utc>, before_start: bool) {
         let Some(v) = self.view(id) else { return };
@@ -599,20 +434,6 @@ impl Actor for OrderRouter {
                 let _ = waiter.send(report.clone());
             }
         }
-    }
-}
-
-impl Handler<ApprovedOrder> for OrderRouter {
-    type Result = ();
-
-    fn handle(&mut self, msg: ApprovedOrder, ctx: &mut Self::Context) {
-        self.touch();
-        if let Some(why) = self.refusal(&msg.intent.symbol) {
-            self.refuse(&msg, why);
-            return;
-        }
-        self.queue.push_back(msg);
-        self.pump(ctx);
     }
 }
 

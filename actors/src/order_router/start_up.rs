@@ -181,7 +181,7 @@ impl OrderRouter {
 fn open_journal(path: &std::path::Path) -> Result<kis_journal::Journal, kis_journal::JournalError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
-            .map_err(|source| kis_journal::JournalError::Io { path: dir.to_path_buf(), source })?;
+            .map_err(|source| kis_journal::JournalError::CreateDir { dir: dir.to_path_buf(), source })?;
     }
     let (journal, report) = kis_journal::Journal::open(path)?;
     info!(

@@ -23,6 +23,8 @@ use crate::reconcile::Action;
 pub enum JournalError {
     #[error("journal {path}: {source}")]
     Io { path: PathBuf, source: io::Error },
+    #[error("cannot create the journal's directory {dir}: {source}")]
+    CreateDir { dir: PathBuf, source: io::Error },
     #[error("journal line {line} is corrupt ({detail}); the file is damaged before its end, refusing to guess")]
     Corrupt { line: usize, detail: String },
     #[error("journal line {line}: {source}")]

@@ -26,9 +26,30 @@ pub enum MoneyError {
 }
 
 /// A price per share, in the instrument's currency. Non-negative by construction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Price(Decimal);
+
+impl Ord for Price {
+    /// Prices of one instrument nearly always share a scale (whole won; cents normalised), and then the
+    /// mantissas order them exactly, at a fraction of the cost of `Decimal`'s general comparison: bars,
+    /// sessions and exits compare prices on every trade (see BENCHMARKS.md). Other scales take the general way.
+    #[inline]
+    fn cmp(&self, other: &Price) -> std::cmp::Ordering {
+        if self.0.scale() == other.0.scale() {
+            self.0.mantissa().cmp(&other.0.mantissa())
+        } else {
+            self.0.cmp(&other.0)
+        }
+    }
+}
+
+impl PartialOrd for Price {
+    #[inline]
+    fn partial_cmp(&self, other: &Price) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl Price {
     pub const ZERO: Price = Price(Decimal::ZERO);
@@ -222,6 +243,23 @@ impl fmt::Display for Money {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn price_order_is_decimal_order_at_any_scales() {
+        let values = ["0", "0.01", "0.1", "1", "1.5", "1.50", "2", "10", "99.99", "100", "100.0001", "128500"];
+        let prices: Vec<Price> = values.iter().map(|v| v.parse().unwrap()).collect();
+        let raw: Vec<Decimal> = values.iter().map(|v| v.parse().unwrap()).collect();
+        // Same-scale pairs (whole won, normalised) and mixed scales both agree with Decimal's own order.
+        for (a, da) in prices.iter().zip(&raw) {
+            for (b, db) in prices.iter().zip(&raw) {
+                assert_eq!(a.cmp(b), da.cmp(db), "{a} vs {b}");
+                assert_eq!(a.cmp(b) == std::cmp::Ordering::Equal, a == b, "{a} vs {b}");
+            }
+        }
+        assert!(Price::from_won(70_100) > Price::from_won(70_000));
+        assert_eq!(Price::from_won(5).max("5.00".parse().unwrap()), Price::from_won(5));
+        assert!("0.5".parse::<Price>().unwrap() < Price::from_won(1));
+    }
+
     use super::*;
     use rust_decimal_macros::dec;
 

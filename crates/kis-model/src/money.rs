@@ -85,6 +85,11 @@ impl FromStr for Price {
         if t.is_empty() || !t.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
             return Err(MoneyError::BadPrice(s.to_string()));
         }
+        // Whole numbers (every KRX price) skip Decimal's general parser; up to 18 digits fit a u64, and the
+        // value is the one `Decimal::from_str` + `normalize` gives (scale 0).
+        if t.len() <= 18 && t.bytes().all(|c| c.is_ascii_digit()) {
+            return t.parse::<u64>().map(Price::from_won).map_err(|_| MoneyError::BadPrice(s.to_string()));
+        }
         let d = Decimal::from_str(t).map_err(|_| MoneyError::BadPrice(s.to_string()))?;
         Price::new(d).map_err(|_| MoneyError::BadPrice(s.to_string()))
     }
@@ -258,6 +263,21 @@ mod tests {
         assert!(Price::from_won(70_100) > Price::from_won(70_000));
         assert_eq!(Price::from_won(5).max("5.00".parse().unwrap()), Price::from_won(5));
         assert!("0.5".parse::<Price>().unwrap() < Price::from_won(1));
+    }
+
+    #[test]
+    fn whole_number_prices_parse_as_the_decimal_parser_does() {
+        for text in
+            ["0", "000", "7", "70100", "000003190", "999999999999999999", "1000000000000000000", "12345678901234567890"]
+        {
+            let general = Price::new(Decimal::from_str(text).unwrap()).unwrap();
+            let fast: Price = text.parse().unwrap();
+            // Same value and the same representation (scale), so printing and hashing agree too.
+            assert_eq!(
+                (fast, fast.value().scale(), fast.to_string()),
+                (general, general.value().scale(), general.to_string())
+            );
+        }
     }
 
     use super::*;

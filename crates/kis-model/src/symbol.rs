@@ -52,8 +52,14 @@ impl KrxCode {
             return Err(SymbolError::Empty);
         }
         let bad = || SymbolError::BadKrxCode(s.to_string());
-        let upper = s.to_ascii_uppercase();
-        let b = upper.as_bytes();
+        // Upper-cased on the stack: recordings parse a symbol on every line (no code is longer than 7).
+        if s.len() > 7 {
+            return Err(bad());
+        }
+        let mut upper = [0u8; 7];
+        upper[..s.len()].copy_from_slice(s.as_bytes());
+        upper.make_ascii_uppercase();
+        let b = &upper[..s.len()];
         let core: &[u8] = match b.len() {
             7 if b[0] == b'A' => &b[1..],
             7 if b[0] == b'Q' => b,

@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use kis_desk::{Desk, DeskConfig, MarketRules, OrderEnd, Output};
+use kis_desk::{Desk, DeskConfig, KeptSnapshot, MarketRules, OrderEnd, Output};
 use kis_engine::{Engine, EngineConfig, EngineEvent, Fill, NewOrder, OrderStatus, RejectReason, SymbolSpec};
 use kis_model::tick_size::{InstrumentKind, to_won};
-use kis_model::{Book, Currency, KrxBoard, Level, Market, MarketEvent, Money, Price, Qty, Side, Symbol};
+use kis_model::{Book, Currency, KrxBoard, Level, Market, MarketEvent, Money, Price, Qty, Side, Symbol, SymbolMap};
 use kis_strategy::risk::OrderIntent;
 use kis_strategy::{
     BuildError, Context, ExitReason, FillReport, Signal, SignalKind, Strategy, StrategyConfig, StrategyFactory,
@@ -93,6 +93,9 @@ pub struct Sleeve {
     /// The desk has been given the starting cash.
     funded: bool,
     instances: Vec<Instance>,
+    /// Every symbol seen: its instance, or `None` when the strategy does not trade it. A 200-symbol day
+    /// spent a quarter of its time in a linear search here (issue #12).
+    index: SymbolMap<Option<usize>>,
     day_ends: Option<DateTime<Utc>>,
     outputs: Vec<Output>,
     /// Index of the instance the previous event went to (ticks come in runs of one symbol).
@@ -154,6 +157,7 @@ impl Sleeve {
             desk,
             funded: false,
             instances: Vec::new(),
+            index: SymbolMap::default(),
             day_ends: None,
             outputs: Vec::with_capacity(8),
             last_found: 0,
@@ -212,13 +216,17 @@ impl Sleeve {
         if self.instances.get(self.last_found).is_some_and(|i| i.symbol == symbol) {
             return Ok(Some(self.last_found));
         }
-        if let Some(i) = self.instances.iter().position(|i| i.symbol == symbol) {
-            self.last_found = i;
-            return Ok(Some(i));
+        if let Some(&found) = self.index.get(&symbol) {
+            if let Some(i) = found {
+                self.last_found = i;
+            }
+            return Ok(found);
         }
-        if self.stats.skipped_symbols.contains(&symbol) {
-            return Ok(None);
-        }
+        self.find_new(symbol)
+    }
+
+    #[cold]
+    fn find_new(&mut self, symbol: Symbol) -> Result<Option<usize>, BacktestError> {
         match self.factory.build(symbol, self.settings.instrument) {
             Ok(strategy) => {
                 self.instances.push(Instance {
@@ -229,10 +237,13 @@ impl Sleeve {
                     lot: None,
                     day_ends: DateTime::<Utc>::MIN_UTC,
                 });
-                Ok(Some(self.instances.len() - 1))
+                let i = self.instances.len() - 1;
+                self.index.insert(symbol, Some(i));
+                Ok(Some(i))
             }
             Err(BuildError::WrongMarket { .. } | BuildError::NotInTickerList(_)) => {
                 self.stats.skipped_symbols.push(symbol);
+                self.index.insert(symbol, None);
                 Ok(None)
             }
             Err(error) => Err(BacktestError::Build { symbol, error }),
@@ -265,19 +276,21 @@ impl Sleeve {
             MarketEvent::Bar(b) => (Some(b.open), Some(b.close)),
             MarketEvent::Book(_) => (None, None),
         };
+        // The snapshot the last mark built, used by the strategy unless a fill or an exit changed the desk since.
+        let mut kept = None;
         if let Some(first) = first {
             if ts >= self.instances[idx].day_ends {
                 self.renew_symbol_day(idx, ts, first)?;
             }
-            self.set_last_price(idx, first, ts)?;
+            kept = Some(self.set_last_price(idx, first, ts)?);
             if let Some(intent) = self.instances[idx].pending.take() {
                 self.execute(idx, &intent, first, ts)?;
             }
         }
         if let Some(close) = close {
-            self.set_last_price(idx, close, ts)?;
+            kept = Some(self.set_last_price(idx, close, ts)?);
         }
-        let ctx = Context::new(ts, self.desk.snapshot(symbol));
+        let ctx = Context::new(ts, self.desk.snapshot_or(symbol, kept));
         let instance = &mut self.instances[idx];
         instance.strategy.on_event(event, &ctx, &mut self.signals);
         if !self.signals.is_empty() {
@@ -318,19 +331,19 @@ impl Sleeve {
     }
 
     /// A price: the desk marks it and watches its exits, and an exit that fires goes out at once, as the
-    /// daemon's RiskManager sends it on the trade that triggered it.
+    /// daemon's RiskManager sends it on the trade that triggered it. Returns the symbol's snapshot after it.
     #[inline]
-    fn set_last_price(&mut self, idx: usize, price: Price, ts: DateTime<Utc>) -> Result<(), BacktestError> {
+    fn set_last_price(&mut self, idx: usize, price: Price, ts: DateTime<Utc>) -> Result<KeptSnapshot, BacktestError> {
         let instance = &mut self.instances[idx];
         instance.last_price = Some(price);
         let symbol = instance.symbol;
         let mut out = std::mem::take(&mut self.outputs);
         out.clear();
-        self.desk.on_trade(symbol, price, ts, &mut out);
+        let kept = self.desk.on_trade_kept(symbol, price, ts, &mut out);
         let result = if out.is_empty() { Ok(()) } else { self.route(idx, &mut out, Some(price), ts) };
         out.clear();
         self.outputs = out;
-        result
+        result.map(|()| kept)
     }
 
     /// Carries out the desk's decisions: orders filled by the fill model, refusals counted.

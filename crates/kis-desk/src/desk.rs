@@ -15,7 +15,7 @@ use kis_strategy::us_rsi_macd::{DEFAULT_STOP_LOSS_OFFSET_TICKS, us_marketable_se
 use kis_strategy::{AccountSnapshot, ConfigError, FillReport, Position, Signal, SignalKind, SignalQty, StrategyId};
 
 use crate::day::{DayResult, trade_date};
-use crate::ledger::{Ledger, Working};
+use crate::ledger::{Ledger, SymbolView, Working};
 use crate::output::{OrderEnd, Output, Refusal, Verdict};
 
 /// The strategy id stamped on exits the desk decides itself.
@@ -23,6 +23,14 @@ pub const EXIT_STRATEGY: &str = "risk-exits";
 
 /// Venue time after which a protective exit still held back by another order asks again for its cancel.
 pub const PREEMPT_AGAIN: chrono::TimeDelta = chrono::TimeDelta::seconds(2);
+
+/// A snapshot of one symbol and the ledger generation it is exact at ([`Desk::snapshot_or`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KeptSnapshot {
+    symbol: Symbol,
+    generation: u64,
+    snapshot: AccountSnapshot,
+}
 
 /// The rules of one market the desk trades.
 #[derive(Debug, Clone, PartialEq)]
@@ -164,9 +172,26 @@ impl Desk {
 
     /// The account as `symbol`'s strategy and the risk rules see it.
     pub fn snapshot(&self, symbol: Symbol) -> AccountSnapshot {
+        self.snapshot_of(symbol, self.ledger.symbol_view(symbol))
+    }
+
+    /// `kept` while it is still exact (it is of `symbol` and nothing in the ledger changed since it was
+    /// taken), else a new snapshot: the backtester keeps the one [`Desk::on_trade_kept`] returns for the
+    /// strategy's call on the same event, which spares a symbol lookup and a copy per event.
+    #[inline]
+    pub fn snapshot_or(&self, symbol: Symbol, kept: Option<KeptSnapshot>) -> AccountSnapshot {
+        let snapshot = match kept {
+            Some(k) if k.symbol == symbol && k.generation == self.ledger.generation() => k.snapshot,
+            _ => return self.snapshot(symbol),
+        };
+        debug_assert_eq!(snapshot, self.snapshot(symbol), "{symbol}: kept snapshot out of date");
+        snapshot
+    }
+
+    #[inline]
+    fn snapshot_of(&self, symbol: Symbol, view: SymbolView) -> AccountSnapshot {
         let market = symbol.market();
         let currency = market.currency();
-        let view = self.ledger.symbol_view(symbol);
         AccountSnapshot {
             position: view.position,
             available_cash: self.ledger.available_cash(currency),
@@ -295,6 +320,24 @@ impl Desk {
     pub fn on_trade(&mut self, symbol: Symbol, price: Price, at: DateTime<Utc>, out: &mut Vec<Output>) {
         self.ledger.mark(symbol, price);
         self.check_exits(symbol, price, at, out);
+    }
+
+    /// [`Desk::on_trade`], returning the symbol's snapshot after it for [`Desk::snapshot_or`]: built from
+    /// the view the mark read, unless the exits changed the ledger.
+    #[inline]
+    pub fn on_trade_kept(
+        &mut self,
+        symbol: Symbol,
+        price: Price,
+        at: DateTime<Utc>,
+        out: &mut Vec<Output>,
+    ) -> KeptSnapshot {
+        let view = self.ledger.mark(symbol, price);
+        let generation = self.ledger.generation();
+        self.check_exits(symbol, price, at, out);
+        let snapshot =
+            if self.ledger.generation() == generation { self.snapshot_of(symbol, view) } else { self.snapshot(symbol) };
+        KeptSnapshot { symbol, generation: self.ledger.generation(), snapshot }
     }
 
     fn check_exits(&mut self, symbol: Symbol, price: Price, at: DateTime<Utc>, out: &mut Vec<Output>) {

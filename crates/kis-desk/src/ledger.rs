@@ -67,8 +67,31 @@ struct Opened {
     high_water: Price,
 }
 
+/// The account's holding of one symbol as snapshots and marks read it, copied from the account after every
+/// change to it (a fill's booking, a balance sync): the backtester builds a snapshot and a mark for every
+/// event, and this spares each of them the account lookup and the average's division (see BENCHMARKS.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Held {
+    qty: Qty,
+    /// The account's average purchase price (four decimals, as KIS shows it).
+    avg: Decimal,
+    /// `avg` as a price; `None` when it is not one (the holding then has no strategy position).
+    avg_price: Option<Price>,
+}
+
+impl Held {
+    /// The account's holding of `symbol`, when it has shares.
+    fn of(account: &Account, symbol: Symbol) -> Option<Held> {
+        let p = account.position(&symbol).filter(|p| !p.qty.is_zero())?;
+        let avg = p.avg_price();
+        Some(Held { qty: p.qty, avg, avg_price: Price::new(avg).ok() })
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 struct SymbolFacts {
+    /// Kept equal to the account's holding by [`Ledger::refresh_held`].
+    held: Option<Held>,
     last_price: Option<Price>,
     opened: Option<Opened>,
     last_buy_at: Option<DateTime<Utc>>,
@@ -91,6 +114,11 @@ pub struct Ledger {
     facts: SymbolMap<SymbolFacts>,
     /// Σ qty × last price of the holdings, per currency, kept current so equity costs one addition.
     held_value: [Decimal; 2],
+    /// [`Ledger::available_cash`] per currency, recomputed whenever cash, a reservation or the buying power
+    /// moves ([`Ledger::refresh_available`]): every snapshot reads it, and it moves only with orders and fills.
+    available: [Decimal; 2],
+    /// See [`Ledger::generation`].
+    generation: u64,
     /// Holdings with shares, per market, kept current for the same reason (every snapshot reads it).
     open: [usize; 2],
     day: [DayResult; 2],
@@ -100,6 +128,50 @@ pub struct Ledger {
     /// trades). An order going working or a fill makes it stale (the ledger alone judges until the next
     /// read), and a balance sync without it clears it.
     buying_power: [Option<Decimal>; 2],
+}
+
+fn position_of(symbol: Symbol, facts: Option<&SymbolFacts>) -> Option<Position> {
+    let facts = facts?;
+    let held = facts.held?;
+    let avg_price = held.avg_price?;
+    Some(Position {
+        symbol,
+        qty: held.qty,
+        avg_price,
+        opened_at: facts.opened.map_or(DateTime::<Utc>::MIN_UTC, |o| o.at),
+        high_water: facts.opened.map_or(avg_price, |o| o.high_water),
+    })
+}
+
+#[inline]
+fn view_of(symbol: Symbol, facts: Option<&SymbolFacts>) -> SymbolView {
+    SymbolView {
+        position: position_of(symbol, facts),
+        working: facts.and_then(|f| f.working),
+        last_price: facts.and_then(|f| f.last_price),
+        last_buy_at: facts.and_then(|f| f.last_buy_at),
+        last_sell_at: facts.and_then(|f| f.last_sell_at),
+    }
+}
+
+/// [`Ledger::mark`] on one symbol's facts. The holdings value moves by the held shares times the price
+/// change, exactly what a full revaluation would find.
+#[inline]
+fn mark_facts(symbol: Symbol, facts: &mut SymbolFacts, price: Price, held_value: &mut Decimal) -> SymbolView {
+    let before = facts.last_price;
+    facts.last_price = Some(price);
+    if let Some(Held { qty, avg, .. }) = facts.held {
+        if let Some(o) = &mut facts.opened
+            && price > o.high_water
+        {
+            o.high_water = price;
+        }
+        let shares = qty.as_decimal();
+        let old = before.map_or(avg, Price::value).saturating_mul(shares);
+        let new = price.value().saturating_mul(shares);
+        *held_value = *held_value - old + new;
+    }
+    view_of(symbol, Some(facts))
 }
 
 fn slot(currency: Currency) -> usize {
@@ -119,6 +191,8 @@ impl Ledger {
             account: Account::default(),
             facts: SymbolMap::default(),
             held_value: [Decimal::ZERO; 2],
+            available: [Decimal::ZERO; 2],
+            generation: 0,
             open: [0; 2],
             day: [DayResult::default(); 2],
             buying_power: [None; 2],
@@ -138,7 +212,14 @@ impl Ledger {
     }
 
     /// Cash not held back by working orders, capped by the broker's buying power while that is fresh.
+    #[inline]
     pub fn available_cash(&self, currency: Currency) -> Decimal {
+        let available = self.available[slot(currency)];
+        debug_assert_eq!(available, self.compute_available(currency), "cached available cash out of step");
+        available
+    }
+
+    fn compute_available(&self, currency: Currency) -> Decimal {
         let own = self.account.cash(currency).available().max(Decimal::ZERO);
         match self.buying_power[slot(currency)] {
             Some(broker) => own.min(broker.max(Decimal::ZERO)),
@@ -146,9 +227,26 @@ impl Ledger {
         }
     }
 
+    /// Called after every change to `currency`'s cash, its reservations or its buying power.
+    fn refresh_available(&mut self, currency: Currency) {
+        self.available[slot(currency)] = self.compute_available(currency);
+    }
+
+    /// Called after every change to the account's holding of `symbol`.
+    fn refresh_held(&mut self, symbol: Symbol) {
+        let held = Held::of(&self.account, symbol);
+        match self.facts.get_mut(&symbol) {
+            Some(facts) => facts.held = held,
+            None if held.is_some() => self.facts.entry(symbol).or_default().held = held,
+            None => {}
+        }
+    }
+
     /// The broker's buying power in `currency`, just read (see the field's docs).
     pub fn set_buying_power(&mut self, currency: Currency, amount: Decimal) {
+        self.touch();
         self.buying_power[slot(currency)] = Some(amount);
+        self.refresh_available(currency);
     }
 
     pub fn buying_power(&self, currency: Currency) -> Option<Decimal> {
@@ -165,6 +263,7 @@ impl Ledger {
     }
 
     pub fn start_day(&mut self, currency: Currency) {
+        self.touch();
         self.day[slot(currency)] = DayResult::default();
     }
 
@@ -177,26 +276,24 @@ impl Ledger {
     /// snapshot for every event, so each lookup saved counts (see BENCHMARKS.md).
     pub fn symbol_view(&self, symbol: Symbol) -> SymbolView {
         let facts = self.facts.get(&symbol);
-        SymbolView {
-            position: self.position_with(symbol, facts),
-            working: facts.and_then(|f| f.working),
-            last_price: facts.and_then(|f| f.last_price),
-            last_buy_at: facts.and_then(|f| f.last_buy_at),
-            last_sell_at: facts.and_then(|f| f.last_sell_at),
-        }
+        debug_assert_eq!(facts.and_then(|f| f.held), Held::of(&self.account, symbol), "{symbol}: cached holding");
+        view_of(symbol, facts)
+    }
+
+    /// Counts every change to the ledger (each `&mut self` method moves it): a snapshot built from the ledger
+    /// stays exact for as long as the count has not moved, so a caller may keep one (the backtester keeps the
+    /// view [`Ledger::mark`] returns for the event's snapshot).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    fn touch(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
     }
 
     fn position_with(&self, symbol: Symbol, facts: Option<&SymbolFacts>) -> Option<Position> {
-        let held = self.account.position(&symbol).filter(|p| !p.qty.is_zero())?;
-        let avg_price = Price::new(held.avg_price()).ok()?;
-        let opened = facts.and_then(|f| f.opened);
-        Some(Position {
-            symbol,
-            qty: held.qty,
-            avg_price,
-            opened_at: opened.map_or(DateTime::<Utc>::MIN_UTC, |o| o.at),
-            high_water: opened.map_or(avg_price, |o| o.high_water),
-        })
+        debug_assert_eq!(facts.and_then(|f| f.held), Held::of(&self.account, symbol), "{symbol}: cached holding");
+        position_of(symbol, facts)
     }
 
     pub fn positions(&self) -> impl Iterator<Item = Position> + '_ {
@@ -243,6 +340,7 @@ impl Ledger {
         let before = self.held_value_of(symbol);
         let was_open = !self.held_qty(symbol).is_zero();
         let out = change(self);
+        self.refresh_held(symbol);
         let after = self.held_value_of(symbol);
         let is_open = !self.held_qty(symbol).is_zero();
         let i = slot(symbol.market().currency());
@@ -253,6 +351,7 @@ impl Ledger {
 
     /// The previous close of `symbol` (the screener's quote): KRX daily limits are computed from it.
     pub fn set_base(&mut self, symbol: Symbol, previous_close: Price) {
+        self.touch();
         let facts = self.facts.entry(symbol).or_default();
         if facts.base != Some(previous_close) {
             facts.base = Some(previous_close);
@@ -260,30 +359,28 @@ impl Ledger {
         }
     }
 
-    /// Records a trade price; raises the holding's high-water mark.
-    pub fn mark(&mut self, symbol: Symbol, price: Price) {
-        // One look at the holding and one at the facts: marks run on every trade. The holdings value moves by
-        // the held shares times the price change, exactly what a full revaluation would find.
-        let held = self.account.position(&symbol).filter(|p| !p.qty.is_zero()).map(|p| (p.qty, p.avg_price()));
-        let facts = self.facts.entry(symbol).or_default();
-        let before = facts.last_price;
-        facts.last_price = Some(price);
-        let Some((qty, avg)) = held else { return };
-        if let Some(o) = &mut facts.opened
-            && price > o.high_water
-        {
-            o.high_water = price;
+    /// Records a trade price; raises the holding's high-water mark. Returns the symbol's view after the
+    /// mark, read from the facts the mark has in hand (see [`Ledger::generation`]).
+    pub fn mark(&mut self, symbol: Symbol, price: Price) -> SymbolView {
+        self.touch();
+        debug_assert_eq!(
+            self.facts.get(&symbol).and_then(|f| f.held),
+            Held::of(&self.account, symbol),
+            "{symbol}: cached holding out of step"
+        );
+        let held_value = &mut self.held_value[slot(symbol.market().currency())];
+        // One look at the facts, which carry the holding: marks run on every trade (`get_mut` first: the entry
+        // API costs more, and the symbol is nearly always known).
+        match self.facts.get_mut(&symbol) {
+            Some(facts) => mark_facts(symbol, facts, price, held_value),
+            None => mark_facts(symbol, self.facts.entry(symbol).or_default(), price, held_value),
         }
-        let shares = qty.as_decimal();
-        let old = before.map_or(avg, Price::value).saturating_mul(shares);
-        let new = price.value().saturating_mul(shares);
-        let i = slot(symbol.market().currency());
-        self.held_value[i] = self.held_value[i] - old + new;
     }
 
     /// The symbol's reference data for the trading day of `at`, built on first use: KRX limits around the
     /// previous close when told, else around the first price seen (as the backtester does).
     pub fn spec(&mut self, symbol: Symbol, at: DateTime<Utc>) -> Result<SymbolSpec, LedgerError> {
+        self.touch();
         let date = trade_date(symbol.market(), at);
         let board = self.board;
         let facts = self.facts.entry(symbol).or_default();
@@ -314,6 +411,7 @@ impl Ledger {
         limit: Option<Price>,
         at: DateTime<Utc>,
     ) -> Result<Working, LedgerError> {
+        self.touch();
         let spec = self.spec(symbol, at)?;
         let refused = |detail: String| LedgerError::Refused { symbol, detail };
         let bound = reservation_bound(&spec, side, limit).map_err(|e| refused(e.to_string()))?;
@@ -329,6 +427,7 @@ impl Ledger {
             Side::Buy => self.account.reserve_cash(spec.currency(), reserved),
             Side::Sell => self.account.reserve_shares(symbol, qty.min(self.held_qty(symbol))),
         }
+        self.refresh_available(spec.currency());
         let working = Working { side, qty, filled: Qty::ZERO, bound, reserved, decided_at: at };
         self.facts.entry(symbol).or_default().working = Some(working);
         Ok(working)
@@ -339,11 +438,13 @@ impl Ledger {
             Side::Buy => self.account.release_cash(symbol.market().currency(), w.reserved),
             Side::Sell => self.account.release_shares(&symbol, w.qty.saturating_sub(w.filled)),
         }
+        self.refresh_available(symbol.market().currency());
     }
 
     /// The order of `symbol` is over (filled, cancelled, rejected, never sent): what it still held is given
     /// back. Returns the average price of its fills.
     pub fn order_closed(&mut self, symbol: Symbol) -> Option<Price> {
+        self.touch();
         let facts = self.facts.get_mut(&symbol)?;
         let fills = facts.order_fills.take();
         if let Some(w) = facts.working.take() {
@@ -366,6 +467,7 @@ impl Ledger {
     /// Counts a fill toward its order's average without booking it: a fill of an earlier run, already in the
     /// broker's balance.
     pub fn order_fill(&mut self, fill: &FillReport) {
+        self.touch();
         self.count_order_fill(fill);
         if let Some(w) = self.facts.get_mut(&fill.symbol).and_then(|f| f.working.as_mut()) {
             w.filled = w.filled + fill.qty;
@@ -375,9 +477,11 @@ impl Ledger {
     /// Books one execution through kis-engine: cash with commission (and tax on sells), the holding's cost,
     /// the order's reservation, the exit facts and the day's result.
     pub fn fill(&mut self, fill: &FillReport) -> Result<Option<Realised>, LedgerError> {
+        self.touch();
         let symbol = fill.symbol;
         let spec = self.spec_for_fill(symbol, fill)?;
         self.buying_power[slot(spec.currency())] = None;
+        self.refresh_available(spec.currency());
         let working = self.working(symbol).filter(|w| w.side == fill.side);
         let decided_at = working.map_or(fill.ts, |w| w.decided_at.min(fill.ts));
         let (reserved, bound, left) = match working {
@@ -387,6 +491,7 @@ impl Ledger {
         let booked = self.revalue(symbol, |l| {
             book_fill(&mut l.account, &l.fees, &spec, fill.side, fill.qty, fill.price, reserved, bound, left)
         });
+        self.refresh_available(spec.currency());
         let booked = booked.map_err(|source| LedgerError::Booking { symbol, source })?;
         self.count_order_fill(fill);
         let held = self.held_qty(symbol);
@@ -444,8 +549,10 @@ impl Ledger {
         now: DateTime<Utc>,
         saved: &mut SavedExits,
     ) -> Vec<Adopted> {
+        self.touch();
         self.account.set_cash(currency, cash);
         self.buying_power[slot(currency)] = None;
+        self.refresh_available(currency);
         let gone: Vec<Symbol> = self
             .account
             .positions()
@@ -496,6 +603,17 @@ impl Ledger {
     fn recompute_held_value(&mut self, currency: Currency) {
         let symbols: Vec<Symbol> =
             self.account.positions().filter(|p| p.symbol.market().currency() == currency).map(|p| p.symbol).collect();
+        // A sync sets holdings wholesale: every cached holding of the currency is read again, including those
+        // the account no longer has.
+        let cached: Vec<Symbol> = self
+            .facts
+            .iter()
+            .filter(|(s, f)| f.held.is_some() && s.market().currency() == currency)
+            .map(|(s, _)| *s)
+            .collect();
+        for symbol in symbols.iter().chain(&cached) {
+            self.refresh_held(*symbol);
+        }
         self.open[slot(currency)] = symbols.iter().filter(|s| !self.held_qty(**s).is_zero()).count();
         self.held_value[slot(currency)] = symbols.into_iter().map(|s| self.held_value_of(s)).sum();
     }

@@ -26,9 +26,30 @@ pub enum MoneyError {
 }
 
 /// A price per share, in the instrument's currency. Non-negative by construction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Price(Decimal);
+
+impl Ord for Price {
+    /// Prices of one instrument nearly always share a scale (whole won; cents normalised), and then the
+    /// mantissas order them exactly, at a fraction of the cost of `Decimal`'s general comparison: bars,
+    /// sessions and exits compare prices on every trade (see BENCHMARKS.md). Other scales take the general way.
+    #[inline]
+    fn cmp(&self, other: &Price) -> std::cmp::Ordering {
+        if self.0.scale() == other.0.scale() {
+            self.0.mantissa().cmp(&other.0.mantissa())
+        } else {
+            self.0.cmp(&other.0)
+        }
+    }
+}
+
+impl PartialOrd for Price {
+    #[inline]
+    fn partial_cmp(&self, other: &Price) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl Price {
     pub const ZERO: Price = Price(Decimal::ZERO);
@@ -63,6 +84,11 @@ impl FromStr for Price {
         // Plain decimal notation only: KIS never sends exponents, so one is a sign of a corrupted field.
         if t.is_empty() || !t.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
             return Err(MoneyError::BadPrice(s.to_string()));
+        }
+        // Whole numbers (every KRX price) skip Decimal's general parser; up to 18 digits fit a u64, and the
+        // value is the one `Decimal::from_str` + `normalize` gives (scale 0).
+        if t.len() <= 18 && t.bytes().all(|c| c.is_ascii_digit()) {
+            return t.parse::<u64>().map(Price::from_won).map_err(|_| MoneyError::BadPrice(s.to_string()));
         }
         let d = Decimal::from_str(t).map_err(|_| MoneyError::BadPrice(s.to_string()))?;
         Price::new(d).map_err(|_| MoneyError::BadPrice(s.to_string()))
@@ -222,6 +248,38 @@ impl fmt::Display for Money {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn price_order_is_decimal_order_at_any_scales() {
+        let values = ["0", "0.01", "0.1", "1", "1.5", "1.50", "2", "10", "99.99", "100", "100.0001", "128500"];
+        let prices: Vec<Price> = values.iter().map(|v| v.parse().unwrap()).collect();
+        let raw: Vec<Decimal> = values.iter().map(|v| v.parse().unwrap()).collect();
+        // Same-scale pairs (whole won, normalised) and mixed scales both agree with Decimal's own order.
+        for (a, da) in prices.iter().zip(&raw) {
+            for (b, db) in prices.iter().zip(&raw) {
+                assert_eq!(a.cmp(b), da.cmp(db), "{a} vs {b}");
+                assert_eq!(a.cmp(b) == std::cmp::Ordering::Equal, a == b, "{a} vs {b}");
+            }
+        }
+        assert!(Price::from_won(70_100) > Price::from_won(70_000));
+        assert_eq!(Price::from_won(5).max("5.00".parse().unwrap()), Price::from_won(5));
+        assert!("0.5".parse::<Price>().unwrap() < Price::from_won(1));
+    }
+
+    #[test]
+    fn whole_number_prices_parse_as_the_decimal_parser_does() {
+        for text in
+            ["0", "000", "7", "70100", "000003190", "999999999999999999", "1000000000000000000", "12345678901234567890"]
+        {
+            let general = Price::new(Decimal::from_str(text).unwrap()).unwrap();
+            let fast: Price = text.parse().unwrap();
+            // Same value and the same representation (scale), so printing and hashing agree too.
+            assert_eq!(
+                (fast, fast.value().scale(), fast.to_string()),
+                (general, general.value().scale(), general.to_string())
+            );
+        }
+    }
+
     use super::*;
     use rust_decimal_macros::dec;
 

@@ -28,10 +28,20 @@ pub enum SymbolError {
 
 /// A KRX short code: six characters (digits, or digits and capitals for the newer alphanumeric codes), or seven
 /// for ETNs (`Q500001`), which KIS addresses with their `Q` prefix.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct KrxCode {
     bytes: [u8; 7],
     len: u8,
+}
+
+/// One word, not seven bytes and a length prefix and a length: symbols are hashed on every trade
+/// ([`SymbolMap`]). Equal codes have equal bytes and lengths, so they hash alike.
+impl std::hash::Hash for KrxCode {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let [a, b, c, d, e, f, g] = self.bytes;
+        state.write_u64(u64::from_le_bytes([a, b, c, d, e, f, g, self.len]));
+    }
 }
 
 impl KrxCode {
@@ -42,8 +52,14 @@ impl KrxCode {
             return Err(SymbolError::Empty);
         }
         let bad = || SymbolError::BadKrxCode(s.to_string());
-        let upper = s.to_ascii_uppercase();
-        let b = upper.as_bytes();
+        // Upper-cased on the stack: recordings parse a symbol on every line (no code is longer than 7).
+        if s.len() > 7 {
+            return Err(bad());
+        }
+        let mut upper = [0u8; 7];
+        upper[..s.len()].copy_from_slice(s.as_bytes());
+        upper.make_ascii_uppercase();
+        let b = &upper[..s.len()];
         let core: &[u8] = match b.len() {
             7 if b[0] == b'A' => &b[1..],
             7 if b[0] == b'Q' => b,
@@ -168,10 +184,20 @@ impl FromStr for UsExchange {
 const TICKER_MAX: usize = 12;
 
 /// A US ticker (`TQQQ`, `BRK.B`), upper-cased.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct UsTicker {
     bytes: [u8; TICKER_MAX],
     len: u8,
+}
+
+/// Two words, for the reason given at [`KrxCode`]'s `Hash`.
+impl std::hash::Hash for UsTicker {
+    #[inline]
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let b = self.bytes;
+        state.write_u64(u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]));
+        state.write_u64(u64::from_le_bytes([b[8], b[9], b[10], b[11], self.len, 0, 0, 0]));
+    }
 }
 
 impl UsTicker {

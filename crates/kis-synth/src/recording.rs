@@ -6,7 +6,7 @@
 
 use std::io::{self, BufRead, Write};
 
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, TimeDelta, Utc};
 use kis_model::{Bar, Book, Level, MarketEvent, MoneyError, Price, Qty, Side, Symbol, SymbolError, Trade};
 use thiserror::Error;
 
@@ -356,8 +356,34 @@ const LEVEL_QTY: [&str; 20] = [
 ];
 
 fn parse_ts(s: &str) -> Result<DateTime<Utc>, LineError> {
+    if let Some(t) = parse_written_ts(s) {
+        return Ok(t);
+    }
     let t = DateTime::parse_from_rfc3339(s).map_err(|_| LineError::Timestamp(s.chars().take(40).collect()))?;
     Ok(t.with_timezone(&Utc))
+}
+
+/// The writer's own form, `2026-03-03T00:00:01.123456789Z` (9 fraction digits, `Z`), read without chrono's
+/// general RFC 3339 parser, which cost as much as the rest of a line (issue #12). Anything else (other
+/// offsets, fraction lengths, a leap second, an impossible date) is left to that parser: `None`.
+fn parse_written_ts(s: &str) -> Option<DateTime<Utc>> {
+    let b = s.as_bytes();
+    if b.len() != 30 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    if b[19] != b'.' || b[29] != b'Z' {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+    };
+    let date = NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 7)?, num(8, 10)?)?;
+    let (hour, minute, second) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);
+    if second > 59 {
+        return None;
+    }
+    let time = NaiveTime::from_hms_nano_opt(hour, minute, second, num(20, 29)?)?;
+    Some(NaiveDateTime::new(date, time).and_utc())
 }
 
 fn price(s: &str, field: &'static str) -> Result<Price, LineError> {
@@ -449,5 +475,48 @@ impl<R: BufRead> MarketSource for ReplaySource<R> {
 
     fn next_event_at(&self) -> Option<DateTime<Utc>> {
         self.pending.as_ref().map(|r| r.available_at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chrono_ts(s: &str) -> Option<DateTime<Utc>> {
+        DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+    }
+
+    #[test]
+    fn the_written_timestamp_form_reads_as_chrono_reads_it() {
+        let start = NaiveDate::from_ymd_opt(2024, 2, 28).and_then(|d| d.and_hms_nano_opt(23, 59, 58, 999_999_999));
+        let start = start.map(|t| t.and_utc()).unwrap();
+        // Across a leap day, midnights, and nanosecond fractions.
+        for step in 0..5_000i64 {
+            let t = start + TimeDelta::nanoseconds(step * 48_611_003_217);
+            let text = ts_text(t);
+            assert_eq!(parse_written_ts(&text), Some(t), "{text}");
+            assert_eq!(chrono_ts(&text), Some(t), "{text}");
+        }
+        // Other forms go to chrono, with its answer.
+        for text in [
+            "2026-03-03T09:00:01+09:00",
+            "2026-03-03T00:00:01.5Z",
+            "2026-03-03T00:00:01Z",
+            "2016-12-31T23:59:60.000000000Z",
+            "2026-02-30T00:00:01.000000000Z",
+            "2026-13-01T00:00:01.000000000Z",
+            "2026-03-03T24:00:00.000000000Z",
+            "2026-03-03T00:00:01.00000000xZ",
+            "2026-03-03 00:00:01.000000000Z",
+        ] {
+            assert_eq!(
+                parse_written_ts(text).filter(|t| Some(*t) == chrono_ts(text)),
+                parse_written_ts(text),
+                "{text}"
+            );
+            assert_eq!(parse_ts(text).ok(), chrono_ts(text), "{text}");
+        }
+        assert_eq!(parse_written_ts("2016-12-31T23:59:60.000000000Z"), None);
+        assert!(parse_ts("2026-02-30T00:00:01.000000000Z").is_err());
     }
 }

@@ -8,7 +8,7 @@ use kis_model::Bar;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::feed::kst_of;
+use kis_model::kst::kst_of;
 
 /// KRX sector names as KIS spells them in `bstp_kor_isnm`.
 const SECTORS: &[&str] = &["전기.전자", "화학", "서비스업", "운수장비", "의약품", "금융업", "철강금속", "유통업"];
@@ -96,7 +96,7 @@ pub fn year_start(now: DateTime<Utc>) -> DateTime<Utc> {
     let k = kst_of(now);
     NaiveDate::from_ymd_opt(k.year(), 1, 1)
         .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .and_then(|t| t.and_local_timezone(crate::feed::kst()).single())
+        .and_then(|t| t.and_local_timezone(kis_model::kst::kst()).single())
         .map_or(now, |t| t.with_timezone(&Utc))
 }
 

@@ -3,7 +3,8 @@
 //! buyable-amount inquiry (`inquire-psamount`).
 
 use kis_client::Priority;
-use kis_journal::{BrokerView, kst_day};
+use kis_journal::BrokerView;
+use kis_model::kst::kst_date;
 use kis_model::{Environment, Market, Price, Qty, Symbol, UsExchange};
 use kis_protocol::rest::overseas_account::{UsBalanceRequest, UsBuyableRequest};
 use kis_protocol::rest::overseas_present_balance::UsPresentBalanceRequest;
@@ -123,7 +124,7 @@ async fn fetch_krx(api: &KisApi) -> Result<BrokerAccount, SyncError> {
     let cash = summary.prvs_rcdl_excc_amt().map_err(|e| rows(e.to_string()))?;
     let balance: Vec<_> = pages.iter().flat_map(|p| p.output1.iter().cloned()).collect();
     // The day only matters for the order list, which is empty here.
-    let view = BrokerView::from_rows(kst_day(chrono::Utc::now()), &[], &balance).map_err(|e| rows(e.to_string()))?;
+    let view = BrokerView::from_rows(kst_date(chrono::Utc::now()), &[], &balance).map_err(|e| rows(e.to_string()))?;
     let mut holdings = Vec::with_capacity(view.holdings.len());
     for h in view.holdings {
         let avg = h

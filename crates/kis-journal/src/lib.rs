@@ -17,11 +17,16 @@ pub mod journal;
 pub mod reconcile;
 pub mod unknown;
 
-pub use broker::{BrokerOrder, BrokerRowError, BrokerView, Holding, kst_day, ny_day};
+pub use broker::{BrokerOrder, BrokerRowError, BrokerView, Holding, ny_day};
 pub use entry::{DoneReason, Entry, Event, FillId, FillRecord, IntentRecord, OrderKind, Origin, StrategyId};
 pub use intents::{Applied, FoldError, IntentBook, IntentState, IntentView};
 pub use journal::{
     Journal, JournalError, OpenReport, ReadOutcome, Recorded, SyncHandle, SyncPolicy, TornTail, read_entries,
 };
+/// Transitional alias of [`kis_model::kst::kst_date`], kept only because `actors/src/order_router/reads.rs`
+/// is being split on another branch and must not be edited here; point it at `kis_model::kst::kst_date`
+/// and delete this line when that lands. Everything else calls `kis_model::kst` directly.
+#[doc(hidden)]
+pub use kis_model::kst::kst_date as kst_day;
 pub use reconcile::{Action, Conflict, ConflictKind, MatchRules, reconcile};
 pub use unknown::{Pending, Settlement, UnknownOutcomes, is_unknown};

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use kis_model::kst::kst_instant;
 use kis_model::{Book, Level, MarketEvent, MoneyError, Price, Qty, Symbol, SymbolError, Trade};
 use kis_protocol::ws::{
-    FieldError, Frame, H0stasp0, H0stcnt0, Hdfsasp0, Hdfscnt0, MarketDataError, WsError, WsTrId, book_from_h0stasp0,
+    Frame, H0stasp0, H0stcnt0, Hdfsasp0, Hdfscnt0, MarketDataError, WsError, WsFieldError, WsTrId, book_from_h0stasp0,
     trade_from_h0stcnt0,
 };
 use thiserror::Error;
@@ -24,7 +24,7 @@ pub enum DecodeError {
     #[error(transparent)]
     MarketData(#[from] MarketDataError),
     #[error(transparent)]
-    Field(#[from] FieldError),
+    Field(#[from] WsFieldError),
     #[error(transparent)]
     Symbol(#[from] SymbolError),
     #[error(transparent)]

@@ -8,7 +8,7 @@ use kis_model::kst::{kst_date, kst_instant};
 use kis_model::{
     Market, MoneyError, OrderIdError, OrderNo, Price, Qty, Side, SideError, Symbol, SymbolError, UsExchange,
 };
-use kis_protocol::ws::{FieldError, H0gscni0, H0stcni0, NoticeMarket, Record, WsError};
+use kis_protocol::ws::{H0gscni0, H0stcni0, NoticeMarket, Record, WsError, WsFieldError};
 use thiserror::Error;
 
 use crate::messages::{ExecutionNotice, NoticeKind};
@@ -38,8 +38,8 @@ fn field(name: &'static str, reason: &'static str) -> NoticeError {
     NoticeError::Field { field: name, reason }
 }
 
-impl From<FieldError> for NoticeError {
-    fn from(e: FieldError) -> NoticeError {
+impl From<WsFieldError> for NoticeError {
+    fn from(e: WsFieldError) -> NoticeError {
         field(e.field, "not in the expected format")
     }
 }

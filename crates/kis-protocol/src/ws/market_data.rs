@@ -8,14 +8,14 @@ use kis_model::kst::kst_instant;
 use kis_model::{Book, Level, Price, Qty, Side, Symbol, SymbolError, Trade};
 use thiserror::Error;
 
-use super::error::FieldError;
+use super::error::WsFieldError;
 use super::h0stasp0::H0stasp0;
 use super::h0stcnt0::H0stcnt0;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum MarketDataError {
     #[error(transparent)]
-    Field(#[from] FieldError),
+    Field(#[from] WsFieldError),
     #[error(transparent)]
     Symbol(#[from] SymbolError),
     #[error("{tr_id} {field}: negative value {value}")]

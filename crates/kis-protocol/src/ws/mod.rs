@@ -30,7 +30,7 @@ pub mod tr_id;
 
 pub use control::{Control, ControlCode, ControlReply, UnknownControl};
 pub use encode::{EncodeRecord, FrameEncoder, encode_encrypted_frame, encode_frame, encode_records};
-pub use error::{CryptoError, FieldError, FieldErrorKind, WsError};
+pub use error::{CryptoError, WsError, WsFieldError, WsFieldErrorKind};
 pub use frame::{Frame, Records};
 pub use h0gscni0::{H0gscni0, H0gscni0Owned, NoticeMarket};
 pub use h0stasp0::{BookLevel, H0stasp0, H0stasp0Owned};

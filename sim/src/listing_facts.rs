@@ -100,22 +100,10 @@ pub fn year_start(now: DateTime<Utc>) -> DateTime<Utc> {
         .map_or(now, |t| t.with_timezone(&Utc))
 }
 
-/// `"36,576"`: thousands separators, as KIS's display fields write them.
-pub fn grouped(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kis_model::grouping::group_thousands;
 
     #[test]
     fn fundamentals_are_stable_and_consistent_with_price() {
@@ -133,8 +121,8 @@ mod tests {
         assert_eq!(ratio2(4, 2), "2.00");
         assert_eq!(ratio2(1, 0), "0.00");
         assert_eq!(pct2(90, 100), "-10.00");
-        assert_eq!(grouped(36_576), "36,576");
-        assert_eq!(grouped(5_000), "5,000");
-        assert_eq!(grouped(999), "999");
+        assert_eq!(group_thousands(&36_576.to_string()), "36,576");
+        assert_eq!(group_thousands(&5_000.to_string()), "5,000");
+        assert_eq!(group_thousands(&999.to_string()), "999");
     }
 }

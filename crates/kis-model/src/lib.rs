@@ -7,6 +7,7 @@
 pub mod account;
 pub mod environment;
 pub mod fees;
+pub mod grouping;
 pub mod kst;
 pub mod market;
 pub mod market_data;

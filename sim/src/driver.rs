@@ -12,8 +12,9 @@ use kis_synth::MarketSource;
 
 use crate::exchange::{Exchange, Shared, Tape, lock};
 use crate::faults::{Fault, ScheduledFault};
-use crate::feed::{self, hms, kst_of};
+use crate::feed::{self, hms};
 use crate::ws::hub::Channel;
+use kis_model::kst::kst_of;
 
 /// Driver-owned scratch, so a step allocates nothing once warm.
 pub struct Driver {

@@ -2,7 +2,7 @@
 //! Kept here rather than read from the market's summaries because it runs once per print on the hot path and
 //! must not allocate or divide decimals.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Timelike, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Timelike};
 use kis_model::{Book, Price, Symbol, Trade};
 use kis_protocol::ws::{H0stasp0Owned, H0stcnt0Owned, Hdfsasp0Owned, Hdfscnt0Owned, Sign};
 use rust_decimal::Decimal;
@@ -15,12 +15,6 @@ pub fn to_minor(symbol: &Symbol, price: Price) -> i64 {
         Symbol::Us(..) => price.value() * Decimal::ONE_HUNDRED,
     };
     v.trunc().to_i64().unwrap_or(0)
-}
-
-/// Korea Standard Time (no DST since 1988).
-pub fn kst() -> FixedOffset {
-    #[allow(clippy::expect_used)]
-    FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset")
 }
 
 /// One symbol's day: what H0STCNT0/HDFSCNT0 carry besides the print itself.
@@ -443,11 +437,6 @@ pub fn hdfsasp0(
         dbid10: Some(0),
         dask10: Some(0),
     }
-}
-
-/// KST wall time of a UTC instant (Korea has no DST).
-pub fn kst_of(ts: DateTime<Utc>) -> DateTime<FixedOffset> {
-    ts.with_timezone(&kst())
 }
 
 /// `HHMMSS` time without sub-seconds.

@@ -8,7 +8,7 @@ use kis_model::Bar;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::feed::kst_of;
+use kis_model::kst::kst_of;
 
 /// KRX sector names as KIS spells them in `bstp_kor_isnm`.
 const SECTORS: &[&str] = &["전기.전자", "화학", "서비스업", "운수장비", "의약품", "금융업", "철강금속", "유통업"];
@@ -96,26 +96,14 @@ pub fn year_start(now: DateTime<Utc>) -> DateTime<Utc> {
     let k = kst_of(now);
     NaiveDate::from_ymd_opt(k.year(), 1, 1)
         .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .and_then(|t| t.and_local_timezone(crate::feed::kst()).single())
+        .and_then(|t| t.and_local_timezone(kis_model::kst::kst()).single())
         .map_or(now, |t| t.with_timezone(&Utc))
-}
-
-/// `"36,576"`: thousands separators, as KIS's display fields write them.
-pub fn grouped(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kis_model::grouping::group_thousands;
 
     #[test]
     fn fundamentals_are_stable_and_consistent_with_price() {
@@ -133,8 +121,8 @@ mod tests {
         assert_eq!(ratio2(4, 2), "2.00");
         assert_eq!(ratio2(1, 0), "0.00");
         assert_eq!(pct2(90, 100), "-10.00");
-        assert_eq!(grouped(36_576), "36,576");
-        assert_eq!(grouped(5_000), "5,000");
-        assert_eq!(grouped(999), "999");
+        assert_eq!(group_thousands(&36_576.to_string()), "36,576");
+        assert_eq!(group_thousands(&5_000.to_string()), "5,000");
+        assert_eq!(group_thousands(&999.to_string()), "999");
     }
 }

@@ -5,7 +5,8 @@ use kis_engine::{EngineEvent, Order, OrderKind};
 use kis_model::{Environment, OrderId, Side, Symbol, UsExchange};
 use kis_protocol::ws::{EncodeRecord, FrameEncoder, H0gscni0Owned, H0stcni0Owned, NoticeKey, WsTrId};
 
-use crate::feed::{hms, kst_of};
+use crate::feed::hms;
+use kis_model::kst::kst_of;
 
 /// What a notice says, independent of the market's layout.
 #[derive(Debug, Clone)]

@@ -71,7 +71,7 @@ mod tests {
     fn hdfscnt0_numbers_are_formatted_like_kis() {
         let f = traded(Symbol::parse("NASDAQ:AAPL").unwrap_or_else(|e| panic!("{e}")), 25_860, 25_902);
         let ny = chrono_tz::America::New_York.with_ymd_and_hms(2024, 12, 27, 7, 2, 29).unwrap();
-        let kst = crate::feed::kst().with_ymd_and_hms(2024, 12, 27, 21, 2, 29).unwrap();
+        let kst = kis_model::kst::kst().with_ymd_and_hms(2024, 12, 27, 21, 2, 29).unwrap();
         let frame = encode_records(&[f.hdfscnt0(10, ny, kst)]).unwrap_or_default();
         let ours = frame.splitn(4, '|').nth(3).unwrap_or("").to_string();
         let bad = shape_mismatches(first_record(HDFSCNT0), &ours);

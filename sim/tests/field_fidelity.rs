@@ -194,7 +194,7 @@ async fn domestic_replies_are_filled_like_the_documented_examples() {
             actix_rt::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         replies.push(("official_rest_kr_inquire_balance_response.json", balance));
-        let day = kis_sim::feed::ymd(kis_sim::feed::kst_of(kis_sim::exchange::lock(sim.state()).now).date_naive());
+        let day = kis_sim::feed::ymd(kis_model::kst::kst_of(kis_sim::exchange::lock(sim.state()).now).date_naive());
         let mut d = acct();
         d.extend([("INQR_STRT_DT", day.clone()), ("INQR_END_DT", day)]);
         d.extend(

@@ -7,12 +7,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use chrono::NaiveDate;
-use kis_calendar::Market;
+use kis_model::Market;
 
 #[derive(clap::Args)]
 pub struct CalendarArgs {
     /// Market: krx or nyse (case-insensitive).
-    #[arg(long)]
+    #[arg(long, value_parser = kis_calendar::parse_market)]
     market: Market,
     /// First local date, inclusive (YYYY-MM-DD).
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]

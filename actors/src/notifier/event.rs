@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kis_config::TradingEnvironment;
+use kis_model::grouping::group_decimal;
 use kis_model::{Market, Money, OrderNo, Price, Qty, Side, Symbol};
 use kis_strategy::{KstTime, StrategyConfig};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -265,7 +266,7 @@ fn priced_amount(symbol: &Symbol, amount: Decimal) -> String {
         kis_model::Currency::Krw => 2,
         kis_model::Currency::Usd => 4,
     };
-    format!("{} {currency}", grouped(amount.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)))
+    format!("{} {currency}", group_decimal(amount.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)))
 }
 
 /// Amounts to the currency's smallest unit (whole won, cents): a P&L computed from an average price carries
@@ -275,37 +276,16 @@ fn money(m: Money) -> String {
         kis_model::Currency::Krw => 0,
         kis_model::Currency::Usd => 2,
     };
-    format!("{} {}", grouped(m.amount.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)), m.currency)
+    format!(
+        "{} {}",
+        group_decimal(m.amount.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)),
+        m.currency
+    )
 }
 
 /// Profit and loss always carry a sign so `+` and `-` are told apart at a glance.
 fn signed_money(m: Money) -> String {
     if m.amount.is_sign_positive() && !m.amount.is_zero() { format!("+{}", money(m)) } else { money(m) }
-}
-
-/// Thousands separators on the integer part; the fraction is kept exactly (trailing zeros dropped).
-fn grouped(value: Decimal) -> String {
-    let text = value.normalize().abs().to_string();
-    let (int, frac) = match text.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (text.as_str(), None),
-    };
-    let mut out = String::with_capacity(text.len() + int.len() / 3 + 1);
-    if value.is_sign_negative() && !value.is_zero() {
-        out.push('-');
-    }
-    let digits = int.len();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (digits - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if let Some(f) = frac {
-        out.push('.');
-        out.push_str(f);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -324,13 +304,13 @@ mod tests {
 
     #[test]
     fn grouping_keeps_exact_digits() {
-        assert_eq!(grouped(dec!(0)), "0");
-        assert_eq!(grouped(dec!(999)), "999");
-        assert_eq!(grouped(dec!(1000)), "1,000");
-        assert_eq!(grouped(dec!(1234567.8900)), "1,234,567.89");
-        assert_eq!(grouped(dec!(-21000)), "-21,000");
-        assert_eq!(grouped(dec!(-0.5)), "-0.5");
-        assert_eq!(grouped(dec!(100000)), "100,000");
+        assert_eq!(group_decimal(dec!(0)), "0");
+        assert_eq!(group_decimal(dec!(999)), "999");
+        assert_eq!(group_decimal(dec!(1000)), "1,000");
+        assert_eq!(group_decimal(dec!(1234567.8900)), "1,234,567.89");
+        assert_eq!(group_decimal(dec!(-21000)), "-21,000");
+        assert_eq!(group_decimal(dec!(-0.5)), "-0.5");
+        assert_eq!(group_decimal(dec!(100000)), "100,000");
     }
 
     #[test]

@@ -38,10 +38,7 @@ pub fn session_opened(
 
 /// The calendar that says when `market` trades.
 fn calendar_of(market: Market) -> Result<Box<dyn TradingCalendar + Send + Sync>, CalendarError> {
-    kis_calendar::shipped_calendar(match market {
-        Market::Krx => kis_calendar::Market::Krx,
-        Market::Us => kis_calendar::Market::Nyse,
-    })
+    kis_calendar::shipped_calendar(market)
 }
 
 /// The market a configured strategy trades (the same split the desk's markets are built from).

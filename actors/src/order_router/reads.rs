@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
-use kis_journal::{Action, BrokerView, ConflictKind, Event, kst_day, reconcile};
+use kis_journal::{Action, BrokerView, ConflictKind, Event, reconcile};
+use kis_model::kst::kst_date;
 use kis_model::{ClientOrderId, OrderNo, Qty, Symbol};
 use tracing::{debug, error, info, warn};
 
@@ -38,7 +39,7 @@ impl OrderRouter {
         // Stamped with the time the read *starts*: the lists then show at least every order accepted before
         // it, which is what an absence past the deadline must be measured against.
         let read_at = self.clock.now();
-        let day = kst_day(read_at);
+        let day = kst_date(read_at);
         let holdings = why == Read::StartUp;
         let us = self.config.us_orders.then(|| {
             let open = self.open_views();

@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use kis_client::Priority;
-use kis_journal::{BrokerView, kst_day};
+use kis_journal::BrokerView;
+use kis_model::kst::kst_date;
 use kis_model::{Environment, Market, Price, Qty, Symbol, UsExchange};
 use kis_protocol::rest::overseas_account::{UsBalanceRequest, UsBuyableRequest};
 use kis_protocol::rest::overseas_present_balance::UsPresentBalanceRequest;
@@ -142,7 +143,7 @@ async fn fetch_krx(api: &KisApi, now: DateTime<Utc>) -> Result<BrokerAccount, Sy
     let balance: Vec<_> = pages.iter().flat_map(|p| p.output1.iter().cloned()).collect();
     // The day only matters for the order list, which is empty here; it is the venue's all the same.
     let view =
-        BrokerView::from_rows(kst_day(now), &[], &balance).map_err(|source| SyncError::Row { what: WHAT, source })?;
+        BrokerView::from_rows(kst_date(now), &[], &balance).map_err(|source| SyncError::Row { what: WHAT, source })?;
     let mut holdings = Vec::with_capacity(view.holdings.len());
     for h in view.holdings {
         let avg = h

@@ -8,10 +8,11 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
+use kis_model::kst::kst_instant;
 use kis_model::{Book, Level, MarketEvent, MoneyError, Price, Qty, Symbol, SymbolError, Trade};
 use kis_protocol::ws::{
-    FieldError, Frame, H0stasp0, H0stcnt0, Hdfsasp0, Hdfscnt0, MarketDataError, WsError, WsTrId, book_from_h0stasp0,
-    kst_instant, trade_from_h0stcnt0,
+    Frame, H0stasp0, H0stcnt0, Hdfsasp0, Hdfscnt0, MarketDataError, WsError, WsFieldError, WsTrId, book_from_h0stasp0,
+    trade_from_h0stcnt0,
 };
 use thiserror::Error;
 
@@ -23,7 +24,7 @@ pub enum DecodeError {
     #[error(transparent)]
     MarketData(#[from] MarketDataError),
     #[error(transparent)]
-    Field(#[from] FieldError),
+    Field(#[from] WsFieldError),
     #[error(transparent)]
     Symbol(#[from] SymbolError),
     #[error(transparent)]
@@ -42,7 +43,6 @@ impl DecodeError {
             DecodeError::MarketData(MarketDataError::Field(_)) | DecodeError::Field(_) => "bad_field",
             DecodeError::MarketData(MarketDataError::Symbol(_)) | DecodeError::Symbol(_) => "bad_symbol",
             DecodeError::MarketData(MarketDataError::Negative { .. }) | DecodeError::Negative { .. } => "negative",
-            DecodeError::MarketData(MarketDataError::BadInstant { .. }) => "bad_time",
             DecodeError::Money(_) => "bad_price",
             DecodeError::Encrypted { .. } => "encrypted_market_data",
         }
@@ -121,7 +121,7 @@ pub fn trade_from_hdfscnt0(view: &Hdfscnt0<'_>) -> Result<Trade, DecodeError> {
     const TR: &str = "HDFSCNT0";
     Ok(Trade {
         symbol: Symbol::from_ws_tr_key(view.rsym())?,
-        ts: kst_instant(view.kymd()?, view.khms()?)?,
+        ts: kst_instant(view.kymd()?, view.khms()?),
         price: Price::new(view.last()?)?,
         qty: Qty::new(shares(TR, "EVOL", view.evol()?)?),
         aggressor: None,
@@ -144,7 +144,7 @@ pub fn book_from_hdfsasp0(view: &Hdfsasp0<'_>) -> Result<Book, DecodeError> {
     }
     Ok(Book {
         symbol: Symbol::from_ws_tr_key(view.rsym())?,
-        ts: kst_instant(view.kymd()?, view.khms()?)?,
+        ts: kst_instant(view.kymd()?, view.khms()?),
         asks,
         bids,
         depth: u8::try_from(depth).unwrap_or(10),

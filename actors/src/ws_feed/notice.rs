@@ -3,11 +3,12 @@
 //! Notices carry the HTS ID and the account number in clear once decrypted, so errors here name the field
 //! that failed but never repeat a record's text, and [`NoticeError::kind`] is what the feed logs.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use kis_model::kst::{kst_date, kst_instant};
 use kis_model::{
     Market, MoneyError, OrderIdError, OrderNo, Price, Qty, Side, SideError, Symbol, SymbolError, UsExchange,
 };
-use kis_protocol::ws::{FieldError, H0gscni0, H0stcni0, MarketDataError, NoticeMarket, Record, WsError, kst_instant};
+use kis_protocol::ws::{H0gscni0, H0stcni0, NoticeMarket, Record, WsError, WsFieldError};
 use thiserror::Error;
 
 use crate::messages::{ExecutionNotice, NoticeKind};
@@ -21,8 +22,6 @@ pub enum NoticeError {
     Field { field: &'static str, reason: &'static str },
     #[error("overseas notice for market code {0:?}: only US markets are traded")]
     NotUs(&'static str),
-    #[error("notice time is not a valid KST instant")]
-    BadInstant,
 }
 
 impl NoticeError {
@@ -31,7 +30,6 @@ impl NoticeError {
             NoticeError::Record(_) => "notice_record",
             NoticeError::Field { .. } => "notice_field",
             NoticeError::NotUs(_) => "notice_market",
-            NoticeError::BadInstant => "notice_time",
         }
     }
 }
@@ -40,8 +38,8 @@ fn field(name: &'static str, reason: &'static str) -> NoticeError {
     NoticeError::Field { field: name, reason }
 }
 
-impl From<FieldError> for NoticeError {
-    fn from(e: FieldError) -> NoticeError {
+impl From<WsFieldError> for NoticeError {
+    fn from(e: WsFieldError) -> NoticeError {
         field(e.field, "not in the expected format")
     }
 }
@@ -77,15 +75,6 @@ fn kind(rejected: bool, fill: bool) -> NoticeKind {
     }
 }
 
-/// The date in Korea at `t` (KST is a fixed +09:00: no DST since 1988).
-pub fn kst_date(t: DateTime<Utc>) -> NaiveDate {
-    (t.naive_utc() + TimeDelta::hours(9)).date()
-}
-
-fn at(date: NaiveDate, time: NaiveTime) -> Result<DateTime<Utc>, NoticeError> {
-    kst_instant(date, time).map_err(|_: MarketDataError| NoticeError::BadInstant)
-}
-
 /// A domestic notice (H0STCNI0 / H0STCNI9, old 23- or current 26-field layout). `date` is the venue's
 /// date in Korea: the record carries only the time.
 pub fn domestic(record: Record<'_>, date: NaiveDate) -> Result<ExecutionNotice, NoticeError> {
@@ -104,7 +93,7 @@ pub fn domestic(record: Record<'_>, date: NaiveDate) -> Result<ExecutionNotice, 
         qty: qty(view.qty()?)?,
         price: (price > 0).then(|| Price::from_won(price)),
         time_hhmmss: time_text.to_owned(),
-        at: at(date, time)?,
+        at: kst_instant(date, time),
     })
 }
 
@@ -127,7 +116,7 @@ pub fn overseas(record: Record<'_>, now: DateTime<Utc>) -> Result<ExecutionNotic
         Some(Price::new(price).map_err(|_: MoneyError| field("CNTG_UNPR", "negative"))?)
     };
     let (time_text, at) = match view.stck_cntg_hour()? {
-        Some(time) => (view.record().field(10).unwrap_or_default().to_owned(), self::at(kst_date(now), time)?),
+        Some(time) => (view.record().field(10).unwrap_or_default().to_owned(), kst_instant(kst_date(now), time)),
         None => (String::new(), now),
     };
     Ok(ExecutionNotice {

@@ -24,13 +24,14 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tracing::{debug, info, warn};
 
 use super::decode::{FailureLog, market_events, ws_error_kind};
-use super::notice::{self, NoticeError, kst_date};
+use super::notice::{self, NoticeError};
 use super::subscriptions::Registration;
 use super::{SharedSubscriptions, WsFeedConfig};
 use crate::market_cache::UpdateBatch;
 use crate::messages::{MarketBatch, Notice};
 use crate::supervisor::{Backoff, RestartDecision};
 use crate::venue_clock::VenueClock;
+use kis_model::kst::kst_date;
 
 /// How long a polite close may take before the socket is simply dropped.
 const CLOSE_GRACE: Duration = Duration::from_millis(250);

@@ -4,7 +4,8 @@ use std::ops::RangeInclusive;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
-use crate::{CalendarError, Market, Session};
+use crate::{CalendarError, Session};
+use kis_model::Market;
 
 /// Trading days and session times of one market. Every query takes the time it is about as an argument
 /// (never the clock), so callers and tests decide what "now" is.

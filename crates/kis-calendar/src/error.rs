@@ -2,7 +2,8 @@
 
 use chrono::{NaiveDate, NaiveTime};
 
-use crate::Market;
+use crate::calendar_label;
+use kis_model::Market;
 
 /// Why a calendar could not answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -10,15 +11,19 @@ pub enum CalendarError {
     /// The date lies outside the years the calendar knows. Answering "open" for an unknown day could send
     /// orders on a holiday, answering "closed" could skip trading days, so neither is guessed.
     #[error(
-        "{market} calendar covers {first_year}..={last_year} only; {date} is outside it, \
-         so whether the market trades that day is unknown (extend the calendar table)"
+        "{} calendar covers {first_year}..={last_year} only; {date} is outside it, \
+         so whether the market trades that day is unknown (extend the calendar table)",
+        calendar_label(*.market)
     )]
     OutOfRange { market: Market, date: NaiveDate, first_year: i32, last_year: i32 },
     /// A date range whose start is after its end.
     #[error("date range is reversed: from {from} is after to {to}")]
     ReversedRange { from: NaiveDate, to: NaiveDate },
     /// A session time that does not name exactly one instant in the market's zone (a DST gap or overlap).
-    #[error("{market} session time {time} on {date} does not exist or is ambiguous in the market's time zone")]
+    #[error(
+        "{} session time {time} on {date} does not exist or is ambiguous in the market's time zone",
+        calendar_label(*.market)
+    )]
     LocalTime { market: Market, date: NaiveDate, time: NaiveTime },
     /// The calendar table given to the constructor is invalid.
     #[error(transparent)]
@@ -35,7 +40,11 @@ pub enum TableError {
     #[error("calendar table: {0}")]
     Market(#[from] crate::UnknownMarket),
     /// A table for one market was given to the other market's calendar.
-    #[error("calendar table is for {found}, but a {expected} calendar was being built")]
+    #[error(
+        "calendar table is for {}, but a {} calendar was being built",
+        calendar_label(*.found),
+        calendar_label(*.expected)
+    )]
     WrongMarket { expected: Market, found: Market },
     /// `first_year` after `last_year`, or years chrono cannot represent.
     #[error("calendar table: covered years {first_year}..={last_year} are reversed or out of 1900..=2200")]

@@ -7,7 +7,8 @@ use std::ops::RangeInclusive;
 use chrono::{Datelike, NaiveDate, Weekday};
 
 use crate::table::{CalendarTable, Hours, SpecialSession};
-use crate::{CalendarError, Market, Session, TableError, TradingCalendar};
+use crate::{CalendarError, Session, TableError, TradingCalendar};
+use kis_model::Market;
 
 /// The KRX table shipped with the product (`config/krx-calendar.toml`), compiled in so callers and tests
 /// need no file path.

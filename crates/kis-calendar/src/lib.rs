@@ -25,8 +25,9 @@ pub use calendar::TradingCalendar;
 pub use chrono_tz::Tz;
 pub use easter::easter_sunday;
 pub use error::{CalendarError, TableError};
+use kis_model::Market;
 pub use krx::{KRX_SHIPPED_TABLE, KrxCalendar};
-pub use market::{Market, UnknownMarket};
+pub use market::{CalendarLabel, UnknownMarket, calendar_label, calendar_name, parse_market};
 pub use nyse::{NYSE_SHIPPED_TABLE, NyseCalendar};
 pub use session::Session;
 
@@ -34,14 +35,17 @@ pub use session::Session;
 pub fn shipped_calendar(market: Market) -> Result<Box<dyn TradingCalendar + Send + Sync>, CalendarError> {
     Ok(match market {
         Market::Krx => Box::new(KrxCalendar::shipped()?),
-        Market::Nyse => Box::new(NyseCalendar::shipped()?),
+        Market::Us => Box::new(NyseCalendar::shipped()?),
     })
 }
 
 /// The calendar of `market` built from a table's TOML text (e.g. an operator's edited copy).
-pub fn calendar_from_toml(market: Market, text: &str) -> Result<Box<dyn TradingCalendar + Send + Sync>, CalendarError> {
+pub fn calendar_from_toml(
+    market: kis_model::Market,
+    text: &str,
+) -> Result<Box<dyn TradingCalendar + Send + Sync>, CalendarError> {
     Ok(match market {
         Market::Krx => Box::new(KrxCalendar::from_toml(text)?),
-        Market::Nyse => Box::new(NyseCalendar::from_toml(text)?),
+        Market::Us => Box::new(NyseCalendar::from_toml(text)?),
     })
 }

@@ -1,43 +1,33 @@
-//! Which exchange a calendar describes.
+//! The calendar's names for the markets: tables (`market = "nyse"`) and the `calendar` command call the US
+//! market's calendar after NYSE, whose holidays and hours every US venue keeps. The market itself is
+//! [`kis_model::Market`].
 
 use std::fmt;
-use std::str::FromStr;
 
-use chrono_tz::Tz;
+use kis_model::Market;
 
-/// The exchanges kis-trader trades on. Each has exactly one time zone, so a market name is enough to turn
-/// a local session time into an instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Market {
-    /// Korea Exchange (KOSPI/KOSDAQ), Asia/Seoul.
-    Krx,
-    /// New York Stock Exchange, America/New_York (observes DST).
-    Nyse,
-}
-
-impl Market {
-    /// The zone in which the exchange publishes its session times.
-    pub fn tz(self) -> Tz {
-        match self {
-            Market::Krx => chrono_tz::Asia::Seoul,
-            Market::Nyse => chrono_tz::America::New_York,
-        }
-    }
-
-    /// The lowercase name accepted by [`FromStr`] and used in calendar tables.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Market::Krx => "krx",
-            Market::Nyse => "nyse",
-        }
+/// The lowercase name accepted by [`parse_market`] and used in calendar tables.
+pub fn calendar_name(market: Market) -> &'static str {
+    match market {
+        Market::Krx => "krx",
+        Market::Us => "nyse",
     }
 }
 
-impl fmt::Display for Market {
+/// The calendar's name in messages: `KRX` or `NYSE`.
+pub fn calendar_label(market: Market) -> CalendarLabel {
+    CalendarLabel(market)
+}
+
+/// Displays a market as its calendar is called (see [`calendar_label`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CalendarLabel(Market);
+
+impl fmt::Display for CalendarLabel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.write_str(match self.0 {
             Market::Krx => "KRX",
-            Market::Nyse => "NYSE",
+            Market::Us => "NYSE",
         })
     }
 }
@@ -47,17 +37,14 @@ impl fmt::Display for Market {
 #[error("unknown market {0:?}: expected \"krx\" or \"nyse\"")]
 pub struct UnknownMarket(pub String);
 
-impl FromStr for Market {
-    type Err = UnknownMarket;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.eq_ignore_ascii_case("krx") {
-            Ok(Market::Krx)
-        } else if s.eq_ignore_ascii_case("nyse") {
-            Ok(Market::Nyse)
-        } else {
-            Err(UnknownMarket(s.to_owned()))
-        }
+/// A calendar's market from its name, case-insensitively: `krx` or `nyse`.
+pub fn parse_market(s: &str) -> Result<Market, UnknownMarket> {
+    if s.eq_ignore_ascii_case("krx") {
+        Ok(Market::Krx)
+    } else if s.eq_ignore_ascii_case("nyse") {
+        Ok(Market::Us)
+    } else {
+        Err(UnknownMarket(s.to_owned()))
     }
 }
 
@@ -67,25 +54,28 @@ mod tests {
 
     #[test]
     fn parses_names_case_insensitively() {
-        assert_eq!("krx".parse(), Ok(Market::Krx));
-        assert_eq!("KRX".parse(), Ok(Market::Krx));
-        assert_eq!("NySe".parse(), Ok(Market::Nyse));
+        assert_eq!(parse_market("krx"), Ok(Market::Krx));
+        assert_eq!(parse_market("KRX"), Ok(Market::Krx));
+        assert_eq!(parse_market("NySe"), Ok(Market::Us));
     }
 
     #[test]
     fn rejects_other_names_with_the_name_in_the_message() {
-        let err = "nasdaq".parse::<Market>().unwrap_err();
+        let err = parse_market("nasdaq").unwrap_err();
         assert_eq!(err, UnknownMarket("nasdaq".to_owned()));
         assert_eq!(err.to_string(), "unknown market \"nasdaq\": expected \"krx\" or \"nyse\"");
-        assert!(" krx".parse::<Market>().is_err());
-        assert!("".parse::<Market>().is_err());
+        assert!(parse_market(" krx").is_err());
+        assert!(parse_market("").is_err());
     }
 
     #[test]
     fn zones_and_names() {
         assert_eq!(Market::Krx.tz(), chrono_tz::Asia::Seoul);
-        assert_eq!(Market::Nyse.tz(), chrono_tz::America::New_York);
-        assert_eq!(Market::Nyse.to_string(), "NYSE");
-        assert_eq!(Market::Krx.as_str(), "krx");
+        assert_eq!(Market::Us.tz(), chrono_tz::America::New_York);
+        assert_eq!(calendar_label(Market::Us).to_string(), "NYSE");
+        assert_eq!(calendar_name(Market::Krx), "krx");
+        for m in [Market::Krx, Market::Us] {
+            assert_eq!(parse_market(calendar_name(m)), Ok(m));
+        }
     }
 }

@@ -6,7 +6,8 @@ use std::ops::RangeInclusive;
 use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
 
 use crate::table::{CalendarTable, SpecialSession};
-use crate::{CalendarError, Market, Session, TableError, TradingCalendar, nyse_rules};
+use crate::{CalendarError, Session, TableError, TradingCalendar, nyse_rules};
+use kis_model::Market;
 
 /// The NYSE table shipped with the product (`config/nyse-calendar.toml`): covered years and the ad-hoc
 /// closures the rules cannot predict.
@@ -31,7 +32,7 @@ impl NyseCalendar {
     /// Builds the calendar from the TOML text of an NYSE table (format: see `config/nyse-calendar.toml`).
     /// Its `holidays` are closures on top of the rule holidays; its special sessions replace the rule hours.
     pub fn from_toml(text: &str) -> Result<Self, CalendarError> {
-        let table = CalendarTable::parse(text, Market::Nyse)?;
+        let table = CalendarTable::parse(text, Market::Us)?;
         if table.regular.is_some() {
             return Err(TableError::UnexpectedRegular.into());
         }
@@ -51,7 +52,7 @@ impl NyseCalendar {
                 }
                 .into());
             }
-            Session::from_local(Market::Nyse, *date, special.hours.open, special.hours.close).map_err(|e| {
+            Session::from_local(Market::Us, *date, special.hours.open, special.hours.close).map_err(|e| {
                 TableError::SessionTime {
                     what: format!("special session {:?} on {date}", special.name),
                     source: Box::new(e),
@@ -79,7 +80,7 @@ impl NyseCalendar {
 
 impl TradingCalendar for NyseCalendar {
     fn market(&self) -> Market {
-        Market::Nyse
+        Market::Us
     }
 
     fn covered_years(&self) -> RangeInclusive<i32> {
@@ -99,6 +100,6 @@ impl TradingCalendar for NyseCalendar {
             None if nyse_rules::is_early_close(date) => (OPEN, EARLY_CLOSE),
             None => (OPEN, CLOSE),
         };
-        Session::from_local(Market::Nyse, date, open, close).map(Some)
+        Session::from_local(Market::Us, date, open, close).map(Some)
     }
 }

@@ -3,7 +3,8 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::{CalendarError, Market};
+use crate::CalendarError;
+use kis_model::Market;
 
 /// A day's regular trading session. `open` and `close` carry the market's zone so local clock times and
 /// instants are both at hand; the session is the half-open interval `[open, close)`: at the close instant
@@ -87,7 +88,7 @@ mod tests {
 
     #[test]
     fn half_open_interval() {
-        let s = Session::from_local(Market::Nyse, date(2026, 7, 1), time(9, 30), time(16, 0)).unwrap();
+        let s = Session::from_local(Market::Us, date(2026, 7, 1), time(9, 30), time(16, 0)).unwrap();
         let open = s.open_utc();
         let close = s.close_utc();
         assert!(s.contains(open));
@@ -99,7 +100,7 @@ mod tests {
     #[test]
     fn a_time_in_the_spring_dst_gap_is_an_error() {
         // 2026-03-08 02:30 does not exist in New York (clocks jump 02:00 -> 03:00).
-        let err = Session::from_local(Market::Nyse, date(2026, 3, 8), time(2, 30), time(16, 0)).unwrap_err();
-        assert_eq!(err, CalendarError::LocalTime { market: Market::Nyse, date: date(2026, 3, 8), time: time(2, 30) });
+        let err = Session::from_local(Market::Us, date(2026, 3, 8), time(2, 30), time(16, 0)).unwrap_err();
+        assert_eq!(err, CalendarError::LocalTime { market: Market::Us, date: date(2026, 3, 8), time: time(2, 30) });
     }
 }

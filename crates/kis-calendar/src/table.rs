@@ -9,7 +9,8 @@ use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
 use serde::Deserialize;
 use toml::value::Datetime;
 
-use crate::{Market, TableError};
+use crate::TableError;
+use kis_model::Market;
 
 /// Years outside this span are refused: they are typos, and it keeps every date well inside chrono's range.
 const SANE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
@@ -77,7 +78,7 @@ impl CalendarTable {
     /// Parses and validates a table meant for `expected`.
     pub fn parse(text: &str, expected: Market) -> Result<Self, TableError> {
         let raw: RawTable = toml::from_str(text)?;
-        let found: Market = raw.market.parse()?;
+        let found = crate::parse_market(&raw.market)?;
         if found != expected {
             return Err(TableError::WrongMarket { expected, found });
         }
@@ -257,8 +258,8 @@ mod tests {
     #[test]
     fn the_market_must_match() {
         assert_eq!(
-            CalendarTable::parse(HEAD, Market::Nyse),
-            Err(TableError::WrongMarket { expected: Market::Nyse, found: Market::Krx })
+            CalendarTable::parse(HEAD, Market::Us),
+            Err(TableError::WrongMarket { expected: Market::Us, found: Market::Krx })
         );
         let err = CalendarTable::parse("market = \"lse\"\nfirst_year = 2030\nlast_year = 2030\n", Market::Krx);
         assert!(matches!(err, Err(TableError::Market(_))));

@@ -1,7 +1,8 @@
 //! KRX calendar behaviour: the shipped table, special sessions, instants, searches, coverage, edits.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use kis_calendar::{CalendarError, KrxCalendar, Market, TableError, TradingCalendar, shipped_calendar};
+use kis_calendar::{CalendarError, KrxCalendar, TableError, TradingCalendar, shipped_calendar};
+use kis_model::Market;
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -144,9 +145,9 @@ fn broken_tables_name_the_problem() {
 #[test]
 fn both_markets_behind_one_trait_object() {
     let krx = shipped_calendar(Market::Krx).unwrap();
-    let nyse = shipped_calendar(Market::Nyse).unwrap();
+    let nyse = shipped_calendar(Market::Us).unwrap();
     assert_eq!(krx.market(), Market::Krx);
-    assert_eq!(nyse.market(), Market::Nyse);
+    assert_eq!(nyse.market(), Market::Us);
     // 2026-11-19 00:30 UTC: KRX has not opened yet (CSAT, opens 10:00 KST), NYSE is closed (19:30 ET).
     let at = utc("2026-11-19T00:30:00Z");
     assert!(!krx.is_open_at(at).unwrap());

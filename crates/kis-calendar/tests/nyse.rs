@@ -1,7 +1,8 @@
 //! NYSE calendar behaviour: observance edge cases, early closes, DST, instants, searches, coverage.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use kis_calendar::{CalendarError, Market, NyseCalendar, TableError, TradingCalendar};
+use kis_calendar::{CalendarError, NyseCalendar, TableError, TradingCalendar};
+use kis_model::Market;
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -136,7 +137,7 @@ fn years_outside_the_table_are_errors() {
     let err = cal.session(date(2029, 1, 2)).unwrap_err();
     assert_eq!(
         err,
-        CalendarError::OutOfRange { market: Market::Nyse, date: date(2029, 1, 2), first_year: 2000, last_year: 2028 }
+        CalendarError::OutOfRange { market: Market::Us, date: date(2029, 1, 2), first_year: 2000, last_year: 2028 }
     );
     assert!(err.to_string().contains("NYSE calendar covers 2000..=2028 only; 2029-01-02"), "{err}");
     assert!(cal.is_open_at(utc("1999-12-31T15:00:00Z")).is_err());
@@ -161,7 +162,7 @@ fn tables_are_validated_against_the_rules() {
     let krx = "market = \"krx\"\nfirst_year = 2026\nlast_year = 2026\n";
     assert_eq!(
         NyseCalendar::from_toml(krx),
-        Err(TableError::WrongMarket { expected: Market::Nyse, found: Market::Krx }.into())
+        Err(TableError::WrongMarket { expected: Market::Us, found: Market::Krx }.into())
     );
 }
 

@@ -4,7 +4,8 @@
 //! KIS reports order times as KST wall-clock `ord_dt` + `ord_tmd` to the second; they are turned into UTC
 //! instants here (Korea has no daylight saving) so they compare with the journal's timestamps.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use kis_model::kst::kst_instant;
 use kis_model::{KrxCode, OrdDvsn, OrderId, OrderNo, Price, Qty, Side, Symbol, UsExchange};
 use kis_protocol::rest::FieldError;
 use kis_protocol::rest::domestic_account::{BalancePosition, DailyCcldRow};
@@ -91,7 +92,7 @@ impl BrokerOrder {
             price,
             filled: qty(row.tot_ccld_qty().map_err(field)?, "tot_ccld_qty", &row.tot_ccld_qty)?,
             filled_amount: row.tot_ccld_amt().map_err(field)?,
-            order_time: kst_to_utc(day, time),
+            order_time: kst_instant(day, time),
             cancelled: row.cncl_yn.trim().eq_ignore_ascii_case("Y") || !cancelled_qty.is_zero(),
             cancelled_qty,
             remaining: qty(row.rmn_qty().map_err(field)?, "rmn_qty", &row.rmn_qty)?,
@@ -121,7 +122,7 @@ impl BrokerOrder {
         // exchange's date with `ord_tmd` read as KST, the instant whose New York date is `ord_dt`.
         let receipt = match (row.dmst_ord_dt().map_err(field)?, row.thco_ord_tmd.trim()) {
             (Some(day), t) if !t.is_empty() => {
-                Some(kst_to_utc(day, kis_protocol::rest::wire::parse_time("thco_ord_tmd", t).map_err(field)?))
+                Some(kst_instant(day, kis_protocol::rest::wire::parse_time("thco_ord_tmd", t).map_err(field)?))
             }
             _ => None,
         };
@@ -199,9 +200,9 @@ impl BrokerOrder {
 fn ny_day_kst_time(ny_date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
     [ny_date, ny_date.succ_opt().unwrap_or(ny_date)]
         .into_iter()
-        .map(|d| kst_to_utc(d, time))
+        .map(|d| kst_instant(d, time))
         .find(|t| ny_day(*t) == ny_date)
-        .unwrap_or_else(|| kst_to_utc(ny_date, time))
+        .unwrap_or_else(|| kst_instant(ny_date, time))
 }
 
 /// The New York calendar day of an instant: what a US row's `ord_dt` (the exchange's trading day) is in.
@@ -353,21 +354,4 @@ impl BrokerView {
         self.read_at = Some(at);
         self
     }
-}
-
-/// KST is UTC+9 all year.
-pub fn kst() -> FixedOffset {
-    // 9 h is within the ±24 h a fixed offset allows; the fallback is unreachable.
-    FixedOffset::east_opt(9 * 3600).unwrap_or(Utc.fix())
-}
-
-fn kst_to_utc(day: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
-    let naive = day.and_time(time);
-    // A fixed offset has exactly one mapping for every local time.
-    kst().from_local_datetime(&naive).single().map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc))
-}
-
-/// The KST calendar day of an instant: what `ord_dt` and the trading day are counted in.
-pub fn kst_day(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&kst()).date_naive()
 }

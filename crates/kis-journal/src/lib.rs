@@ -17,7 +17,7 @@ pub mod journal;
 pub mod reconcile;
 pub mod unknown;
 
-pub use broker::{BrokerOrder, BrokerRowError, BrokerView, Holding, kst_day, ny_day};
+pub use broker::{BrokerOrder, BrokerRowError, BrokerView, Holding, ny_day};
 pub use entry::{DoneReason, Entry, Event, FillId, FillRecord, IntentRecord, OrderKind, Origin, StrategyId};
 pub use intents::{Applied, FoldError, IntentBook, IntentState, IntentView};
 pub use journal::{

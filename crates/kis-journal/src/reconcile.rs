@@ -37,9 +37,10 @@ use std::fmt;
 use chrono::{DateTime, Duration, Utc};
 use kis_model::{ClientOrderId, OrderId, OrderNo, Price, Qty, Side, Symbol};
 
-use crate::broker::{BrokerOrder, BrokerView, Holding, kst_day, ny_day};
+use crate::broker::{BrokerOrder, BrokerView, Holding, ny_day};
 use crate::entry::{DoneReason, Entry, Event, FillId, FillRecord, IntentRecord, OrderKind, Origin, StrategyId};
 use crate::intents::{IntentBook, IntentState, IntentView};
+use kis_model::kst::kst_date;
 
 /// How an intent is recognised in the broker's list, and when its absence there starts to mean something
 /// (see the module docs). All durations are venue time.
@@ -249,7 +250,7 @@ pub fn reconcile(book: &IntentBook, view: &BrokerView, rules: &MatchRules) -> Ve
     for intent in book.iter().filter(|v| v.is_open() && covered(&v.record.symbol)) {
         // The domestic list covers one KST day; the US history spans New York's yesterday and today (an
         // intent of an earlier New York day is judged by `us_stale`).
-        let krx_stale = matches!(intent.record.symbol, Symbol::Krx(_)) && kst_day(intent.created) < view.day;
+        let krx_stale = matches!(intent.record.symbol, Symbol::Krx(_)) && kst_date(intent.created) < view.day;
         if krx_stale || us_stale(intent, view, &rows) {
             actions.push(conflict(ConflictKind::Stale, intent.record.symbol, vec![intent.id], intent.order_id));
         } else if let Some(order_id) = intent.order_id {

@@ -11,8 +11,9 @@ use chrono::{DateTime, Utc};
 use kis_client::{Credentials, Endpoints, Priority, RestClient};
 use kis_journal::{
     Action, BrokerView, Event, IntentRecord, IntentState, Journal, MatchRules, OrderKind, Origin, StrategyId,
-    UnknownOutcomes, is_unknown, kst_day, reconcile,
+    UnknownOutcomes, is_unknown, reconcile,
 };
+use kis_model::kst::kst_date;
 use kis_model::tick_size::floor_to_tick;
 use kis_model::{
     AccountNo, ClientOrderId, Environment, InstrumentKind, KrxCode, OrdDvsn, Price, Qty, Secret, Side, Symbol,
@@ -152,9 +153,9 @@ async fn a_crash_between_send_and_ack_is_reconciled_without_a_resend() {
         let states: Vec<IntentState> = journal.book().iter().map(|v| v.state).collect();
         assert_eq!(states, vec![IntentState::Sent, IntentState::Sent, IntentState::PendingSend]);
         let now = sim_now(&sim);
-        let rows = daily_orders(&client, &token, kst_day(now)).await;
+        let rows = daily_orders(&client, &token, kst_date(now)).await;
         assert_eq!(rows.len(), 1, "only one order ever reached the broker: {rows:?}");
-        let view = BrokerView::from_rows(kst_day(now), &rows, &[]).unwrap().read_at(now);
+        let view = BrokerView::from_rows(kst_date(now), &rows, &[]).unwrap().read_at(now);
         let rules = MatchRules::default();
         let mut unknown = UnknownOutcomes::new();
         for v in journal.book().iter().filter(|v| is_unknown(v)) {
@@ -180,7 +181,7 @@ async fn a_crash_between_send_and_ack_is_reconciled_without_a_resend() {
         let mut concluded = Vec::new();
         for extra in [16, 17] {
             let read_at = now + chrono::Duration::seconds(extra);
-            let view = BrokerView::from_rows(kst_day(now), &rows, &[]).unwrap().read_at(read_at);
+            let view = BrokerView::from_rows(kst_date(now), &rows, &[]).unwrap().read_at(read_at);
             concluded
                 .extend(unknown.settle(reconcile(journal.book(), &view, &rules), read_at, &rules, |_| false).actions);
         }
@@ -195,8 +196,8 @@ async fn a_crash_between_send_and_ack_is_reconciled_without_a_resend() {
 
         // A second restart: the same broker state now needs nothing, and new ids continue upwards.
         let (mut journal, _) = Journal::open(&file.0).unwrap();
-        let rows = daily_orders(&client, &token, kst_day(now)).await;
-        let view = BrokerView::from_rows(kst_day(now), &rows, &[]).unwrap();
+        let rows = daily_orders(&client, &token, kst_date(now)).await;
+        let view = BrokerView::from_rows(kst_date(now), &rows, &[]).unwrap();
         assert_eq!(reconcile(journal.book(), &view, &MatchRules::default()), vec![]);
         assert_eq!(journal.record_intent(sim_now(&sim), passive(code, bid)).unwrap(), ClientOrderId(4));
 

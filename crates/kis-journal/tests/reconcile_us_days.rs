@@ -42,7 +42,7 @@ fn ev(id: u64, at: DateTime<Utc>, event: Event) -> Entry {
 /// The lists read on 2026-03-04 10:00 New York: the history from New York's 2026-03-03 on.
 fn view() -> BrokerView {
     let read_at = utc("2026-03-04T15:00:00Z");
-    let mut v = BrokerView::from_rows(kis_journal::kst_day(read_at), &[], &[]).unwrap().read_at(read_at);
+    let mut v = BrokerView::from_rows(kis_model::kst::kst_date(read_at), &[], &[]).unwrap().read_at(read_at);
     v.add_us_orders(&[]).unwrap();
     v.us_history_since(NaiveDate::from_ymd_opt(2026, 3, 3).unwrap());
     v
@@ -74,7 +74,7 @@ fn a_us_intent_is_judged_by_its_new_york_day_not_its_kst_one() {
     // 11:00 in Seoul: its KST date is inside the history's days, its New York date is not.
     let earlier = utc("2026-03-03T02:00:00Z");
     assert_eq!(ny_day(earlier), NaiveDate::from_ymd_opt(2026, 3, 2).unwrap());
-    assert_eq!(kis_journal::kst_day(earlier), NaiveDate::from_ymd_opt(2026, 3, 3).unwrap());
+    assert_eq!(kis_model::kst::kst_date(earlier), NaiveDate::from_ymd_opt(2026, 3, 3).unwrap());
     let covered = utc("2026-03-03T15:00:00Z");
     let book = IntentBook::fold(&[
         intent(1, earlier),

@@ -7,6 +7,8 @@
 pub mod account;
 pub mod environment;
 pub mod fees;
+pub mod grouping;
+pub mod kst;
 pub mod market;
 pub mod market_data;
 pub mod money;

@@ -5,15 +5,27 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// The two markets kis-trader trades; they differ in currency, calendar, tick rules and order types.
+/// The two markets kis-trader trades; they differ in currency, calendar, tick rules and order types. Each has
+/// exactly one time zone, so a market is enough to turn a local session time into an instant. (kis-calendar
+/// names the US market's calendar `nyse`: NYSE's holidays and hours are the ones every US venue keeps.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Market {
+    /// Korea Exchange (KOSPI/KOSDAQ/KONEX), Asia/Seoul.
     Krx,
+    /// The US exchanges (NYSE, Nasdaq, Amex), America/New_York (observes DST).
     Us,
 }
 
 impl Market {
+    /// The zone in which the market publishes its session times.
+    pub fn tz(self) -> chrono_tz::Tz {
+        match self {
+            Market::Krx => chrono_tz::Asia::Seoul,
+            Market::Us => chrono_tz::America::New_York,
+        }
+    }
+
     pub fn currency(self) -> Currency {
         match self {
             Market::Krx => Currency::Krw,

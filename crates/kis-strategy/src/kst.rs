@@ -1,28 +1,11 @@
-//! Korean Standard Time on the hot path.
-//!
-//! Korea has kept UTC+9 without daylight saving since 1988, so a fixed offset is exact and costs two integer
-//! operations per event instead of a time-zone lookup.
+//! KST times of day as strategies configure them (`"09:30"`). Converting instants to Korean time lives in
+//! [`kis_model::kst`].
 
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use thiserror::Error;
-
-const KST_OFFSET_SECS: i64 = 9 * 3600;
-const SECS_PER_DAY: i64 = 86_400;
-
-/// Seconds since KST midnight.
-pub fn kst_seconds_of_day(ts: DateTime<Utc>) -> u32 {
-    // rem_euclid keeps the result in 0..86_400, which fits u32.
-    (ts.timestamp() + KST_OFFSET_SECS).rem_euclid(SECS_PER_DAY) as u32
-}
-
-/// Days since 1970-01-01 in KST: a change of value is a new Korean calendar day.
-pub fn kst_day(ts: DateTime<Utc>) -> i64 {
-    (ts.timestamp() + KST_OFFSET_SECS).div_euclid(SECS_PER_DAY)
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("invalid KST time {0:?}: expected HH:MM or HH:MM:SS between 00:00 and 24:00")]
@@ -110,16 +93,6 @@ impl KstSpan {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn kst_is_utc_plus_nine() {
-        // 2026-03-02 00:30 UTC is 09:30 KST the same day; 15:10 UTC is 00:10 KST the next day.
-        let a = DateTime::parse_from_rfc3339("2026-03-02T00:30:00Z").unwrap().with_timezone(&Utc);
-        let b = DateTime::parse_from_rfc3339("2026-03-02T15:10:00Z").unwrap().with_timezone(&Utc);
-        assert_eq!(kst_seconds_of_day(a), 9 * 3600 + 30 * 60);
-        assert_eq!(kst_seconds_of_day(b), 10 * 60);
-        assert_eq!(kst_day(b), kst_day(a) + 1);
-    }
 
     #[test]
     fn times_parse_and_refuse() {

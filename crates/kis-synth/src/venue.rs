@@ -18,7 +18,7 @@ impl VenueCalendar {
         }
     }
 
-    pub fn market(&self) -> kis_calendar::Market {
+    pub fn market(&self) -> kis_model::Market {
         self.cal().market()
     }
 
@@ -63,13 +63,13 @@ impl VenueCalendar {
 }
 
 /// The regular open of a weekday outside the calendar's table (09:00 Seoul, 09:30 New York); `None` on weekends.
-fn regular_open(market: kis_calendar::Market, date: NaiveDate) -> Option<DateTime<Utc>> {
+fn regular_open(market: kis_model::Market, date: NaiveDate) -> Option<DateTime<Utc>> {
     if matches!(date.weekday(), Weekday::Sat | Weekday::Sun) {
         return None;
     }
     let time = match market {
-        kis_calendar::Market::Krx => NaiveTime::from_hms_opt(9, 0, 0)?,
-        kis_calendar::Market::Nyse => NaiveTime::from_hms_opt(9, 30, 0)?,
+        kis_model::Market::Krx => NaiveTime::from_hms_opt(9, 0, 0)?,
+        kis_model::Market::Us => NaiveTime::from_hms_opt(9, 30, 0)?,
     };
     market.tz().from_local_datetime(&date.and_time(time)).single().map(|t| t.with_timezone(&Utc))
 }

@@ -3,9 +3,10 @@
 use kis_protocol::rest::asking_price::*;
 
 use crate::exchange::Exchange;
-use crate::feed::{kst_of, to_minor};
+use crate::feed::to_minor;
 use crate::rest::domestic_quote::{krx_feed, sign_code};
 use crate::rest::{Call, Handled, decode, inquiry};
+use kis_model::kst::kst_of;
 
 pub fn asking_price(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     let req = decode(call.params, AskingPriceRequest::from_pairs)?;

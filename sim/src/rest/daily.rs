@@ -9,11 +9,12 @@ use kis_protocol::rest::domestic_quote::{DailyPriceBody, DailyPriceRequest, Dail
 use rust_decimal::Decimal;
 
 use crate::exchange::Exchange;
-use crate::feed::{kst_of, ymd};
+use crate::feed::ymd;
 use crate::kis_error as kis;
 use crate::listing_facts::{fundamentals, ratio2};
 use crate::rest::domestic_quote::{krx_feed, sign_code};
 use crate::rest::{Call, Handled, decode, inquiry};
+use kis_model::kst::kst_of;
 
 /// Rows `inquire-daily-price` answers with (KIS: "최근 30일(주,월)").
 pub const DAILY_PRICE_ROWS: usize = 30;

@@ -7,9 +7,10 @@ use kis_protocol::rest::domestic_account::*;
 use rust_decimal::Decimal;
 
 use crate::exchange::Exchange;
-use crate::feed::{kst_of, ymd};
+use crate::feed::ymd;
 use crate::kis_error::{self as kis};
 use crate::rest::{Answer, Call, Handled, check_account, decode, ok};
+use kis_model::kst::kst_of;
 
 const INQUIRY_OK: (&str, &str) =
     ("KIOK0510", "조회가 완료되었습니다                                                           ");

@@ -7,9 +7,10 @@ use kis_protocol::rest::domestic_rank::*;
 use kis_synth::Direction;
 
 use crate::exchange::Exchange;
-use crate::feed::{SymFeed, kst_of, ymd};
+use crate::feed::{SymFeed, ymd};
 use crate::kis_error::{self as kis, KisError};
 use crate::rest::{Call, Handled, decode, inquiry};
+use kis_model::kst::kst_of;
 
 pub fn sign_code(change: i64) -> &'static str {
     match change.cmp(&0) {

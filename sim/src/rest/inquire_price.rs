@@ -2,13 +2,14 @@
 //! listing's history and its derived fundamentals (`listing_facts`).
 
 use chrono::Duration;
+use kis_model::grouping::group_thousands;
 use kis_model::{InstrumentKind, KrxBoard, daily_limits, krx_tick_size};
 use kis_protocol::rest::domestic_quote::*;
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::exchange::Exchange;
 use crate::feed::ymd;
-use crate::listing_facts::{Range, fundamentals, grouped, pct2, range, ratio2, year_start};
+use crate::listing_facts::{Range, fundamentals, pct2, range, ratio2, year_start};
 use crate::rest::domestic_quote::{krx_feed, rate, sign_code};
 use crate::rest::{Call, Handled, decode, inquiry};
 
@@ -130,8 +131,8 @@ pub fn price(ex: &mut Exchange, call: &Call<'_>) -> Handled {
         whol_loan_rmnd_rate: "0.00".into(),
         ssts_yn: "Y".into(),
         stck_shrn_iscd: f.symbol.code().to_string(),
-        fcam_cnnm: grouped(facts.par),
-        cpfn_cnnm: format!("{} 억", grouped(capital_eok)),
+        fcam_cnnm: group_thousands(&facts.par.to_string()),
+        cpfn_cnnm: format!("{} 억", group_thousands(&capital_eok.to_string())),
         apprch_rate: "0.00".into(),
         frgn_hldn_qty: (shares * facts.foreign_bp / 10_000).to_string(),
         vi_cls_code: "N".into(),

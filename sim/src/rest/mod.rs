@@ -240,5 +240,5 @@ fn is_digits(s: &str, n: usize) -> bool {
 
 /// KRX order time `HHMMSS` (KST) of the current virtual time.
 pub fn ord_tmd(ex: &Exchange) -> String {
-    crate::feed::kst_of(ex.now).format("%H%M%S").to_string()
+    kis_model::kst::kst_of(ex.now).format("%H%M%S").to_string()
 }

@@ -7,9 +7,9 @@ use kis_protocol::rest::oauth::{
 use serde_json::json;
 
 use crate::exchange::Exchange;
-use crate::feed::kst;
 use crate::kis_error::{self as kis, KisError};
 use crate::rest::error_response;
+use kis_model::kst::kst;
 
 fn json_ok(v: serde_json::Value) -> HttpResponse {
     HttpResponse::Ok().content_type("application/json; charset=utf-8").body(v.to_string())

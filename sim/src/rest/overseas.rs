@@ -17,10 +17,11 @@ use kis_protocol::tr_id::Op;
 use rust_decimal::Decimal;
 
 use crate::exchange::Exchange;
-use crate::feed::{SymFeed, kst_of, ymd};
+use crate::feed::{SymFeed, ymd};
 use crate::kis_error::{self as kis, KisError};
 use crate::rest::domestic_order::{ack, parse_qty};
 use crate::rest::{Call, Handled, check_account, decode, inquiry, ok};
+use kis_model::kst::kst_of;
 
 /// KRW per USD the simulator quotes everywhere (it models no FX moves).
 pub const USD_KRW: &str = "1300.0000";

@@ -5,10 +5,11 @@ use kis_protocol::rest::overseas_detail::*;
 use rust_decimal::Decimal;
 
 use crate::exchange::Exchange;
-use crate::feed::{kst_of, ymd};
+use crate::feed::ymd;
 use crate::kis_error as kis;
 use crate::rest::overseas::{USD_KRW, d4, sign, us_feed};
 use crate::rest::{Call, Handled, decode, inquiry};
+use kis_model::kst::kst_of;
 
 pub fn price_detail(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     let req = decode(call.params, UsPriceDetailRequest::from_pairs)?;

@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use kis_model::grouping::group_decimal;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -35,25 +36,6 @@ tr:last-child td{border-bottom:none}
 .note{color:#6b7280;font-size:12px;margin-top:6px}
 ";
 
-/// `-1234567.5` → `-1,234,567.5`, exact (the decimal's own digits, grouped).
-fn money(value: Decimal) -> String {
-    let text = value.normalize().to_string();
-    let (sign, digits) = text.strip_prefix('-').map_or(("", text.as_str()), |d| ("-", d));
-    let (int, frac) = digits.split_once('.').map_or((digits, None), |(i, f)| (i, Some(f)));
-    let mut out = String::from(sign);
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if let Some(f) = frac {
-        out.push('.');
-        out.push_str(f);
-    }
-    out
-}
-
 fn signed_class(value: Decimal) -> &'static str {
     if value > Decimal::ZERO {
         "pos"
@@ -73,7 +55,7 @@ fn num(value: Option<f64>) -> String {
 }
 
 fn opt_money(value: Option<Decimal>) -> String {
-    value.map_or_else(|| "–".to_string(), money)
+    value.map_or_else(|| "–".to_string(), group_decimal)
 }
 
 fn total_return(s: &Summary) -> Option<f64> {
@@ -93,23 +75,23 @@ fn summary_rows(html: &mut String, columns: &[(&str, &Summary)]) {
     html.push_str("</tr>");
     type Row = (&'static str, fn(&Summary) -> String);
     let rows: [Row; 17] = [
-        ("initial equity", |s| money(s.initial_equity)),
-        ("final equity", |s| money(s.final_equity)),
+        ("initial equity", |s| group_decimal(s.initial_equity)),
+        ("final equity", |s| group_decimal(s.final_equity)),
         ("return", |s| pct(total_return(s))),
         ("trades", |s| s.trades.to_string()),
         ("wins / losses", |s| format!("{} / {}", s.wins, s.losses)),
         ("win rate", |s| pct(s.win_rate)),
-        ("total pnl (closed trades)", |s| money(s.total_pnl)),
-        ("gross profit", |s| money(s.gross_profit)),
-        ("gross loss", |s| money(s.gross_loss)),
+        ("total pnl (closed trades)", |s| group_decimal(s.total_pnl)),
+        ("gross profit", |s| group_decimal(s.gross_profit)),
+        ("gross loss", |s| group_decimal(s.gross_loss)),
         ("profit factor", |s| num(s.profit_factor)),
         ("average win", |s| opt_money(s.avg_win)),
         ("average loss", |s| opt_money(s.avg_loss)),
         ("payoff ratio", |s| num(s.payoff_ratio)),
-        ("max drawdown", |s| format!("{} ({})", money(s.max_drawdown), pct(Some(s.max_drawdown_pct)))),
+        ("max drawdown", |s| format!("{} ({})", group_decimal(s.max_drawdown), pct(Some(s.max_drawdown_pct)))),
         ("Sharpe (daily, ×√252)", |s| num(s.sharpe)),
-        ("fees and taxes paid", |s| money(s.fees_paid)),
-        ("unrealised pnl at end", |s| money(s.unrealised_pnl)),
+        ("fees and taxes paid", |s| group_decimal(s.fees_paid)),
+        ("unrealised pnl at end", |s| group_decimal(s.unrealised_pnl)),
     ];
     for (label, value) in rows {
         let _ = write!(html, "<tr><td class=\"l\">{label}</td>");
@@ -132,9 +114,9 @@ fn period_table(html: &mut String, title: &str, rows: &[PeriodReturn]) {
             html,
             "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td class=\"{c}\">{}</td><td class=\"{c}\">{}</td></tr>",
             escape(&p.period),
-            money(p.start_equity),
-            money(p.end_equity),
-            money(p.pnl),
+            group_decimal(p.start_equity),
+            group_decimal(p.end_equity),
+            group_decimal(p.pnl),
             pct(Some(p.ret)),
             c = signed_class(p.pnl),
         );
@@ -175,14 +157,19 @@ pub fn render_html(result: &BacktestResult) -> String {
         currency = result.currency,
     );
     let net = s.final_equity - s.initial_equity;
-    card(&mut html, "net result", &money(net), signed_class(net));
+    card(&mut html, "net result", &group_decimal(net), signed_class(net));
     card(&mut html, "return", &pct(total_return(s)), signed_class(net));
-    card(&mut html, "max drawdown", &money(-s.max_drawdown), if s.max_drawdown > Decimal::ZERO { "neg" } else { "" });
+    card(
+        &mut html,
+        "max drawdown",
+        &group_decimal(-s.max_drawdown),
+        if s.max_drawdown > Decimal::ZERO { "neg" } else { "" },
+    );
     card(&mut html, "Sharpe", &num(s.sharpe), "");
     card(&mut html, "trades", &s.trades.to_string(), "");
     card(&mut html, "win rate", &pct(s.win_rate), "");
     card(&mut html, "profit factor", &num(s.profit_factor), "");
-    card(&mut html, "fees and taxes", &money(s.fees_paid), "");
+    card(&mut html, "fees and taxes", &group_decimal(s.fees_paid), "");
     html.push_str("</div>");
 
     let multi_day = s.returns.daily.len() > 1;
@@ -259,13 +246,13 @@ pub fn render_html(result: &BacktestResult) -> String {
             escape(t.strategy_id.as_str()),
             escape(&t.symbol.to_string()),
             time(&t.entry_ts),
-            money(t.entry_price),
+            group_decimal(t.entry_price),
             time(&t.exit_ts),
-            money(t.exit_price.value()),
+            group_decimal(t.exit_price.value()),
             t.qty,
             reason_label(t.reason),
             signed_class(t.pnl),
-            money(t.pnl),
+            group_decimal(t.pnl),
         );
     }
     html.push_str("</table>");
@@ -291,9 +278,9 @@ mod tests {
 
     #[test]
     fn money_is_grouped_exactly() {
-        assert_eq!(money(dec!(-1234567.50)), "-1,234,567.5");
-        assert_eq!(money(dec!(999)), "999");
-        assert_eq!(money(dec!(1000.25)), "1,000.25");
+        assert_eq!(group_decimal(dec!(-1234567.50)), "-1,234,567.5");
+        assert_eq!(group_decimal(dec!(999)), "999");
+        assert_eq!(group_decimal(dec!(1000.25)), "1,000.25");
         assert_eq!(pct(Some(0.12345)), "12.35 %");
         assert_eq!(pct(None), "–");
     }

@@ -6,6 +6,8 @@
 
 use std::fmt::Write;
 
+use kis_model::grouping::group_thousands;
+
 const LEFT: f64 = 92.0;
 const RIGHT: f64 = 24.0;
 const TOP: f64 = 40.0;
@@ -46,21 +48,12 @@ pub fn escape(text: &str) -> String {
 }
 
 /// `1234567.891` → `1,234,567.89` with `decimals` digits.
-pub fn group_thousands(value: f64, decimals: usize) -> String {
+/// A value that rounds to zero is written without a sign. The grouping itself is
+/// [`kis_model::grouping::group_thousands`].
+pub fn axis_label(value: f64, decimals: usize) -> String {
     let text = format!("{:.*}", decimals, value.abs());
-    let (int, frac) = text.split_once('.').map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
-    let mut grouped = String::with_capacity(text.len() + text.len() / 3 + 1);
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    let sign = if value < 0.0 && text.bytes().any(|b| (b'1'..=b'9').contains(&b)) { "-" } else { "" };
-    match frac {
-        Some(f) => format!("{sign}{grouped}.{f}"),
-        None => format!("{sign}{grouped}"),
-    }
+    let negative = value < 0.0 && text.bytes().any(|b| (b'1'..=b'9').contains(&b));
+    group_thousands(&if negative { format!("-{text}") } else { text })
 }
 
 /// A round step near `raw`: 1, 2, 2.5 or 5 times a power of ten.
@@ -168,7 +161,7 @@ impl LineChart<'_> {
                 LEFT + pw,
                 LEFT - 8.0,
                 ty + 4.0,
-                group_thousands(tick, self.decimals)
+                axis_label(tick, self.decimals)
             );
             tick += step;
             guard += 1;
@@ -237,10 +230,10 @@ mod tests {
 
     #[test]
     fn numbers_and_steps() {
-        assert_eq!(group_thousands(1_234_567.891, 2), "1,234,567.89");
-        assert_eq!(group_thousands(-1_000.0, 0), "-1,000");
-        assert_eq!(group_thousands(-0.001, 2), "0.00");
-        assert_eq!(group_thousands(999.0, 0), "999");
+        assert_eq!(axis_label(1_234_567.891, 2), "1,234,567.89");
+        assert_eq!(axis_label(-1_000.0, 0), "-1,000");
+        assert_eq!(axis_label(-0.001, 2), "0.00");
+        assert_eq!(axis_label(999.0, 0), "999");
         assert_eq!(nice_step(23.0), 25.0);
         assert_eq!(nice_step(0.031), 0.05);
         assert_eq!(nice_step(7.0), 10.0);

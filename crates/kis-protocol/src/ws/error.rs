@@ -41,7 +41,7 @@ pub enum WsError {
     #[error(transparent)]
     Crypto(#[from] CryptoError),
     #[error(transparent)]
-    Field(#[from] FieldError),
+    Field(#[from] WsFieldError),
 }
 
 /// Notice encryption failures; never a panic, whatever the key, IV or payload.
@@ -65,7 +65,7 @@ pub enum CryptoError {
 
 /// Why one field of a typed record view could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldErrorKind {
+pub enum WsFieldErrorKind {
     /// The record is shorter than this field's position (only for fields after the minimum width).
     Missing,
     /// The field is empty but a value is required.
@@ -82,7 +82,7 @@ pub enum FieldErrorKind {
     UnknownCode,
 }
 
-impl FieldErrorKind {
+impl WsFieldErrorKind {
     fn describe(self) -> &'static str {
         match self {
             Self::Missing => "is missing (record too short)",
@@ -96,19 +96,21 @@ impl FieldErrorKind {
     }
 }
 
-/// A field of a typed view that failed to parse. Names the TR, the field and the raw text; allocates only on the
-/// error path so the hot path stays allocation-free.
+/// A field of a WebSocket record view (H0STCNT0, H0GSCNI0, …) that failed to parse. Names the TR, the field
+/// and the raw text; allocates only on the error path so the hot path stays allocation-free. Its REST
+/// counterpart, [`crate::rest::FieldError`], names a JSON field and carries a free-text problem instead of a
+/// TR and a closed kind.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{tr_id} field {field}: {value:?} {}", kind.describe())]
-pub struct FieldError {
+pub struct WsFieldError {
     pub tr_id: &'static str,
     pub field: &'static str,
     pub value: String,
-    pub kind: FieldErrorKind,
+    pub kind: WsFieldErrorKind,
 }
 
-impl FieldError {
-    pub(crate) fn new(tr_id: &'static str, field: &'static str, value: &str, kind: FieldErrorKind) -> Self {
+impl WsFieldError {
+    pub(crate) fn new(tr_id: &'static str, field: &'static str, value: &str, kind: WsFieldErrorKind) -> Self {
         Self { tr_id, field, value: value.to_owned(), kind }
     }
 }

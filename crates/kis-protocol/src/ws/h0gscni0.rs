@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use super::error::{FieldError, FieldErrorKind, WsError};
+use super::error::{WsError, WsFieldError, WsFieldErrorKind};
 use super::record::Record;
 
 tr_record! {
@@ -126,21 +126,21 @@ impl<'a> H0gscni0<'a> {
     }
 
     /// The market (`ODER_COND`).
-    pub fn market(&self) -> Result<NoticeMarket, FieldError> {
+    pub fn market(&self) -> Result<NoticeMarket, WsFieldError> {
         let code = self.oder_cond();
         NoticeMarket::from_code(code)
-            .ok_or_else(|| FieldError::new(Self::TR_ID, "ODER_COND", code, FieldErrorKind::UnknownCode))
+            .ok_or_else(|| WsFieldError::new(Self::TR_ID, "ODER_COND", code, WsFieldErrorKind::UnknownCode))
     }
 
     /// `CNTG_UNPR` with the market's implied decimals applied (`001480100` on a US market = 148.0100).
-    pub fn price(&self) -> Result<Decimal, FieldError> {
+    pub fn price(&self) -> Result<Decimal, WsFieldError> {
         let decimals = self.market()?.implied_decimals();
         Ok(Decimal::new(self.cntg_unpr()?, decimals))
     }
 
     /// Order quantity on receipts, fill quantity on fills.
     #[inline]
-    pub fn qty(&self) -> Result<i64, FieldError> {
+    pub fn qty(&self) -> Result<i64, WsFieldError> {
         self.cntg_qty()
     }
 

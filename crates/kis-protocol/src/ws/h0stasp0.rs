@@ -1,7 +1,7 @@
 //! H0STASP0, domestic 10-level book (kis-protocol.md §9.2). 59 documented fields; 2026 captures add three
 //! `KMID_*` fields, read as optional so both layouts decode with one view.
 
-use super::error::{FieldError, WsError};
+use super::error::{WsError, WsFieldError};
 use super::frame::Frame;
 
 /// Book depth KIS sends per side.
@@ -110,7 +110,7 @@ impl<'a> H0stasp0<'a> {
         self.mksc_shrn_iscd()
     }
 
-    fn level_int(&self, base: usize, level: usize, names: &'static [&'static str]) -> Result<i64, FieldError> {
+    fn level_int(&self, base: usize, level: usize, names: &'static [&'static str]) -> Result<i64, WsFieldError> {
         let offset = level.wrapping_sub(1);
         let name = names.get(offset).copied().unwrap_or("level out of 1..=10");
         let value = if offset < LEVELS { self.at(base + offset) } else { None };
@@ -119,31 +119,31 @@ impl<'a> H0stasp0<'a> {
 
     /// Ask price at `level` (1 = best). Levels outside 1..=10 are a `Missing` field error.
     #[inline]
-    pub fn askp(&self, level: usize) -> Result<i64, FieldError> {
+    pub fn askp(&self, level: usize) -> Result<i64, WsFieldError> {
         self.level_int(ASKP1, level, ASKP_NAMES)
     }
 
     /// Bid price at `level` (1 = best).
     #[inline]
-    pub fn bidp(&self, level: usize) -> Result<i64, FieldError> {
+    pub fn bidp(&self, level: usize) -> Result<i64, WsFieldError> {
         self.level_int(BIDP1, level, BIDP_NAMES)
     }
 
     /// Ask quantity at `level`.
     #[inline]
-    pub fn askp_rsqn(&self, level: usize) -> Result<i64, FieldError> {
+    pub fn askp_rsqn(&self, level: usize) -> Result<i64, WsFieldError> {
         self.level_int(ASKP_RSQN1, level, ASKP_RSQN_NAMES)
     }
 
     /// Bid quantity at `level`.
     #[inline]
-    pub fn bidp_rsqn(&self, level: usize) -> Result<i64, FieldError> {
+    pub fn bidp_rsqn(&self, level: usize) -> Result<i64, WsFieldError> {
         self.level_int(BIDP_RSQN1, level, BIDP_RSQN_NAMES)
     }
 
     /// Both sides at `level` (1..=10).
     #[inline]
-    pub fn level(&self, level: usize) -> Result<BookLevel, FieldError> {
+    pub fn level(&self, level: usize) -> Result<BookLevel, WsFieldError> {
         Ok(BookLevel {
             ask: self.askp(level)?,
             bid: self.bidp(level)?,
@@ -153,7 +153,7 @@ impl<'a> H0stasp0<'a> {
     }
 
     /// All ten levels, best first, without allocating.
-    pub fn levels(&self) -> Result<[BookLevel; LEVELS], FieldError> {
+    pub fn levels(&self) -> Result<[BookLevel; LEVELS], WsFieldError> {
         let mut out = [BookLevel { ask: 0, bid: 0, ask_qty: 0, bid_qty: 0 }; LEVELS];
         for (i, slot) in out.iter_mut().enumerate() {
             *slot = self.level(i + 1)?;

@@ -2,7 +2,7 @@
 //! the layout in 2025 (23 → 26 fields, positions after index 17 moved); one view reads both by mapping the
 //! current-layout position to the old one, so callers never branch on the layout.
 
-use super::error::{FieldError, WsError};
+use super::error::{WsError, WsFieldError};
 use super::record::Record;
 
 /// Which notice layout a record uses, decided by its width.
@@ -101,13 +101,13 @@ impl<'a> H0stcni0<'a> {
 
     /// Fill quantity on fills, order quantity on receipts.
     #[inline]
-    pub fn qty(&self) -> Result<i64, FieldError> {
+    pub fn qty(&self) -> Result<i64, WsFieldError> {
         self.cntg_qty()
     }
 
     /// Fill price on fills, order price on receipts (0 for market orders), in won.
     #[inline]
-    pub fn price(&self) -> Result<i64, FieldError> {
+    pub fn price(&self) -> Result<i64, WsFieldError> {
         self.cntg_unpr()
     }
 

@@ -3,7 +3,7 @@
 
 use chrono::NaiveTime;
 
-use super::error::{FieldError, WsError};
+use super::error::{WsError, WsFieldError};
 use super::frame::Frame;
 use super::sign::Sign;
 
@@ -77,37 +77,37 @@ impl<'a> H0stcnt0<'a> {
 
     /// Trade time, KST.
     #[inline]
-    pub fn hour(&self) -> Result<NaiveTime, FieldError> {
+    pub fn hour(&self) -> Result<NaiveTime, WsFieldError> {
         self.stck_cntg_hour()
     }
 
     /// Trade price in won.
     #[inline]
-    pub fn price(&self) -> Result<i64, FieldError> {
+    pub fn price(&self) -> Result<i64, WsFieldError> {
         self.stck_prpr()
     }
 
     /// Direction against the previous close.
     #[inline]
-    pub fn sign(&self) -> Result<Sign, FieldError> {
+    pub fn sign(&self) -> Result<Sign, WsFieldError> {
         self.prdy_vrss_sign()
     }
 
     /// Change against the previous close in won (negative when down).
     #[inline]
-    pub fn change(&self) -> Result<i64, FieldError> {
+    pub fn change(&self) -> Result<i64, WsFieldError> {
         self.prdy_vrss()
     }
 
     /// Quantity of this trade.
     #[inline]
-    pub fn volume(&self) -> Result<i64, FieldError> {
+    pub fn volume(&self) -> Result<i64, WsFieldError> {
         self.cntg_vol()
     }
 
     /// Volume since the open.
     #[inline]
-    pub fn cum_volume(&self) -> Result<i64, FieldError> {
+    pub fn cum_volume(&self) -> Result<i64, WsFieldError> {
         self.acml_vol()
     }
 

@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use super::error::{FieldError, WsError};
+use super::error::{WsError, WsFieldError};
 use super::frame::Frame;
 use super::macros::{get_dec, get_int};
 
@@ -122,7 +122,7 @@ impl<'a> Hdfsasp0<'a> {
     }
 
     /// Level `level` (1 = best). Outside `1..=level_count()` is a `Missing` field error.
-    pub fn level(&self, level: usize) -> Result<UsBookLevel, FieldError> {
+    pub fn level(&self, level: usize) -> Result<UsBookLevel, WsFieldError> {
         let offset = level.wrapping_sub(1);
         let in_range = offset < self.level_count();
         let base = LEVEL1.saturating_add(offset.saturating_mul(PER_LEVEL));

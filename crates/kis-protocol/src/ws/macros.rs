@@ -8,17 +8,17 @@
 use chrono::{NaiveDate, NaiveTime};
 use rust_decimal::Decimal;
 
-use super::error::{FieldError, FieldErrorKind, WsError};
+use super::error::{WsError, WsFieldError, WsFieldErrorKind};
 use super::num;
 use super::sign::Sign;
 
-type FieldResult<T> = Result<T, FieldError>;
+type FieldResult<T> = Result<T, WsFieldError>;
 
 #[inline]
 fn required<'v>(tr: &'static str, name: &'static str, value: Option<&'v str>) -> FieldResult<&'v str> {
     match value {
-        None => Err(FieldError::new(tr, name, "", FieldErrorKind::Missing)),
-        Some("") => Err(FieldError::new(tr, name, "", FieldErrorKind::Empty)),
+        None => Err(WsFieldError::new(tr, name, "", WsFieldErrorKind::Missing)),
+        Some("") => Err(WsFieldError::new(tr, name, "", WsFieldErrorKind::Empty)),
         Some(text) => Ok(text),
     }
 }
@@ -26,23 +26,23 @@ fn required<'v>(tr: &'static str, name: &'static str, value: Option<&'v str>) ->
 #[inline]
 pub(crate) fn get_int(tr: &'static str, name: &'static str, value: Option<&str>) -> FieldResult<i64> {
     let text = required(tr, name, value)?;
-    num::parse_i64(text).ok_or_else(|| FieldError::new(tr, name, text, FieldErrorKind::NotInteger))
+    num::parse_i64(text).ok_or_else(|| WsFieldError::new(tr, name, text, WsFieldErrorKind::NotInteger))
 }
 
 #[inline]
 pub(crate) fn get_oint(tr: &'static str, name: &'static str, value: Option<&str>) -> FieldResult<Option<i64>> {
     match value {
         None | Some("") => Ok(None),
-        Some(text) => {
-            num::parse_i64(text).map(Some).ok_or_else(|| FieldError::new(tr, name, text, FieldErrorKind::NotInteger))
-        }
+        Some(text) => num::parse_i64(text)
+            .map(Some)
+            .ok_or_else(|| WsFieldError::new(tr, name, text, WsFieldErrorKind::NotInteger)),
     }
 }
 
 #[inline]
 pub(crate) fn get_dec(tr: &'static str, name: &'static str, value: Option<&str>) -> FieldResult<Decimal> {
     let text = required(tr, name, value)?;
-    num::parse_decimal(text).ok_or_else(|| FieldError::new(tr, name, text, FieldErrorKind::NotDecimal))
+    num::parse_decimal(text).ok_or_else(|| WsFieldError::new(tr, name, text, WsFieldErrorKind::NotDecimal))
 }
 
 #[inline]
@@ -51,30 +51,30 @@ pub(crate) fn get_odec(tr: &'static str, name: &'static str, value: Option<&str>
         None | Some("") => Ok(None),
         Some(text) => num::parse_decimal(text)
             .map(Some)
-            .ok_or_else(|| FieldError::new(tr, name, text, FieldErrorKind::NotDecimal)),
+            .ok_or_else(|| WsFieldError::new(tr, name, text, WsFieldErrorKind::NotDecimal)),
     }
 }
 
 #[inline]
 pub(crate) fn get_sign(tr: &'static str, name: &'static str, value: Option<&str>) -> FieldResult<Sign> {
     let text = required(tr, name, value)?;
-    Sign::from_code(text).ok_or_else(|| FieldError::new(tr, name, text, FieldErrorKind::UnknownCode))
+    Sign::from_code(text).ok_or_else(|| WsFieldError::new(tr, name, text, WsFieldErrorKind::UnknownCode))
 }
 
 #[inline]
 pub(crate) fn get_osign(tr: &'static str, name: &'static str, value: Option<&str>) -> FieldResult<Option<Sign>> {
     match value {
         None | Some("") => Ok(None),
-        Some(text) => {
-            Sign::from_code(text).map(Some).ok_or_else(|| FieldError::new(tr, name, text, FieldErrorKind::UnknownCode))
-        }
+        Some(text) => Sign::from_code(text)
+            .map(Some)
+            .ok_or_else(|| WsFieldError::new(tr, name, text, WsFieldErrorKind::UnknownCode)),
     }
 }
 
 #[inline]
 pub(crate) fn get_hms(tr: &'static str, name: &'static str, value: Option<&str>) -> FieldResult<NaiveTime> {
     let text = required(tr, name, value)?;
-    num::parse_hms(text).ok_or_else(|| FieldError::new(tr, name, text, FieldErrorKind::NotTime))
+    num::parse_hms(text).ok_or_else(|| WsFieldError::new(tr, name, text, WsFieldErrorKind::NotTime))
 }
 
 #[inline]
@@ -82,7 +82,7 @@ pub(crate) fn get_ohms(tr: &'static str, name: &'static str, value: Option<&str>
     match value {
         None | Some("") => Ok(None),
         Some(text) => {
-            num::parse_hms(text).map(Some).ok_or_else(|| FieldError::new(tr, name, text, FieldErrorKind::NotTime))
+            num::parse_hms(text).map(Some).ok_or_else(|| WsFieldError::new(tr, name, text, WsFieldErrorKind::NotTime))
         }
     }
 }
@@ -90,7 +90,7 @@ pub(crate) fn get_ohms(tr: &'static str, name: &'static str, value: Option<&str>
 #[inline]
 pub(crate) fn get_ymd(tr: &'static str, name: &'static str, value: Option<&str>) -> FieldResult<NaiveDate> {
     let text = required(tr, name, value)?;
-    num::parse_ymd(text).ok_or_else(|| FieldError::new(tr, name, text, FieldErrorKind::NotDate))
+    num::parse_ymd(text).ok_or_else(|| WsFieldError::new(tr, name, text, WsFieldErrorKind::NotDate))
 }
 
 /// Text fields go on the wire verbatim, so a `^` would shift every later field.
@@ -104,19 +104,19 @@ pub(crate) fn put_text(out: &mut Vec<u8>, tr: &str, index: usize, text: &str) ->
 
 macro_rules! view_ty {
     (text, $a:lifetime) => { &$a str };
-    (int, $a:lifetime) => { Result<i64, $crate::ws::error::FieldError> };
-    (z9, $a:lifetime) => { Result<i64, $crate::ws::error::FieldError> };
-    (z10, $a:lifetime) => { Result<i64, $crate::ws::error::FieldError> };
-    (oint, $a:lifetime) => { Result<Option<i64>, $crate::ws::error::FieldError> };
-    (oz10, $a:lifetime) => { Result<Option<i64>, $crate::ws::error::FieldError> };
-    (dec, $a:lifetime) => { Result<rust_decimal::Decimal, $crate::ws::error::FieldError> };
-    (odec, $a:lifetime) => { Result<Option<rust_decimal::Decimal>, $crate::ws::error::FieldError> };
-    (sign, $a:lifetime) => { Result<$crate::ws::sign::Sign, $crate::ws::error::FieldError> };
-    (osign, $a:lifetime) => { Result<Option<$crate::ws::sign::Sign>, $crate::ws::error::FieldError> };
-    (oz9, $a:lifetime) => { Result<Option<i64>, $crate::ws::error::FieldError> };
-    (hms, $a:lifetime) => { Result<chrono::NaiveTime, $crate::ws::error::FieldError> };
-    (ohms, $a:lifetime) => { Result<Option<chrono::NaiveTime>, $crate::ws::error::FieldError> };
-    (ymd, $a:lifetime) => { Result<chrono::NaiveDate, $crate::ws::error::FieldError> };
+    (int, $a:lifetime) => { Result<i64, $crate::ws::error::WsFieldError> };
+    (z9, $a:lifetime) => { Result<i64, $crate::ws::error::WsFieldError> };
+    (z10, $a:lifetime) => { Result<i64, $crate::ws::error::WsFieldError> };
+    (oint, $a:lifetime) => { Result<Option<i64>, $crate::ws::error::WsFieldError> };
+    (oz10, $a:lifetime) => { Result<Option<i64>, $crate::ws::error::WsFieldError> };
+    (dec, $a:lifetime) => { Result<rust_decimal::Decimal, $crate::ws::error::WsFieldError> };
+    (odec, $a:lifetime) => { Result<Option<rust_decimal::Decimal>, $crate::ws::error::WsFieldError> };
+    (sign, $a:lifetime) => { Result<$crate::ws::sign::Sign, $crate::ws::error::WsFieldError> };
+    (osign, $a:lifetime) => { Result<Option<$crate::ws::sign::Sign>, $crate::ws::error::WsFieldError> };
+    (oz9, $a:lifetime) => { Result<Option<i64>, $crate::ws::error::WsFieldError> };
+    (hms, $a:lifetime) => { Result<chrono::NaiveTime, $crate::ws::error::WsFieldError> };
+    (ohms, $a:lifetime) => { Result<Option<chrono::NaiveTime>, $crate::ws::error::WsFieldError> };
+    (ymd, $a:lifetime) => { Result<chrono::NaiveDate, $crate::ws::error::WsFieldError> };
 }
 
 macro_rules! owned_ty {
@@ -298,7 +298,7 @@ macro_rules! tr_record {
             )*
 
             /// Parses every field into the owned form (the first bad field is the error).
-            pub fn to_owned_record(&self) -> Result<$Owned, $crate::ws::error::FieldError> {
+            pub fn to_owned_record(&self) -> Result<$Owned, $crate::ws::error::WsFieldError> {
                 Ok($Owned { $( $name: owned_from_view!($kind, self.$name()), )* })
             }
         }

@@ -3,35 +3,23 @@
 //! The daemon's feed and the recorder both need this one conversion; the simulator does the reverse with the
 //! owned records. Korea has had no DST since 1988, so KST is a fixed +09:00 and needs no time-zone table.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::NaiveDate;
+use kis_model::kst::kst_instant;
 use kis_model::{Book, Level, Price, Qty, Side, Symbol, SymbolError, Trade};
 use thiserror::Error;
 
-use super::error::FieldError;
+use super::error::WsFieldError;
 use super::h0stasp0::H0stasp0;
 use super::h0stcnt0::H0stcnt0;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum MarketDataError {
     #[error(transparent)]
-    Field(#[from] FieldError),
+    Field(#[from] WsFieldError),
     #[error(transparent)]
     Symbol(#[from] SymbolError),
     #[error("{tr_id} {field}: negative value {value}")]
     Negative { tr_id: &'static str, field: &'static str, value: i64 },
-    #[error("{date} {time} is not a valid KST instant")]
-    BadInstant { date: NaiveDate, time: NaiveTime },
-}
-
-const KST_SECONDS: i32 = 9 * 3600;
-
-/// The UTC instant of a KST wall-clock time.
-pub fn kst_instant(date: NaiveDate, time: NaiveTime) -> Result<DateTime<Utc>, MarketDataError> {
-    let kst = FixedOffset::east_opt(KST_SECONDS).ok_or(MarketDataError::BadInstant { date, time })?;
-    kst.from_local_datetime(&date.and_time(time))
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or(MarketDataError::BadInstant { date, time })
 }
 
 fn won(tr_id: &'static str, field: &'static str, value: i64) -> Result<u64, MarketDataError> {
@@ -49,7 +37,7 @@ fn opt_price(tr_id: &'static str, field: &'static str, value: i64) -> Result<Opt
 pub fn trade_from_h0stcnt0(view: &H0stcnt0<'_>) -> Result<Trade, MarketDataError> {
     const TR: &str = "H0STCNT0";
     let symbol = Symbol::krx(view.mksc_shrn_iscd())?;
-    let ts = kst_instant(view.bsop_date()?, view.stck_cntg_hour()?)?;
+    let ts = kst_instant(view.bsop_date()?, view.stck_cntg_hour()?);
     let aggressor = match view.ccld_dvsn().trim() {
         "1" => Some(Side::Buy),
         "5" => Some(Side::Sell),
@@ -72,7 +60,7 @@ pub fn trade_from_h0stcnt0(view: &H0stcnt0<'_>) -> Result<Trade, MarketDataError
 pub fn book_from_h0stasp0(view: &H0stasp0<'_>, date: NaiveDate) -> Result<Book, MarketDataError> {
     const TR: &str = "H0STASP0";
     let symbol = Symbol::krx(view.mksc_shrn_iscd())?;
-    let ts = kst_instant(date, view.bsop_hour()?)?;
+    let ts = kst_instant(date, view.bsop_hour()?);
     let mut asks = [Level::default(); 10];
     let mut bids = [Level::default(); 10];
     for (i, level) in view.levels()?.iter().enumerate() {

@@ -30,7 +30,7 @@ pub mod tr_id;
 
 pub use control::{Control, ControlCode, ControlReply, UnknownControl};
 pub use encode::{EncodeRecord, FrameEncoder, encode_encrypted_frame, encode_frame, encode_records};
-pub use error::{CryptoError, FieldError, FieldErrorKind, WsError};
+pub use error::{CryptoError, WsError, WsFieldError, WsFieldErrorKind};
 pub use frame::{Frame, Records};
 pub use h0gscni0::{H0gscni0, H0gscni0Owned, NoticeMarket};
 pub use h0stasp0::{BookLevel, H0stasp0, H0stasp0Owned};
@@ -38,7 +38,7 @@ pub use h0stcni0::{H0stcni0, H0stcni0Layout, H0stcni0Owned};
 pub use h0stcnt0::{H0stcnt0, H0stcnt0Owned};
 pub use hdfsasp0::{Hdfsasp0, Hdfsasp0Owned, UsBookLevel};
 pub use hdfscnt0::{Hdfscnt0, Hdfscnt0Owned};
-pub use market_data::{MarketDataError, book_from_h0stasp0, kst_instant, trade_from_h0stcnt0};
+pub use market_data::{MarketDataError, book_from_h0stasp0, trade_from_h0stcnt0};
 pub use message::{WsMessage, decode_message};
 pub use notice_crypto::{NoticeKey, NoticeKeys, decrypt_payload, encrypt_payload};
 pub use record::{MAX_FIELDS, Record};

@@ -1,7 +1,7 @@
 //! The trading day as the time windows need it: open, previous close, high so far, first pullback.
 
-use crate::kst::kst_day;
 use chrono::{DateTime, Utc};
+use kis_model::kst::kst_day_number;
 
 const PPM: u128 = 1_000_000;
 
@@ -18,7 +18,7 @@ pub struct Session {
 impl Session {
     /// Records a trade price; returns true when it opened a new KST day.
     pub fn on_price(&mut self, ts: DateTime<Utc>, won: u64, pullback_ppm: u64) -> bool {
-        let day = kst_day(ts);
+        let day = kst_day_number(ts);
         let new_day = self.day != Some(day);
         if new_day {
             if self.day.is_some() {

@@ -25,10 +25,11 @@ use crate::error::ConfigError;
 use crate::krx_scalping::config::{ScalpingConfig, SpreadLimit};
 use crate::krx_scalping::micro_trend::{MicroTrend, UptickRun};
 use crate::krx_scalping::session::Session;
-use crate::kst::{KstSpan, kst_seconds_of_day};
+use crate::kst::KstSpan;
 use crate::risk::{ExitMonitor, volatility_stop_distance};
 use crate::signal::{ExitReason, Signal, SignalKind, SignalQty, StrategyId};
 use crate::strategy::Strategy;
+use kis_model::kst::kst_seconds_of_day;
 
 /// Which window an entry came from (it is in the signal's reason).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

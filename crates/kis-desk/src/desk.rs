@@ -424,8 +424,11 @@ impl Desk {
         }
         if self.ledger.working(symbol).is_none() {
             let limit = self.ledger.last_price(symbol);
-            // Without a price nothing can be held back; the order still gates the symbol.
-            let _ = self.ledger.order_working(symbol, side, qty, limit, at);
+            // Without a price (or the symbol's reference data) nothing can be held back; the order still gates
+            // the symbol.
+            if self.ledger.order_working(symbol, side, qty, limit, at).is_err() {
+                self.ledger.order_gate(symbol, side, qty, at);
+            }
         }
     }
 

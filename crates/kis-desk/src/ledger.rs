@@ -23,8 +23,9 @@ pub struct Working {
     pub side: Side,
     pub qty: Qty,
     pub filled: Qty,
-    /// The price its cash is held at (the limit; a KRX market buy's upper limit).
-    pub bound: Price,
+    /// The price its cash is held at (the limit; a KRX market buy's upper limit); `None` for an order that
+    /// only gates its symbol ([`Ledger::order_gate`]).
+    pub bound: Option<Price>,
     /// Cash still held back for a buy.
     pub reserved: Decimal,
     /// When the desk approved it: buy and sell delays count from the decision, as the user's bot counts from
@@ -428,9 +429,28 @@ impl Ledger {
             Side::Sell => self.account.reserve_shares(symbol, qty.min(self.held_qty(symbol))),
         }
         self.refresh_available(spec.currency());
-        let working = Working { side, qty, filled: Qty::ZERO, bound, reserved, decided_at: at };
+        let working = Working { side, qty, filled: Qty::ZERO, bound: Some(bound), reserved, decided_at: at };
         self.facts.entry(symbol).or_default().working = Some(working);
         Ok(working)
+    }
+
+    /// An order the ledger cannot price a hold for (one adopted at start before its symbol's reference data
+    /// is known): it still gates its symbol and a sell still claims its shares; a buy holds no cash (its fills
+    /// book against the cash, and the broker's balance is read again after an adopted order's fills).
+    pub fn order_gate(&mut self, symbol: Symbol, side: Side, qty: Qty, at: DateTime<Utc>) -> Working {
+        self.touch();
+        if let Some(old) = self.working(symbol) {
+            self.release(symbol, old);
+        }
+        let currency = symbol.market().currency();
+        self.buying_power[slot(currency)] = None;
+        if side == Side::Sell {
+            self.account.reserve_shares(symbol, qty.min(self.held_qty(symbol)));
+        }
+        self.refresh_available(currency);
+        let working = Working { side, qty, filled: Qty::ZERO, bound: None, reserved: Decimal::ZERO, decided_at: at };
+        self.facts.entry(symbol).or_default().working = Some(working);
+        working
     }
 
     fn release(&mut self, symbol: Symbol, w: Working) {
@@ -485,7 +505,9 @@ impl Ledger {
         let working = self.working(symbol).filter(|w| w.side == fill.side);
         let decided_at = working.map_or(fill.ts, |w| w.decided_at.min(fill.ts));
         let (reserved, bound, left) = match working {
-            Some(w) => (w.reserved, w.bound, w.qty.saturating_sub(w.filled).saturating_sub(fill.qty)),
+            Some(w) => {
+                (w.reserved, w.bound.unwrap_or(fill.price), w.qty.saturating_sub(w.filled).saturating_sub(fill.qty))
+            }
             None => (Decimal::ZERO, fill.price, Qty::ZERO),
         };
         let booked = self.revalue(symbol, |l| {

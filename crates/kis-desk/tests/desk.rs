@@ -174,3 +174,34 @@ fn a_take_profit_waits_for_the_working_order() {
     desk.on_trade(krx, Price::from_won(90_000), at("2026-03-04T00:02:00Z"), &mut out);
     assert!(out.iter().all(|o| !matches!(o, Output::CancelForExit { .. } | Output::Order { .. })), "{out:?}");
 }
+
+#[test]
+fn an_adopted_order_gates_its_symbol_before_the_symbol_s_reference_data() {
+    let mut desk = desk_with(dec!(10_000_000), dec!(10_000), "2026-03-04T00:00:00Z");
+    let mut out = Vec::new();
+    let krx = sym("005930");
+    desk.on_balance(
+        Market::Krx,
+        dec!(10_000_000),
+        &[(krx, Qty::new(10), Price::from_won(70_000))],
+        at("2026-03-04T00:01:00Z"),
+        &mut out,
+    );
+    // No trade and no previous close yet: the ledger cannot price a hold, the order still gates.
+    desk.on_working(krx, Side::Sell, Qty::new(4), at("2026-03-04T00:01:30Z"));
+    assert!(desk.snapshot(krx).order_pending);
+    assert_eq!(desk.working(krx).map(|w| (w.side, w.qty, w.bound)), Some((Side::Sell, Qty::new(4), None)));
+    let sell = Signal {
+        side: Side::Sell,
+        kind: SignalKind::Entry,
+        quantity: SignalQty::All,
+        ..buy("005930", Price::from_won(70_000), dec!(1))
+    };
+    let v = desk.on_signal(&sell, Some(Price::from_won(70_000)), at("2026-03-04T00:01:40Z"), &mut out);
+    assert_eq!(v, Verdict::Refused(Refusal::Risk(RefuseReason::DuplicatePending)));
+    // Its fill books, and its end frees the symbol.
+    desk.on_fill(&fill(krx, Side::Sell, 4, Price::from_won(70_000), "2026-03-04T00:01:50Z"), &mut out);
+    desk.on_order_ended(krx, Side::Sell, Qty::new(4), OrderEnd::Filled, at("2026-03-04T00:01:50Z"), &mut out);
+    assert!(!desk.snapshot(krx).order_pending);
+    assert_eq!(desk.ledger().position(krx).map(|p| p.qty), Some(Qty::new(6)));
+}

@@ -56,7 +56,7 @@ fn a_market_buy_holds_cash_at_the_upper_limit_as_kis_engine_does() {
     l.mark(s, Price::from_won(101_000));
     let when = at("2026-03-04T00:10:00Z");
     let w = l.order_working(s, Side::Buy, Qty::new(2), None, when).unwrap();
-    assert_eq!(w.bound, Price::from_won(130_000), "the upper limit of a 100,000 won close");
+    assert_eq!(w.bound, Some(Price::from_won(130_000)), "the upper limit of a 100,000 won close");
     let spec = SymbolSpec::krx(s, KrxBoard::Kospi, InstrumentKind::Stock, 100_000, w_date()).unwrap();
     let engine_hold = buy_reservation(&FeeModel::shipped(), &spec, Price::from_won(130_000), Qty::new(2)).unwrap();
     assert_eq!(l.reserved(Currency::Krw), engine_hold);

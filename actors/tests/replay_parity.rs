@@ -4,8 +4,9 @@
 //! gate, booking) and kis-engine's matching and fees; this test is what keeps them the same.
 //!
 //! The recording is built so that the daemon's real-time path cannot change what it trades: prints every
-//! twenty virtual seconds (a third of a real second at 60×, far more than a signal's round trip to the
-//! simulator), each followed by a book locked at the print's price with ample depth, so a marketable limit
+//! twenty virtual seconds, the two symbols ten apart (a third of a real second at 30×, well beyond a signal's
+//! round trip to the simulator and its fill notice's way back to the desk, also on a loaded machine; at 60× a
+//! loaded CI run once judged a buy before the previous sell's proceeds were booked), each followed by a book locked at the print's price with ample depth, so a marketable limit
 //! fills at that price on arrival — the backtester's close-price fill.
 
 mod common;
@@ -34,6 +35,8 @@ const PRINT_EVERY: i64 = 20;
 /// Virtual time before the first print, for the daemon to start, reconcile and subscribe.
 const LEAD_SECS: i64 = 300;
 const SEED: u64 = 11;
+/// The simulator's clock speed for the replay.
+const SPEED: u32 = 30;
 const KRX_SYMBOLS: usize = 10;
 const US_SYMBOLS: usize = 2;
 
@@ -193,11 +196,11 @@ async fn parity(case: Case) {
     );
 
     // The daemon on the simulator's replay of the same recording.
-    let seen = actix_rt::time::timeout(Duration::from_secs(100), async {
+    let seen = actix_rt::time::timeout(Duration::from_secs(150), async {
         let sim = start_sim_at(&keys, |c| {
             c.env = Environment::Real;
             c.start = Some(start);
-            c.speed = 60;
+            c.speed = SPEED;
             c.seed = SEED;
             c.symbols = KRX_SYMBOLS;
             c.us_symbols = US_SYMBOLS;
@@ -221,7 +224,7 @@ async fn parity(case: Case) {
         setup.endpoints = Endpoints::custom(Environment::Real, &sim.rest_url(), &sim.ws_url());
         let daemon = Daemon::start(setup).unwrap();
         let end = events.last().map(MarketEvent::ts).unwrap() + TimeDelta::seconds(30);
-        wait_for("the replay played out", Duration::from_secs(80), || async { daemon.clock.now() >= end }).await;
+        wait_for("the replay played out", Duration::from_secs(120), || async { daemon.clock.now() >= end }).await;
         wait_for("no order in flight", Duration::from_secs(20), || async {
             daemon.open_orders().await.is_empty() && daemon.risk_status().await.is_some_and(|r| r.working == 0)
         })

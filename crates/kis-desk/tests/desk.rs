@@ -108,11 +108,11 @@ fn each_market_starts_its_own_trading_day() {
     assert_eq!(days, vec![(Market::Krx, chrono::NaiveDate::from_ymd_opt(2026, 3, 5).unwrap())]);
 }
 
-#[test]
-fn a_protective_exit_has_the_order_that_holds_its_symbol_cancelled_then_goes_out() {
+/// A desk holding 10 shares of 005930 at 70,000 won, read from the broker at 09:01 KST.
+fn holding_005930() -> (Desk, kis_model::Symbol) {
     let mut desk = desk_with(dec!(10_000_000), dec!(10_000), "2026-03-04T00:00:00Z");
-    let mut out = Vec::new();
     let krx = sym("005930");
+    let mut out = Vec::new();
     desk.on_balance(
         Market::Krx,
         dec!(10_000_000),
@@ -120,12 +120,23 @@ fn a_protective_exit_has_the_order_that_holds_its_symbol_cancelled_then_goes_out
         at("2026-03-04T00:01:00Z"),
         &mut out,
     );
-    // A buy of the same symbol is working (adding to the holding, or placed by hand and adopted).
+    (desk, krx)
+}
+
+/// [`holding_005930`] with a buy of 5 more working (adding to the holding, or placed by hand and adopted).
+fn holding_with_a_working_buy() -> (Desk, kis_model::Symbol) {
+    let (mut desk, krx) = holding_005930();
     desk.on_reference(krx, Price::from_won(70_000));
-    desk.on_trade(krx, Price::from_won(70_000), at("2026-03-04T00:01:20Z"), &mut out);
+    desk.on_trade(krx, Price::from_won(70_000), at("2026-03-04T00:01:20Z"), &mut Vec::new());
     desk.on_working(krx, Side::Buy, Qty::new(5), at("2026-03-04T00:01:30Z"));
     assert!(desk.snapshot(krx).order_pending);
-    out.clear();
+    (desk, krx)
+}
+
+#[test]
+fn a_protective_exit_has_the_order_that_holds_its_symbol_cancelled_then_goes_out() {
+    let (mut desk, krx) = holding_with_a_working_buy();
+    let mut out = Vec::new();
     // Far below the average: the stop-loss is due, but the symbol is held by the buy.
     desk.on_trade(krx, Price::from_won(60_000), at("2026-03-04T00:02:00Z"), &mut out);
     let cancels: Vec<_> = out.iter().filter(|o| matches!(o, Output::CancelForExit { .. })).collect();
@@ -155,21 +166,8 @@ fn a_protective_exit_has_the_order_that_holds_its_symbol_cancelled_then_goes_out
 
 #[test]
 fn a_take_profit_waits_for_the_working_order() {
-    let mut desk = desk_with(dec!(10_000_000), dec!(10_000), "2026-03-04T00:00:00Z");
+    let (mut desk, krx) = holding_with_a_working_buy();
     let mut out = Vec::new();
-    let krx = sym("005930");
-    desk.on_balance(
-        Market::Krx,
-        dec!(10_000_000),
-        &[(krx, Qty::new(10), Price::from_won(70_000))],
-        at("2026-03-04T00:01:00Z"),
-        &mut out,
-    );
-    desk.on_reference(krx, Price::from_won(70_000));
-    desk.on_trade(krx, Price::from_won(70_000), at("2026-03-04T00:01:20Z"), &mut out);
-    desk.on_working(krx, Side::Buy, Qty::new(5), at("2026-03-04T00:01:30Z"));
-    assert!(desk.snapshot(krx).order_pending);
-    out.clear();
     // Far above the average: a take-profit is a decision, not protection; it cancels nothing.
     desk.on_trade(krx, Price::from_won(90_000), at("2026-03-04T00:02:00Z"), &mut out);
     assert!(out.iter().all(|o| !matches!(o, Output::CancelForExit { .. } | Output::Order { .. })), "{out:?}");
@@ -177,16 +175,8 @@ fn a_take_profit_waits_for_the_working_order() {
 
 #[test]
 fn an_adopted_order_gates_its_symbol_before_the_symbol_s_reference_data() {
-    let mut desk = desk_with(dec!(10_000_000), dec!(10_000), "2026-03-04T00:00:00Z");
+    let (mut desk, krx) = holding_005930();
     let mut out = Vec::new();
-    let krx = sym("005930");
-    desk.on_balance(
-        Market::Krx,
-        dec!(10_000_000),
-        &[(krx, Qty::new(10), Price::from_won(70_000))],
-        at("2026-03-04T00:01:00Z"),
-        &mut out,
-    );
     // No trade and no previous close yet: the ledger cannot price a hold, the order still gates.
     desk.on_working(krx, Side::Sell, Qty::new(4), at("2026-03-04T00:01:30Z"));
     assert!(desk.snapshot(krx).order_pending);

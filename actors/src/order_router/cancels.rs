@@ -131,6 +131,18 @@ impl OrderRouter {
         true
     }
 
+    /// Takes the queued orders of the symbols `covers` out of the queue unsent, closing each with `why`;
+    /// returns how many.
+    fn drop_queued(&mut self, covers: impl Fn(&Symbol) -> bool, why: impl Fn() -> NotSent) -> usize {
+        let (queued, kept): (Vec<ApprovedOrder>, Vec<ApprovedOrder>) =
+            self.queue.drain(..).partition(|o| covers(&o.intent.symbol));
+        self.queue.extend(kept);
+        for order in &queued {
+            self.refuse(order, why());
+        }
+        queued.len()
+    }
+
     pub(super) fn check_cancel_all(&mut self) {
         let Some(state) = &self.cancel_all else { return };
         if self.busy || !self.cancels.is_empty() || self.in_flight.is_some() {
@@ -156,12 +168,7 @@ impl Handler<CancelAll> for OrderRouter {
     fn handle(&mut self, msg: CancelAll, ctx: &mut Self::Context) -> Self::Result {
         self.touch();
         let (tx, rx) = oneshot::channel();
-        let (queued, kept): (Vec<ApprovedOrder>, Vec<ApprovedOrder>) =
-            self.queue.drain(..).partition(|o| msg.covers(&o.intent.symbol));
-        self.queue.extend(kept);
-        for order in &queued {
-            self.refuse(order, NotSent::CancelAll);
-        }
+        let dropped = self.drop_queued(|s| msg.covers(s), || NotSent::CancelAll);
         let state = self.cancel_all.get_or_insert_with(|| CancelAllState {
             scope: msg,
             waiters: Vec::new(),
@@ -172,7 +179,7 @@ impl Handler<CancelAll> for OrderRouter {
         });
         state.scope = state.scope.merged(msg);
         let scope = state.scope;
-        state.dropped += queued.len();
+        state.dropped += dropped;
         state.waiters.push(tx);
         state.catch_up_started = false;
         state.caught_up = false;
@@ -203,12 +210,7 @@ impl Handler<CancelForExit> for OrderRouter {
         let symbol = msg.symbol;
         // The desk lets one order per symbol work, so whatever of the symbol waits in the queue is the order
         // that holds the exit back: it never leaves.
-        let (queued, kept): (Vec<ApprovedOrder>, Vec<ApprovedOrder>) =
-            self.queue.drain(..).partition(|o| o.intent.symbol == symbol);
-        self.queue.extend(kept);
-        for order in &queued {
-            self.refuse(order, NotSent::ForExit(msg.reason));
-        }
+        self.drop_queued(|s| *s == symbol, || NotSent::ForExit(msg.reason));
         // Before reconciliation nothing is known to be working; the desk asks again.
         if !self.ready {
             return;

@@ -42,11 +42,9 @@ impl OrderRouter {
         let day = kst_date(read_at);
         let holdings = why == Read::StartUp;
         let us = self.config.us_orders.then(|| {
-            let open = self.open_views();
-            broker_view::UsWindow::new(
-                read_at,
-                open.iter().filter(|v| matches!(v.record.symbol, Symbol::Us(..))).map(|v| v.created),
-            )
+            let open_us = self.journal.iter().flat_map(|j| j.book().iter()).filter(|v| v.is_open());
+            let created = open_us.filter(|v| matches!(v.record.symbol, Symbol::Us(..))).map(|v| v.created);
+            broker_view::UsWindow::new(read_at, created)
         });
         // The unfilled list is evidence for start-up and unknown outcomes; routine catch-ups skip its calls.
         let unfilled = why != Read::CatchUp;

@@ -77,7 +77,7 @@ fn record_refuses_bad_requests() {
         .arg(&rec)
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--codes must list 1 to 41 KRX codes"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--codes must list 1 to 41 symbols"));
     let out = bin().args(["record", "--synthetic", "--symbols", "0", "--out"]).arg(&rec).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("--symbols must be between 10 and 5000"));
     let _ = std::fs::remove_dir_all(&dir);
@@ -90,8 +90,14 @@ fn records_a_live_feed_from_the_simulator() {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
 
+    // A virtual day that is not today: books carry only a time, and must be dated by the venue's clock.
+    let dir = temp_dir("record-live");
+    let sim_config = dir.join("sim.toml");
+    std::fs::write(&sim_config, "start = \"2026-03-03T00:00:00Z\"\n").unwrap();
     let mut sim = bin()
         .args(["sim", "--rest-port", "0", "--ws-port", "0", "--symbols", "10", "--seed", "5", "--speed", "10"])
+        .arg("--config")
+        .arg(&sim_config)
         .args(["--run-secs", "20"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -118,10 +124,21 @@ fn records_a_live_feed_from_the_simulator() {
         .map(|s| s.symbol.code().to_string())
         .collect();
 
-    let dir = temp_dir("record-live");
     let rec = dir.join("live.rec");
     let out = bin()
-        .args(["record", "--rest-url", &rest, "--ws-url", &ws, "--codes", &codes.join(","), "--seconds", "3", "--out"])
+        .args([
+            "record",
+            "--rest-url",
+            &rest,
+            "--ws-url",
+            &ws,
+            "--codes",
+            &codes.join(","),
+            "--seconds",
+            "3",
+            "--books",
+        ])
+        .arg("--out")
         .arg(&rec)
         .env("KIS_APP_KEY", "test-key")
         .env("KIS_APP_SECRET", "test-secret")
@@ -134,14 +151,26 @@ fn records_a_live_feed_from_the_simulator() {
     assert!(stderr.contains("0 bad records skipped"), "{stderr}");
 
     let reader = kis_synth::RecordingReader::new(BufReader::new(std::fs::File::open(&rec).unwrap()));
-    let mut trades = 0;
+    let (mut trades, mut books) = (0, 0);
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 3).unwrap();
     for record in reader {
-        let record = record.unwrap();
-        let kis_model::MarketEvent::Trade(trade) = record.event else { panic!("books were not asked for") };
-        assert!(codes.contains(&trade.symbol.code().to_string()), "unsubscribed {}", trade.symbol);
-        assert!(!trade.price.is_zero() && !trade.qty.is_zero());
-        trades += 1;
+        let event = record.unwrap().event;
+        assert!(codes.contains(&event.symbol().code().to_string()), "unsubscribed {}", event.symbol());
+        assert_eq!(kis_model::kst::kst_date(event.ts()), day, "{event:?} is not dated on the simulator's day");
+        match event {
+            kis_model::MarketEvent::Trade(trade) => {
+                assert!(!trade.price.is_zero() && !trade.qty.is_zero());
+                trades += 1;
+            }
+            kis_model::MarketEvent::Book(book) => {
+                assert!(book.best_bid().is_some() && book.best_ask().is_some(), "{book:?}");
+                books += 1;
+            }
+            other => panic!("neither a trade nor a book: {other:?}"),
+        }
     }
+    assert!(books > 10, "only {books} books recorded in 3 s at 10×");
+    assert!(stderr.contains("books dated by the simulator's clock"), "{stderr}");
     assert!(trades > 10, "only {trades} trades recorded in 3 s at 10×");
     // Secrets stay out of the output.
     assert!(!stderr.contains("test-secret") && !stderr.contains("test-key"), "{stderr}");

@@ -4,7 +4,9 @@
 //! - `--synthetic` records one full KRX session of the deterministic synthetic market (the same market the
 //!   simulator serves) without any socket: a reproducible "simulator day" for backtests and bug reports.
 //! - `--rest-url/--ws-url` records a live feed (KIS, or the simulator standing in for it) over the real client:
-//!   approval key over REST, H0STCNT0 (and with `--books` H0STASP0) subscriptions, PINGPONG answered.
+//!   approval key over REST, trade subscriptions (H0STCNT0 for KRX codes, HDFSCNT0 for `EXCHANGE:TICKER`; with
+//!   `--books` H0STASP0/HDFSASP0 too), PINGPONG answered, frames converted by the daemon's own
+//!   `ws::market_events`.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -48,7 +50,8 @@ pub struct RecordArgs {
     /// Live source: WebSocket URL (KIS: `ws://ops.koreainvestment.com:21000/tryitout`).
     #[arg(long, requires = "rest_url")]
     ws_url: Option<String>,
-    /// Live source: comma-separated KRX codes to subscribe (KIS allows 41 registrations per session).
+    /// Live source: comma-separated symbols to subscribe, KRX codes or `EXCHANGE:TICKER` (KIS allows 41
+    /// registrations per session; `--books` takes two per symbol).
     #[arg(long, value_delimiter = ',')]
     codes: Vec<String>,
     /// Live source: stop after this many seconds.
@@ -130,14 +133,16 @@ mod live {
     use std::time::{Duration, Instant};
 
     use anyhow::{Context, bail};
+    use kis_actors::venue_clock::VenueClock;
     use kis_client::{Credentials, Endpoints, RestClient, WsConnection, WsEvent};
+    use kis_model::kst::kst_date;
     use kis_model::{Environment, MarketEvent, Symbol};
-    use kis_protocol::ws::{
-        Control, H0stasp0, H0stcnt0, SubscribeRequest, WsMessage, WsTrId, book_from_h0stasp0, decode_message,
-        trade_from_h0stcnt0,
-    };
+    use kis_protocol::ws::{Control, SubscribeRequest, WsMessage, WsTrId, decode_message, market_events};
 
     use super::{RecordArgs, open_output};
+
+    /// KIS allows 41 registrations per WebSocket session.
+    const REGISTRATIONS: usize = 41;
 
     /// What a live session recorded, for the closing line.
     #[derive(Default)]
@@ -148,38 +153,66 @@ mod live {
         pings: u64,
     }
 
-    pub fn record(rest_url: &str, ws_url: &str, args: &RecordArgs) -> anyhow::Result<std::process::ExitCode> {
-        if args.codes.is_empty() || args.codes.len() > 41 {
-            bail!("--codes must list 1 to 41 KRX codes (got {})", args.codes.len());
+    impl Tally {
+        fn skipped(&mut self, what: &str, e: &dyn std::fmt::Display) {
+            self.bad += 1;
+            if self.bad <= 5 {
+                eprintln!("skipped {what}: {e}");
+            }
         }
-        let codes = args
+    }
+
+    /// The channels a symbol is recorded from: its market's trades, and with `books` its book.
+    fn channels(symbol: &Symbol, books: bool) -> Vec<WsTrId> {
+        let (trades, book) = match symbol {
+            Symbol::Krx(_) => (WsTrId::H0stcnt0, WsTrId::H0stasp0),
+            Symbol::Us(..) => (WsTrId::Hdfscnt0, WsTrId::Hdfsasp0),
+        };
+        if books { vec![trades, book] } else { vec![trades] }
+    }
+
+    /// The clock KRX books are dated by (they carry only a time): the simulator's virtual clock when the REST
+    /// base is one of ours (its day need not be today), else the wall clock, which is KIS's.
+    fn venue_clock(rest_url: &str) -> (VenueClock, &'static str) {
+        match crate::cli::sim_clock::follow(rest_url) {
+            Ok(clock) => (clock, "the simulator's clock"),
+            Err(_) => (VenueClock::system(), "the wall clock"),
+        }
+    }
+
+    pub fn record(rest_url: &str, ws_url: &str, args: &RecordArgs) -> anyhow::Result<std::process::ExitCode> {
+        if args.codes.is_empty() || args.codes.len() > REGISTRATIONS {
+            bail!("--codes must list 1 to {REGISTRATIONS} symbols (got {})", args.codes.len());
+        }
+        let symbols = args
             .codes
             .iter()
-            .map(|c| Symbol::krx(c).map(|s| s.code().to_string()))
-            .collect::<Result<Vec<_>, _>>()
-            .context("--codes")?;
+            .map(|c| Symbol::parse(c).with_context(|| format!("--codes {c:?}")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let registrations: usize = symbols.iter().map(|s| channels(s, args.books).len()).sum();
+        if registrations > REGISTRATIONS {
+            bail!("--codes with --books needs {registrations} registrations; one KIS session allows {REGISTRATIONS}");
+        }
         let (Ok(key), Ok(secret)) = (std::env::var("KIS_APP_KEY"), std::env::var("KIS_APP_SECRET")) else {
             bail!("set KIS_APP_KEY and KIS_APP_SECRET (any value works against the simulator)");
         };
         let endpoints = Endpoints::custom(Environment::Paper, rest_url, ws_url);
         let mut writer = open_output(&args.out)?;
+        let (clock, clock_name) = venue_clock(rest_url);
         let tally = actix_rt::System::new().block_on(async {
             let client = RestClient::new(endpoints, Credentials::new(key, secret), 2, Duration::from_secs(10));
             let approval = client.approval_key().await.context("WebSocket approval key")?;
             let mut ws = WsConnection::connect(ws_url, Duration::from_secs(10)).await?;
-            let mut channels = vec![WsTrId::H0stcnt0];
-            if args.books {
-                channels.push(WsTrId::H0stasp0);
-            }
-            for code in &codes {
-                for channel in &channels {
-                    let request = SubscribeRequest::register(approval.approval_key.expose(), channel.clone(), code);
+            for symbol in &symbols {
+                for channel in channels(symbol, args.books) {
+                    let key = symbol.ws_tr_key();
+                    let request = SubscribeRequest::register(approval.approval_key.expose(), channel, &key);
                     ws.send_text(&request.to_json()).await?;
                 }
             }
             let deadline = Instant::now() + Duration::from_secs(args.seconds);
             let mut tally = Tally::default();
-            let mut session_date = None;
+            let mut events = Vec::new();
             loop {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
@@ -208,47 +241,21 @@ mod live {
                     }
                     Ok(WsMessage::Control(_)) => {}
                     Ok(WsMessage::Data(frame)) => {
-                        for record in frame.records()? {
-                            let event = record.map_err(anyhow::Error::from).and_then(|record| match frame.tr_id() {
-                                "H0STCNT0" => {
-                                    let trade = trade_from_h0stcnt0(&H0stcnt0::new(record)?)?;
-                                    session_date = Some(trade.ts.with_timezone(&chrono_tz::Asia::Seoul).date_naive());
-                                    Ok(Some(MarketEvent::Trade(trade)))
-                                }
-                                "H0STASP0" => match session_date {
-                                    // A book carries only its time: date it by the session's trades.
-                                    Some(date) => {
-                                        Ok(Some(MarketEvent::Book(book_from_h0stasp0(&H0stasp0::new(record)?, date)?)))
-                                    }
-                                    None => Ok(None),
-                                },
-                                _ => Ok(None),
-                            });
-                            match event {
-                                Ok(Some(e)) => {
-                                    if matches!(e, MarketEvent::Trade(_)) {
-                                        tally.trades += 1;
-                                    } else {
-                                        tally.books += 1;
-                                    }
-                                    writer.write(&e).context("writing the recording")?;
-                                }
-                                Ok(None) => {}
-                                Err(e) => {
-                                    tally.bad += 1;
-                                    if tally.bad <= 5 {
-                                        eprintln!("skipped a record: {e:#}");
-                                    }
-                                }
+                        events.clear();
+                        // The good records of a frame are kept even when one of them is bad.
+                        if let Err(e) = market_events(&frame, &mut || kst_date(clock.now()), &mut events) {
+                            tally.skipped("a record", &e);
+                        }
+                        for e in &events {
+                            if matches!(e, MarketEvent::Trade(_)) {
+                                tally.trades += 1;
+                            } else {
+                                tally.books += 1;
                             }
+                            writer.write(e).context("writing the recording")?;
                         }
                     }
-                    Err(e) => {
-                        tally.bad += 1;
-                        if tally.bad <= 5 {
-                            eprintln!("skipped a message: {e}");
-                        }
-                    }
+                    Err(e) => tally.skipped("a message", &e),
                 }
             }
             ws.close().await;
@@ -256,10 +263,11 @@ mod live {
         })?;
         writer.flush()?;
         eprintln!(
-            "recorded {} trades and {} books of {} symbols in {} s ({} PINGPONG answered, {} bad records skipped)",
+            "recorded {} trades and {} books of {} symbols in {} s ({} PINGPONG answered, {} bad records skipped; \
+             books dated by {clock_name})",
             tally.trades,
             tally.books,
-            codes.len(),
+            symbols.len(),
             args.seconds,
             tally.pings,
             tally.bad

@@ -8,7 +8,7 @@
 //! - [`decode`]: frame → market events, and the rate-limited failure log.
 //! - [`notice`]: decrypted notice record → [`ExecutionNotice`](crate::messages::ExecutionNotice).
 
-pub mod decode;
+pub mod failure_log;
 pub mod notice;
 mod session;
 pub mod subscriptions;
@@ -282,7 +282,7 @@ impl Actor for WsFeed {
                 out: self.out.clone(),
                 stats: stats.clone(),
                 backoff,
-                failures: decode::FailureLog::default(),
+                failures: failure_log::FailureLog::default(),
                 down_since: None,
             };
             actix_rt::spawn(session.run(receiver));

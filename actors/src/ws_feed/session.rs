@@ -19,11 +19,12 @@ use kis_client::{WsConnection, WsEvent};
 use kis_model::{MarketEvent, Secret};
 use kis_protocol::ws::{
     Control, ControlCode, Frame, NoticeKeys, Records, SubscribeRequest, TrType, WsMessage, WsTrId, decode_message,
+    market_events,
 };
 use tokio::sync::mpsc::UnboundedReceiver;
 use tracing::{debug, info, warn};
 
-use super::decode::{FailureLog, market_events, ws_error_kind};
+use super::failure_log::FailureLog;
 use super::notice::{self, NoticeError};
 use super::subscriptions::Registration;
 use super::{SharedSubscriptions, WsFeedConfig};
@@ -299,7 +300,7 @@ impl Session {
                 Ok(())
             }
             Err(e) => {
-                self.bad(ws_error_kind(&e), &e);
+                self.bad(e.kind(), &e);
                 Ok(())
             }
         }

@@ -44,6 +44,31 @@ pub enum WsError {
     Field(#[from] WsFieldError),
 }
 
+impl WsError {
+    /// A stable name per kind of failure, so that a feed logs a broken channel once per kind (with a count)
+    /// rather than once per message.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            WsError::Empty => "empty",
+            WsError::MissingSeparator { .. } | WsError::BadEncryptFlag { .. } | WsError::EmptyTrId => "bad_header",
+            WsError::BadRecordCount { .. } => "bad_record_count",
+            WsError::UnevenRecords { .. } => "uneven_records",
+            WsError::TooFewFields { .. } => "too_few_fields",
+            WsError::TooManyFields { .. } | WsError::RecordTooLong { .. } => "record_too_large",
+            WsError::Encrypted { .. } => "encrypted",
+            WsError::NotUtf8 => "not_utf8",
+            WsError::ControlJson { .. } => "bad_control",
+            WsError::Crypto(_) => "crypto",
+            WsError::Field(_) => "bad_field",
+            WsError::ReservedChar { .. }
+            | WsError::RaggedRecords { .. }
+            | WsError::RecordCountRange { .. }
+            | WsError::BadTrId { .. }
+            | WsError::SubscribeJson { .. } => "encode",
+        }
+    }
+}
+
 /// Notice encryption failures; never a panic, whatever the key, IV or payload.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CryptoError {

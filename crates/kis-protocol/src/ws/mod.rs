@@ -38,7 +38,10 @@ pub use h0stcni0::{H0stcni0, H0stcni0Layout, H0stcni0Owned};
 pub use h0stcnt0::{H0stcnt0, H0stcnt0Owned};
 pub use hdfsasp0::{Hdfsasp0, Hdfsasp0Owned, UsBookLevel};
 pub use hdfscnt0::{Hdfscnt0, Hdfscnt0Owned};
-pub use market_data::{MarketDataError, book_from_h0stasp0, trade_from_h0stcnt0};
+pub use market_data::{
+    MarketDataError, book_from_h0stasp0, book_from_hdfsasp0, is_market_data, market_events, trade_from_h0stcnt0,
+    trade_from_hdfscnt0,
+};
 pub use message::{WsMessage, decode_message};
 pub use notice_crypto::{NoticeKey, NoticeKeys, decrypt_payload, encrypt_payload};
 pub use record::{MAX_FIELDS, Record};

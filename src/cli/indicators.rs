@@ -14,6 +14,8 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use kis_indicators::{Bar, StandardRow, StandardSet};
 
+use super::float_text::push_f64;
+
 const HEADER: &str = "ts,open,high,low,close,volume";
 const NUMERIC_COLUMNS: [&str; 5] = ["open", "high", "low", "close", "volume"];
 
@@ -40,6 +42,7 @@ fn process(mut input: impl BufRead, mut output: impl Write) -> anyhow::Result<()
     let mut line = String::new();
     let mut line_no = 0usize;
     let mut set = StandardSet::new();
+    let mut text_out = Vec::with_capacity(256);
 
     let mut read = |line: &mut String, line_no: &mut usize| -> anyhow::Result<bool> {
         line.clear();
@@ -70,14 +73,16 @@ fn process(mut input: impl BufRead, mut output: impl Write) -> anyhow::Result<()
         }
         let (ts, bar) = parse_row(text).map_err(|e| anyhow::anyhow!("line {line_no}{e}"))?;
         let row = set.update(&bar).map_err(|e| anyhow::anyhow!("line {line_no}, column `{}`: {e}", e.field()))?;
-        write!(output, "{ts}")?;
+        text_out.clear();
+        text_out.extend_from_slice(ts.as_bytes());
         for value in row.values() {
-            match value {
-                Some(v) => write!(output, ",{v}")?,
-                None => write!(output, ",")?,
+            text_out.push(b',');
+            if let Some(v) = value {
+                push_f64(&mut text_out, v);
             }
         }
-        writeln!(output)?;
+        text_out.push(b'\n');
+        output.write_all(&text_out)?;
     }
     output.flush()?;
     Ok(())
@@ -89,13 +94,19 @@ fn trim_newline(line: &str) -> &str {
 
 /// Splits and parses one data row. Errors are the message after "line N".
 fn parse_row(text: &str) -> Result<(&str, Bar), String> {
-    let fields: Vec<&str> = text.split(',').collect();
-    let [ts, numbers @ ..] = fields.as_slice() else {
-        return Err(": empty row".to_owned());
-    };
-    if numbers.len() != NUMERIC_COLUMNS.len() {
-        return Err(format!(": expected 6 fields ({HEADER}), found {}", fields.len()));
+    // Split without collecting: a row is six fields, and this runs once per bar.
+    let mut fields = [""; 6];
+    let mut count = 0;
+    for field in text.split(',') {
+        if let Some(slot) = fields.get_mut(count) {
+            *slot = field;
+        }
+        count += 1;
     }
+    if count != fields.len() {
+        return Err(format!(": expected 6 fields ({HEADER}), found {count}"));
+    }
+    let [ts, numbers @ ..] = &fields;
     if ts.trim().is_empty() {
         return Err(", column `ts`: empty timestamp".to_owned());
     }

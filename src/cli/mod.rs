@@ -6,6 +6,7 @@ pub mod check_config;
 pub mod decode;
 pub mod embedded_sim;
 pub mod fault_run;
+pub mod float_text;
 pub mod indicators;
 pub mod optimize;
 pub mod record;

@@ -5,6 +5,7 @@
 //! supplies, with the shipped `config/` file embedded as the default.
 
 pub mod account;
+pub mod decimal;
 pub mod environment;
 pub mod fees;
 pub mod grouping;
@@ -21,6 +22,7 @@ pub mod symbol;
 pub mod tick_size;
 
 pub use account::{AccountError, AccountNo};
+pub use decimal::{MAX_WIRE_DECIMAL_LEN, WireDecimalError, parse_wire_decimal, parse_wire_unsigned};
 pub use environment::Environment;
 pub use fees::{FeeError, FeeModel, FeeSchedule, Fees, KrxFees, TaxRate, UsFees};
 pub use market::{Currency, KrxBoard, Market};

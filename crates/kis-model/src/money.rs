@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::decimal::parse_wire_unsigned;
 use crate::market::Currency;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -78,20 +79,13 @@ impl Price {
 impl FromStr for Price {
     type Err = MoneyError;
 
-    /// Accepts KIS's wire forms: `"128500"`, `"1091.2600"`, `" 0.00"`, zero-padded `"000003190"`.
+    /// KIS's wire forms through the one wire-decimal reader ([`crate::decimal`]): `"128500"`, `"1091.2600"`,
+    /// `" 0.00"`, zero-padded `"000003190"`; no sign (a price is never negative), no exponent.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let t = s.trim();
-        // Plain decimal notation only: KIS never sends exponents, so one is a sign of a corrupted field.
-        if t.is_empty() || !t.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
-            return Err(MoneyError::BadPrice(s.to_string()));
-        }
-        // Whole numbers (every KRX price) skip Decimal's general parser; up to 18 digits fit a u64, and the
-        // value is the one `Decimal::from_str` + `normalize` gives (scale 0).
-        if t.len() <= 18 && t.bytes().all(|c| c.is_ascii_digit()) {
-            return t.parse::<u64>().map(Price::from_won).map_err(|_| MoneyError::BadPrice(s.to_string()));
-        }
-        let d = Decimal::from_str(t).map_err(|_| MoneyError::BadPrice(s.to_string()))?;
-        Price::new(d).map_err(|_| MoneyError::BadPrice(s.to_string()))
+        let bad = || MoneyError::BadPrice(s.chars().take(64).collect());
+        let d = parse_wire_unsigned(s).map_err(|_| bad())?;
+        // Whole numbers (every KRX price) are already normalised; skip `normalize` on the hot path.
+        if d.scale() == 0 { Ok(Price(d)) } else { Price::new(d).map_err(|_| bad()) }
     }
 }
 
@@ -144,15 +138,12 @@ impl Add for Qty {
 impl FromStr for Qty {
     type Err = MoneyError;
 
-    /// Accepts `"10"`, zero-padded `"0000000001"` and KIS's occasional `"10.00"`; refuses fractions.
+    /// Accepts `"10"`, zero-padded `"0000000001"` and KIS's occasional `"10.00"` (the one wire-decimal reader,
+    /// unsigned); refuses fractions.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let t = s.trim();
-        let bad = || MoneyError::BadQty(s.to_string());
-        if let Ok(n) = t.parse::<u64>() {
-            return Ok(Qty(n));
-        }
-        let d = Decimal::from_str(t).map_err(|_| bad())?;
-        if d.is_sign_negative() || !d.fract().is_zero() {
+        let bad = || MoneyError::BadQty(s.chars().take(64).collect());
+        let d = parse_wire_unsigned(s).map_err(|_| bad())?;
+        if !d.fract().is_zero() {
             return Err(bad());
         }
         u64::try_from(d).map(Qty).map_err(|_| bad())
@@ -291,6 +282,10 @@ mod tests {
         assert_eq!(" 0.00".parse::<Price>().unwrap(), Price::ZERO);
         assert!(matches!("-5".parse::<Price>(), Err(MoneyError::BadPrice(_))));
         assert!(matches!("1e5".parse::<Price>(), Err(MoneyError::BadPrice(_))));
+        assert!(matches!("+5".parse::<Price>(), Err(MoneyError::BadPrice(_))));
+        assert!(matches!("-0".parse::<Price>(), Err(MoneyError::BadPrice(_))));
+        assert!(matches!("1_000".parse::<Price>(), Err(MoneyError::BadPrice(_))));
+        assert!(matches!("".parse::<Price>(), Err(MoneyError::BadPrice(_))));
     }
 
     #[test]
@@ -299,6 +294,8 @@ mod tests {
         assert_eq!("10.00".parse::<Qty>().unwrap(), Qty::new(10));
         assert!("1.5".parse::<Qty>().is_err());
         assert!("-1".parse::<Qty>().is_err());
+        assert!("+1".parse::<Qty>().is_err());
+        assert!("1_0".parse::<Qty>().is_err());
         assert_eq!(Qty::new(3).checked_sub(Qty::new(5)), None);
     }
 
@@ -311,5 +308,22 @@ mod tests {
         assert_eq!(Money::new(dec!(1234.9), Currency::Krw).truncated(), Money::krw(1234));
         assert_eq!(Money::new(dec!(12.349), Currency::Usd).truncated().amount, dec!(12.34));
         assert_eq!(Price::from_won(70_000) * Qty::new(3), dec!(210000));
+    }
+
+    proptest::proptest! {
+        /// Price and Qty read exactly what the one wire-decimal reader reads (unsigned), never more.
+        #[test]
+        fn price_and_qty_agree_with_the_wire_reader(text in "[ ]?[+-]?[0-9]{0,22}(\\.[0-9]{0,6})?[ ]?|.{0,24}") {
+            let wire = crate::decimal::parse_wire_unsigned(&text);
+            let price = text.parse::<Price>();
+            proptest::prop_assert_eq!(price.as_ref().ok().copied(), wire.ok().map(|d| Price::new(d).unwrap()));
+            if let Ok(p) = price {
+                // Normalised exactly as `Price::new` does (so equal prices print and hash alike).
+                proptest::prop_assert_eq!(p.value().scale(), p.value().normalize().scale());
+            }
+            let qty = text.parse::<Qty>().ok();
+            let whole = wire.ok().filter(|d| d.fract().is_zero()).and_then(|d| u64::try_from(d).ok()).map(Qty::new);
+            proptest::prop_assert_eq!(qty, whole);
+        }
     }
 }

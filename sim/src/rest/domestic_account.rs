@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use crate::exchange::Exchange;
 use crate::feed::ymd;
 use crate::kis_error::{self as kis};
+use crate::rest::domestic_order::parse_won;
 use crate::rest::{Answer, Call, Handled, check_account, decode, ok};
 use kis_model::kst::kst_of;
 
@@ -129,7 +130,7 @@ pub fn buyable(ex: &mut Exchange, call: &Call<'_>) -> Handled {
     let symbol = Symbol::krx(req.pdno.trim()).map_err(|_| kis::UNKNOWN_SYMBOL_ORDER)?;
     let price = match req.ord_unpr.trim() {
         "" | "0" => None,
-        p => Some(Price::from_won(p.parse().map_err(|_| kis::OFF_TICK)?)),
+        p => Some(parse_won(p)?),
     };
     let b = ex.accounts[call.account].engine.buyable(&symbol, price).map_err(|r| kis::for_reject(&r))?;
     let output = BuyableOutput {

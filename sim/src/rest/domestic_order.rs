@@ -12,17 +12,24 @@ use crate::rest::{Call, Handled, check_account, decode, ok, ord_tmd};
 
 pub const ORDER_OK: (&str, &str) = ("APBK0013", "주문 전송 완료 되었습니다.");
 
+/// `ORD_QTY`: a positive whole number of shares, read as every wire quantity is ([`Qty`]'s `FromStr`, the one
+/// wire-decimal reader: zero padding allowed, no sign).
 pub fn parse_qty(text: &str) -> Result<Qty, KisError> {
-    let q: u64 = text.trim().parse().map_err(|_| kis::BAD_QTY)?;
-    if q == 0 {
+    let q: Qty = text.parse().map_err(|_| kis::BAD_QTY)?;
+    if q.is_zero() {
         return Err(kis::BAD_QTY);
     }
-    Ok(Qty::new(q))
+    Ok(q)
 }
 
-fn parse_won(text: &str) -> Result<Price, KisError> {
-    let w: u64 = text.trim().parse().map_err(|_| kis::OFF_TICK)?;
-    Ok(Price::from_won(w))
+/// A KRX price (`ORD_UNPR`): read as every wire price is ([`Price`]'s `FromStr`), and whole won, since no KRX
+/// tick is a fraction of a won.
+pub(crate) fn parse_won(text: &str) -> Result<Price, KisError> {
+    let price: Price = text.parse().map_err(|_| kis::OFF_TICK)?;
+    if !price.value().fract().is_zero() {
+        return Err(kis::OFF_TICK);
+    }
+    Ok(price)
 }
 
 /// The engine order kind of a KRX `ORD_DVSN`: limit and market are modelled; the others are refused.
@@ -88,4 +95,51 @@ pub fn rvsecncl(ex: &mut Exchange, call: &Call<'_>) -> Handled {
         _ => return Err(kis::BAD_REQUEST),
     };
     ack(ex, new_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use kis_model::parse_wire_unsigned;
+
+    use super::*;
+
+    /// The request parsers read what every other KIS wire reader reads (the one in `kis_model::decimal`).
+    #[test]
+    fn request_numbers_follow_the_wire_decimal_rules() {
+        let texts = [
+            "70000",
+            "00000070000",
+            " 70000 ",
+            "70000.00",
+            "70000.5",
+            "+70000",
+            "-70000",
+            "7_0000",
+            "7e4",
+            "",
+            " ",
+            "0",
+            "10",
+            "0000000010",
+            "10.00",
+            "1.5",
+            "NaN",
+            "1 0",
+            "5.",
+            ".5",
+        ];
+        for text in texts {
+            let wire = parse_wire_unsigned(text);
+            let whole = wire.ok().filter(|d| d.fract().is_zero());
+            assert_eq!(parse_won(text).ok().map(Price::value), whole.map(|d| d.normalize()), "ORD_UNPR {text:?}");
+            let shares = whole.and_then(|d| u64::try_from(d).ok()).filter(|&n| n > 0);
+            assert_eq!(parse_qty(text).ok().map(Qty::shares), shares, "ORD_QTY {text:?}");
+        }
+        assert_eq!(parse_won(" 00000070000").unwrap(), Price::from_won(70_000));
+        assert_eq!(parse_qty("0000000010").unwrap(), Qty::new(10));
+        assert_eq!(parse_won("70000.5"), Err(kis::OFF_TICK));
+        assert_eq!(parse_won("+70000"), Err(kis::OFF_TICK));
+        assert_eq!(parse_qty("0"), Err(kis::BAD_QTY));
+        assert_eq!(parse_qty("+1"), Err(kis::BAD_QTY));
+    }
 }

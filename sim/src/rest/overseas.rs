@@ -36,9 +36,9 @@ pub fn us_feed<'a>(ex: &'a Exchange, exchange: &str, ticker: &str, err: KisError
     ex.feed_of(&symbol).ok_or(err)
 }
 
+/// `OVRS_ORD_UNPR`, read as every wire price is ([`Price`]'s `FromStr`, the one wire-decimal reader).
 fn parse_price(text: &str) -> Result<Price, KisError> {
-    let d = Decimal::from_str(text.trim()).map_err(|_| kis::OFF_TICK)?;
-    Price::new(d).map_err(|_| kis::OFF_TICK)
+    text.parse().map_err(|_| kis::OFF_TICK)
 }
 
 pub fn order(ex: &mut Exchange, call: &Call<'_>) -> Handled {
@@ -462,8 +462,20 @@ pub fn day_or_night(ex: &mut Exchange, _call: &Call<'_>) -> Handled {
 
 #[cfg(test)]
 mod tests {
-    use super::is_night_ledger;
+    use super::{is_night_ledger, parse_price};
     use chrono::{DateTime, Utc};
+    use kis_model::{Price, parse_wire_unsigned};
+
+    /// `OVRS_ORD_UNPR` follows the one wire-decimal reader: padding and zeros allowed, no sign, no `_`.
+    #[test]
+    fn us_order_prices_follow_the_wire_decimal_rules() {
+        for text in ["258.6000", " 258.60 ", "0258.6", "0", "+258.6", "-1", "2_58.6", "2.5e2", "", "258.", "NaN"] {
+            let expect = parse_wire_unsigned(text).ok().map(|d| d.normalize());
+            assert_eq!(parse_price(text).ok().map(Price::value), expect, "{text:?}");
+        }
+        assert_eq!(parse_price("258.6000").unwrap().value().to_string(), "258.6");
+        assert!(parse_price("+258.6").is_err());
+    }
 
     fn at(s: &str) -> DateTime<Utc> {
         s.parse().unwrap_or_default()

@@ -31,19 +31,10 @@ fn field_error(field: &'static str, raw: &str, problem: &'static str) -> FieldEr
     FieldError { field, raw, problem }
 }
 
-/// A decimal such as `"128500"`, `"-19500"`, `" 0.00"`, `"+5.61"`, `"1091.2600"`.
+/// A decimal such as `"128500"`, `"-19500"`, `" 0.00"`, `"+5.61"`, `"1091.2600"`: KIS's rules, read by the one
+/// wire-decimal reader ([`kis_model::decimal`]) that the WebSocket codec and the simulator use too.
 pub fn parse_decimal(field: &'static str, raw: &str) -> Result<Decimal, FieldError> {
-    let text = raw.trim();
-    if text.is_empty() {
-        return Err(field_error(field, raw, "empty, expected a decimal number"));
-    }
-    let unsigned = text.strip_prefix('+').unwrap_or(text);
-    let plain = unsigned.strip_prefix('-').unwrap_or(unsigned);
-    // Decimal::from_str also takes `_` separators; KIS never sends them, so such text is garbage.
-    if !plain.bytes().all(|b| b.is_ascii_digit() || b == b'.') || !plain.bytes().any(|b| b.is_ascii_digit()) {
-        return Err(field_error(field, raw, "not a decimal number"));
-    }
-    Decimal::from_str(unsigned).map_err(|_| field_error(field, raw, "decimal number out of range"))
+    kis_model::parse_wire_decimal(raw).map_err(|e| field_error(field, raw, e.reason()))
 }
 
 /// A whole number such as a quantity or volume (`"2669075"`, `"-14598755"`).

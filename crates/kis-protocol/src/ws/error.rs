@@ -97,8 +97,8 @@ pub enum WsFieldErrorKind {
     Empty,
     /// Not a decimal integer that fits an `i64`.
     NotInteger,
-    /// Not a decimal number.
-    NotDecimal,
+    /// Not a KIS wire decimal, and why ([`kis_model::decimal`]).
+    NotDecimal(kis_model::WireDecimalError),
     /// Not a `HHMMSS` time.
     NotTime,
     /// Not a `YYYYMMDD` date.
@@ -107,17 +107,18 @@ pub enum WsFieldErrorKind {
     UnknownCode,
 }
 
-impl WsFieldErrorKind {
-    fn describe(self) -> &'static str {
-        match self {
+impl std::fmt::Display for WsFieldErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
             Self::Missing => "is missing (record too short)",
             Self::Empty => "is empty",
             Self::NotInteger => "is not an integer",
-            Self::NotDecimal => "is not a decimal number",
+            Self::NotDecimal(why) => return write!(f, "is not a decimal number ({why})"),
             Self::NotTime => "is not a HHMMSS time",
             Self::NotDate => "is not a YYYYMMDD date",
             Self::UnknownCode => "is not a known code",
-        }
+        };
+        f.write_str(text)
     }
 }
 
@@ -126,7 +127,7 @@ impl WsFieldErrorKind {
 /// counterpart, [`crate::rest::FieldError`], names a JSON field and carries a free-text problem instead of a
 /// TR and a closed kind.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{tr_id} field {field}: {value:?} {}", kind.describe())]
+#[error("{tr_id} field {field}: {value:?} {kind}")]
 pub struct WsFieldError {
     pub tr_id: &'static str,
     pub field: &'static str,

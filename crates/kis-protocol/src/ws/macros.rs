@@ -42,7 +42,7 @@ pub(crate) fn get_oint(tr: &'static str, name: &'static str, value: Option<&str>
 #[inline]
 pub(crate) fn get_dec(tr: &'static str, name: &'static str, value: Option<&str>) -> FieldResult<Decimal> {
     let text = required(tr, name, value)?;
-    num::parse_decimal(text).ok_or_else(|| WsFieldError::new(tr, name, text, WsFieldErrorKind::NotDecimal))
+    num::parse_decimal(text).map_err(|e| WsFieldError::new(tr, name, text, WsFieldErrorKind::NotDecimal(e)))
 }
 
 #[inline]
@@ -51,7 +51,7 @@ pub(crate) fn get_odec(tr: &'static str, name: &'static str, value: Option<&str>
         None | Some("") => Ok(None),
         Some(text) => num::parse_decimal(text)
             .map(Some)
-            .ok_or_else(|| WsFieldError::new(tr, name, text, WsFieldErrorKind::NotDecimal)),
+            .map_err(|e| WsFieldError::new(tr, name, text, WsFieldErrorKind::NotDecimal(e))),
     }
 }
 

@@ -1,9 +1,8 @@
 //! Field parsers and writers. Hand-rolled integer parsing because the feed decodes millions of fields per
 //! second and `str::parse::<i64>` plus error construction is measurably slower; money never goes through f64.
 
-use std::str::FromStr;
-
 use chrono::{Datelike, NaiveDate, NaiveTime, Timelike};
+use kis_model::WireDecimalError;
 use rust_decimal::Decimal;
 
 /// Parses an optionally signed decimal integer; leading zeros are allowed (`0000000001`). `None` on anything
@@ -41,13 +40,11 @@ pub fn parse_i64(s: &str) -> Option<i64> {
     Some(if neg { -value } else { value })
 }
 
-/// Parses a plain decimal number (`-7.22`, `258.6000`, `0.00`), keeping its scale.
+/// Parses a wire decimal (`-7.22`, `258.6000`, `0.00`), keeping its scale: KIS's rules, read by the one
+/// wire-decimal reader ([`kis_model::decimal`]) that the REST types and the simulator use too.
 #[inline]
-pub fn parse_decimal(s: &str) -> Option<Decimal> {
-    if s.is_empty() {
-        return None;
-    }
-    Decimal::from_str(s).ok()
+pub fn parse_decimal(s: &str) -> Result<Decimal, WireDecimalError> {
+    kis_model::parse_wire_decimal(s)
 }
 
 fn two_digits(bytes: &[u8]) -> Option<u32> {

@@ -13,6 +13,11 @@ pub fn push_f64(out: &mut Vec<u8>, v: f64) {
     }
     let mut buffer = ryu::Buffer::new();
     let text = buffer.format_finite(v).as_bytes();
+    if !may_tie(v) && !text.contains(&b'e') {
+        // ryu's positional form is Display's but for the `.0` it gives whole numbers (`-0.0` included).
+        out.extend_from_slice(text.strip_suffix(b".0").unwrap_or(text));
+        return;
+    }
     let (negative, body) = match text.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, text),
@@ -70,17 +75,27 @@ pub fn push_f64(out: &mut Vec<u8>, v: f64) {
 /// Whether `v` is certainly not exactly halfway between `0.digits × 10^point` and its neighbour one unit in
 /// the last digit up, that is, `|v| ≠ (digits·10 + 5) × 10^(point − len − 1)` (exact integer arithmetic).
 /// `false` also when the check would overflow, which only sends the value through Display.
-fn no_tie(v: f64, digits: &[u8], point: i32) -> bool {
-    // A tie needs v's exact decimal expansion to end one digit after the (at most 17) shortest digits, so at
-    // most 18 decimal places: a value whose lowest set bit lies below 2^-18 has as many places as that bit, far
-    // more. That is nearly every computed indicator value, and it is decided from the bits alone.
+/// `|v| = m × 2^e` with an integer `m`.
+fn parts(v: f64) -> (u64, i32) {
     let bits = v.to_bits();
     let raw_exp = ((bits >> 52) & 0x7ff) as i32;
     let fraction = bits & ((1u64 << 52) - 1);
-    let (m, e) = if raw_exp == 0 { (fraction, -1074) } else { (fraction | (1 << 52), raw_exp - 1075) };
-    if m != 0 && e + (m.trailing_zeros() as i32) < -18 {
+    if raw_exp == 0 { (fraction, -1074) } else { (fraction | (1 << 52), raw_exp - 1075) }
+}
+
+/// Whether `v` could be a tie at all. A tie needs v's exact decimal expansion to end one digit after the (at
+/// most 17) shortest digits, so at most 18 decimal places: a value whose lowest set bit lies below 2^-18 has as
+/// many places as that bit, far more. That is nearly every computed indicator value, decided from the bits.
+fn may_tie(v: f64) -> bool {
+    let (m, e) = parts(v);
+    m == 0 || e + (m.trailing_zeros() as i32) >= -18
+}
+
+fn no_tie(v: f64, digits: &[u8], point: i32) -> bool {
+    if !may_tie(v) {
         return true;
     }
+    let (m, e) = parts(v);
     let exact = || -> Option<bool> {
         let d = digits.iter().try_fold(0u128, |acc, &b| acc.checked_mul(10)?.checked_add(u128::from(b - b'0')))?;
         let c = d.checked_mul(10)?.checked_add(5)?;

@@ -122,7 +122,12 @@ fn write_record(out: &mut String, frame: &Frame<'_>, record: &Record<'_>) {
             out.push(',');
         }
         match names.get(i) {
-            Some(name) => push_json_str(out, name),
+            // Our own field names: plain ASCII, no escape to look for.
+            Some(name) => {
+                out.push('"');
+                out.push_str(name);
+                out.push('"');
+            }
             None => {
                 // A record longer than its documented layout: the extra fields keep their position.
                 use std::fmt::Write as _;
@@ -135,12 +140,26 @@ fn write_record(out: &mut String, frame: &Frame<'_>, record: &Record<'_>) {
     out.push_str("}}\n");
 }
 
+/// Bytes serde_json escapes: control characters, `"`, `\\` and DEL (it leaves DEL as it is, but
+/// keeping DEL off the fast path costs nothing and the property test holds either way).
+const NEEDS_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table[0x7f] = true;
+    table
+};
+
 /// A JSON string. KIS fields are almost always plain text (digits, codes, Korean names), which need no escape
 /// and are copied as they are; anything else goes through serde_json's escaping. Copying instead of building
 /// a `String` per field is most of what makes `decode` fast.
 fn push_json_str(out: &mut String, value: &str) {
-    let plain = value.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\' && b != 0x7f);
-    if plain {
+    if !value.bytes().any(|b| NEEDS_ESCAPE[usize::from(b)]) {
         out.push('"');
         out.push_str(value);
         out.push('"');

@@ -378,7 +378,7 @@ impl OrderRouter {
         let strategy_id = match self.tracker.get(id) {
             Some(t) => t.strategy.clone(),
             None => match v.record.origin {
-                kis_journal::Origin::Daemon => Some(kis_strategy::StrategyId::new(&v.record.strategy.0)),
+                kis_journal::Origin::Daemon => Some(v.record.strategy.clone()),
                 kis_journal::Origin::Adopted => None,
             },
         };

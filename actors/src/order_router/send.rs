@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use kis_client::ClientError;
-use kis_journal::{IntentRecord, IntentView, OrderKind, Origin, StrategyId};
+use kis_journal::{IntentRecord, IntentView, OrderKind, Origin};
 use kis_model::tick_size::InstrumentKind;
 use kis_model::{AccountNo, KrxCode, OrdDvsn, OrderId, Qty, Symbol};
 use kis_protocol::error_class::ErrorClass;
@@ -83,7 +83,7 @@ pub fn prepare(
         kind,
         qty: intent.qty,
         price,
-        strategy: StrategyId::new(intent.strategy_id.as_str()),
+        strategy: intent.strategy_id.clone(),
         origin: Origin::Daemon,
     };
     Ok(PreparedOrder { record, request })
@@ -172,7 +172,7 @@ pub fn scrub(text: &str, account: &AccountNo) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kis_journal::IntentBook;
+    use kis_journal::{IntentBook, StrategyId};
     use kis_model::{Price, Side, UsExchange};
     use kis_protocol::error_class::ApiError;
     use kis_strategy::signal::SignalKind;

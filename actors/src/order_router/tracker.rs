@@ -269,7 +269,7 @@ impl Tracker {
 
 fn strategy_of(view: &IntentView) -> Option<kis_strategy::StrategyId> {
     match view.record.origin {
-        Origin::Daemon => Some(kis_strategy::StrategyId::new(&view.record.strategy.0)),
+        Origin::Daemon => Some(view.record.strategy.clone()),
         Origin::Adopted => None,
     }
 }

@@ -7,6 +7,7 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
+pub use kis_model::StrategyId;
 use kis_model::{ClientOrderId, OrdDvsn, OrderId, OrderNo, Price, Qty, Side, Symbol, UsOrdDvsn};
 use serde::{Deserialize, Serialize};
 
@@ -79,23 +80,6 @@ pub enum Origin {
 pub enum OrderKind {
     Krx(OrdDvsn),
     Us(UsOrdDvsn),
-}
-
-/// Which strategy (or rule) asked for the order, so fills can be attributed after a restart.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct StrategyId(pub String);
-
-impl StrategyId {
-    pub fn new(name: impl Into<String>) -> StrategyId {
-        StrategyId(name.into())
-    }
-}
-
-impl fmt::Display for StrategyId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
 }
 
 /// The order as decided: everything needed to recognise it in the broker's list later, since KIS has no

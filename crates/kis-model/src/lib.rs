@@ -18,6 +18,7 @@ pub mod order_kind;
 pub mod price_limit;
 pub mod secret;
 pub mod side;
+pub mod strategy_id;
 pub mod symbol;
 pub mod tick_size;
 
@@ -33,5 +34,6 @@ pub use order_kind::{OrdDvsn, OrderKindError, UsOrdDvsn};
 pub use price_limit::{DailyLimits, daily_limits};
 pub use secret::Secret;
 pub use side::{Side, SideError};
+pub use strategy_id::StrategyId;
 pub use symbol::{KrxCode, Symbol, SymbolError, SymbolMap, UsExchange, UsTicker};
 pub use tick_size::{InstrumentKind, TickError, krx_tick_size};

@@ -2,54 +2,13 @@
 //! and only then does it become an [`OrderIntent`](crate::risk::OrderIntent).
 
 use std::fmt;
-use std::sync::Arc;
 
+pub use kis_model::StrategyId;
 use kis_model::{Price, Qty, Side, Symbol};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 use crate::order_type::OrderType;
-
-/// Names the strategy instance a signal came from, so fills and PnL can be attributed per strategy.
-///
-/// An `Arc<str>` so that stamping it on every signal is a reference-count increment, not an allocation.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct StrategyId(Arc<str>);
-
-impl StrategyId {
-    pub fn new(id: &str) -> StrategyId {
-        StrategyId(Arc::from(id))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for StrategyId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
-    }
-}
-
-impl fmt::Display for StrategyId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl Serialize for StrategyId {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for StrategyId {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(deserializer)?;
-        Ok(StrategyId(Arc::from(s)))
-    }
-}
 
 /// Why a position is being closed. The order of the variants is not a priority; the exit rules define that.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

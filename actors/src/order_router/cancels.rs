@@ -12,8 +12,8 @@ use kis_model::{ClientOrderId, Market, Symbol};
 use tokio::sync::oneshot;
 use tracing::{info, warn};
 
-use super::OrderRouter;
 use super::send::{self, CancelRequest, SendFailure, classify_failure};
+use super::{LaneEvent, OrderRouter, Work};
 use crate::messages::{ApprovedOrder, CancelForExit, NotSent};
 
 /// Cancels every open order of one market (that market's end of day) or of all (shutdown), drops the queued
@@ -93,7 +93,7 @@ impl OrderRouter {
         if let Some(state) = &mut self.cancel_all {
             state.requested += 1;
         }
-        self.busy = true;
+        self.lane_to(LaneEvent::Begin(Work::Cancel(id)));
         let api = self.api.clone();
         let fut = async move {
             match &request {
@@ -102,7 +102,7 @@ impl OrderRouter {
             }
         };
         ctx.spawn(fut.into_actor(self).map(move |result, act, ctx| {
-            act.busy = false;
+            act.lane_to(LaneEvent::Finished);
             match result {
                 Ok(()) => {
                     info!(target: "order_router", intent = %id, order_no = %order_id.order_no, "cancel acknowledged");
@@ -145,7 +145,7 @@ impl OrderRouter {
 
     pub(super) fn check_cancel_all(&mut self) {
         let Some(state) = &self.cancel_all else { return };
-        if self.busy || !self.cancels.is_empty() || self.in_flight.is_some() {
+        if self.lane.is_busy() || !self.cancels.is_empty() {
             return;
         }
         let open = self.open_in(state.scope);
@@ -183,7 +183,7 @@ impl Handler<CancelAll> for OrderRouter {
         state.waiters.push(tx);
         state.catch_up_started = false;
         state.caught_up = false;
-        if self.ready
+        if self.lane.is_ready()
             && let Some(journal) = &self.journal
         {
             let due = self.tracker.cancel_everything(journal.book(), |s| scope.covers(s));
@@ -212,7 +212,7 @@ impl Handler<CancelForExit> for OrderRouter {
         // that holds the exit back: it never leaves.
         self.drop_queued(|s| *s == symbol, || NotSent::ForExit(msg.reason));
         // Before reconciliation nothing is known to be working; the desk asks again.
-        if !self.ready {
+        if !self.lane.is_ready() {
             return;
         }
         let Some(journal) = &self.journal else { return };

@@ -38,6 +38,7 @@
 pub mod broker_view;
 mod cancels;
 mod durability;
+pub mod lane;
 mod notices;
 mod placing;
 mod reads;
@@ -67,6 +68,7 @@ use crate::venue_clock::VenueClock;
 
 use cancels::CancelAllState;
 pub use cancels::{CancelAll, CancelAllReport};
+use lane::{Lane, LaneEvent, Next, Read, Waiting, Work};
 use tracker::Tracker;
 
 /// `CloseReason::Rejected` code of a refusal learned from an execution notice (which carries no `msg_cd`,
@@ -161,17 +163,6 @@ pub struct RouterStatus {
     pub catch_ups: u64,
 }
 
-/// Why the lane is reading the broker's lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Read {
-    /// Reconcile before the first order (orders and holdings).
-    StartUp,
-    /// Settle unknown outcomes.
-    Evidence,
-    /// Fills and cancellations the notices may have missed.
-    CatchUp,
-}
-
 type SendResult = Result<Result<OrderId, OrderIdError>, ApiCallError>;
 
 /// How a send ended: not attempted because its `Sent` line could not be made durable, or posted.
@@ -192,9 +183,8 @@ pub struct OrderRouter {
     syncer: Option<durability::Syncer>,
     /// Journal bytes covered by the last sync request.
     synced_len: u64,
-    ready: bool,
-    busy: bool,
-    in_flight: Option<ClientOrderId>,
+    /// The REST lane: starting up, idle, or busy with one call (see [`lane`]).
+    lane: Lane,
     tracker: Tracker,
     paused: BTreeMap<Symbol, String>,
     queue: VecDeque<ApprovedOrder>,
@@ -207,7 +197,6 @@ pub struct OrderRouter {
     /// When the next evidence read is due (while `unknown` is not empty).
     next_read: Option<Instant>,
     notifier: Option<NotifierHandle>,
-    retry_at: Option<Instant>,
     journal_error: Option<String>,
     reported: HashSet<(ConflictKind, Symbol, Vec<ClientOrderId>)>,
     cancel_all: Option<CancelAllState>,
@@ -226,9 +215,7 @@ impl OrderRouter {
             journal: None,
             syncer: None,
             synced_len: 0,
-            ready: false,
-            busy: false,
-            in_flight: None,
+            lane: Lane::new(),
             tracker: Tracker::new(),
             paused: BTreeMap::new(),
             queue: VecDeque::new(),
@@ -240,7 +227,6 @@ impl OrderRouter {
             unknown: UnknownOutcomes::new(),
             next_read: None,
             notifier: None,
-            retry_at: None,
             journal_error: None,
             reported: HashSet::new(),
             cancel_all: None,
@@ -303,41 +289,52 @@ impl OrderRouter {
 
     // ------------------------------------------------------------------------------------------ the lane
 
+    /// Applies a lane event. A refused transition is a bug in this actor: logged, and the lane keeps its state.
+    fn lane_to(&mut self, event: LaneEvent) {
+        match self.lane.transition(event) {
+            Ok(next) => self.lane = next,
+            Err(e) => error!(target: "order_router", "{e}"),
+        }
+    }
+
     fn pump(&mut self, ctx: &mut Context<Self>) {
         loop {
-            if self.busy {
-                break;
-            }
             let now = Instant::now();
-            if !self.ready {
-                if self.retry_at.is_none_or(|t| now >= t) {
+            let waiting = Waiting {
+                cancels: !self.cancels.is_empty(),
+                evidence_due: self.evidence_due(now),
+                orders: !self.queue.is_empty(),
+                catch_up: self.catch_up_wanted,
+            };
+            match lane::next(&self.lane, now, waiting) {
+                None => break,
+                Some(Next::StartUp) => {
                     self.start_up(ctx);
+                    break;
                 }
-                break;
+                Some(Next::Cancel) => {
+                    if let Some(id) = self.cancels.pop_front() {
+                        self.cancel(id, ctx);
+                    }
+                }
+                Some(Next::Evidence) => self.read_broker(Read::Evidence, ctx),
+                Some(Next::Send) => {
+                    if let Some(order) = self.queue.pop_front() {
+                        self.send(order, ctx);
+                    }
+                }
+                Some(Next::CatchUp) => {
+                    self.read_broker(Read::CatchUp, ctx);
+                    break;
+                }
             }
-            if let Some(id) = self.cancels.pop_front() {
-                self.cancel(id, ctx);
-                continue;
-            }
-            if self.evidence_due(now) {
-                self.read_broker(Read::Evidence, ctx);
-                continue;
-            }
-            if let Some(order) = self.queue.pop_front() {
-                self.send(order, ctx);
-                continue;
-            }
-            if self.catch_up_wanted {
-                self.read_broker(Read::CatchUp, ctx);
-            }
-            break;
         }
         self.check_cancel_all();
     }
 
     fn tick(&mut self, ctx: &mut Context<Self>) {
         self.nudge_sync();
-        if self.ready
+        if self.lane.is_ready()
             && let Some(journal) = &self.journal
         {
             let due = self.tracker.take_due_cancels(journal.book(), self.clock.now());
@@ -442,7 +439,7 @@ impl Handler<Notice> for OrderRouter {
 
     fn handle(&mut self, msg: Notice, ctx: &mut Self::Context) {
         self.touch();
-        if !self.ready {
+        if !self.lane.is_ready() {
             if self.early.len() >= MAX_EARLY_NOTICES {
                 self.early.pop_front();
                 warn!(target: "order_router", "too many notices before reconciliation; dropping the oldest");
@@ -483,7 +480,7 @@ impl Handler<GetRouterStatus> for OrderRouter {
 
     fn handle(&mut self, _: GetRouterStatus, _: &mut Self::Context) -> Self::Result {
         MessageResult(RouterStatus {
-            ready: self.ready,
+            ready: self.lane.is_ready(),
             open: self.open_views().len(),
             queued: self.queue.len(),
             paused: self.paused.iter().map(|(s, why)| (*s, why.clone())).collect(),

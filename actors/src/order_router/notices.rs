@@ -71,7 +71,8 @@ impl OrderRouter {
     /// notice can beat the ack), or an intent of the same symbol and side whose outcome is unknown. Then it is
     /// held, the broker's list is read at once, and it is judged again once the list has bound the order.
     fn on_unplaced_notice(&mut self, n: ExecutionNotice) {
-        let in_flight_here = self.in_flight.and_then(|id| self.view(id)).is_some_and(|v| v.record.symbol == n.symbol);
+        let in_flight_here =
+            self.lane.sending().and_then(|id| self.view(id)).is_some_and(|v| v.record.symbol == n.symbol);
         let candidates = self.unknown.could_be(n.symbol, n.side);
         if !in_flight_here && candidates.is_empty() {
             info!(

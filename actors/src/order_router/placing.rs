@@ -11,12 +11,12 @@ use kis_model::{ClientOrderId, Qty, Symbol};
 use tracing::{error, info, warn};
 
 use super::send::{self, OrderRequest, SendFailure, classify_failure};
-use super::{OrderRouter, SendOutcome, SendResult};
+use super::{LaneEvent, OrderRouter, SendOutcome, SendResult, Work};
 use crate::messages::{ApprovedOrder, CloseReason, NotSent, OrderEvent};
 
 impl OrderRouter {
     pub(super) fn refusal(&self, symbol: &Symbol) -> Option<NotSent> {
-        if !self.ready {
+        if !self.lane.is_ready() {
             return Some(NotSent::NotReconciled);
         }
         if let Some(e) = &self.journal_error {
@@ -80,8 +80,7 @@ impl OrderRouter {
             strategy = %r.strategy,
             "sending order"
         );
-        self.busy = true;
-        self.in_flight = Some(id);
+        self.lane_to(LaneEvent::Begin(Work::Send(id)));
         let api = self.api.clone();
         // The POST waits for the sync that makes its `Sent` line durable; the event loop does not.
         let durable = self.syncer.as_ref().map(|s| s.sync());
@@ -104,7 +103,6 @@ impl OrderRouter {
             SendOutcome::Posted(post.await)
         };
         ctx.spawn(fut.into_actor(self).map(move |outcome: SendOutcome, act, ctx| {
-            act.busy = false;
             act.touch();
             match outcome {
                 SendOutcome::Posted(result) => {
@@ -113,7 +111,8 @@ impl OrderRouter {
                 }
                 SendOutcome::NotDurable(e) => act.not_durable(id, e),
             }
-            act.in_flight = None;
+            // Finished only now: while the answer is applied, a notice of the symbol may still be this order's.
+            act.lane_to(LaneEvent::Finished);
             act.release_held();
             act.pump(ctx);
         }));

@@ -13,14 +13,14 @@ use kis_model::kst::kst_date;
 use kis_model::{ClientOrderId, OrderNo, Qty, Symbol};
 use tracing::{debug, error, info, warn};
 
-use super::{OrderRouter, Read, broker_view};
+use super::{LaneEvent, OrderRouter, Read, Work, broker_view};
 use crate::messages::{CloseReason, NotSent, OrderEvent};
 use crate::notifier::{NotifyEvent, OrderOutcome};
 
 impl OrderRouter {
     /// Reads today's orders (and at start the holdings) on the lane, then applies what they show.
     pub(super) fn read_broker(&mut self, why: Read, ctx: &mut Context<Self>) {
-        self.busy = true;
+        self.lane_to(LaneEvent::Begin(Work::Read(why)));
         match why {
             Read::CatchUp => {
                 self.catch_up_wanted = false;
@@ -51,12 +51,20 @@ impl OrderRouter {
         let fut =
             async move { broker_view::fetch(&api, day, holdings, us, unfilled).await.map(|v| v.read_at(read_at)) };
         ctx.spawn(fut.into_actor(self).map(move |result, act, ctx| {
-            act.busy = false;
+            if why != Read::StartUp {
+                act.lane_to(LaneEvent::Finished);
+            }
             match (why, result) {
-                (Read::StartUp, Ok(view)) => act.finish_start_up(&view),
+                (Read::StartUp, Ok(view)) => {
+                    act.finish_start_up(&view);
+                    if !act.lane.is_ready() {
+                        let retry_at = Instant::now() + act.config.poll_interval;
+                        act.lane_to(LaneEvent::StartUpFailed { retry_at });
+                    }
+                }
                 (Read::StartUp, Err(e)) => {
                     error!(target: "order_router", "cannot read the broker's orders to reconcile: {e}; retrying");
-                    act.retry_at = Some(Instant::now() + act.config.poll_interval);
+                    act.lane_to(LaneEvent::StartUpFailed { retry_at: Instant::now() + act.config.poll_interval });
                 }
                 (_, Ok(view)) => {
                     act.apply_read(&view);

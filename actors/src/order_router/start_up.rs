@@ -11,7 +11,7 @@ use kis_journal::{is_unknown, reconcile};
 use kis_model::{ClientOrderId, Price, Qty, Symbol};
 use tracing::{error, info, warn};
 
-use super::{OrderRouter, Read};
+use super::{LaneEvent, OrderRouter, Read};
 use crate::messages::{CloseReason, ExecutionNotice, NotSent, OrderEvent};
 
 impl OrderRouter {
@@ -39,7 +39,7 @@ impl OrderRouter {
                 Err(e) => {
                     error!(target: "order_router", "cannot open the order journal: {e}; retrying");
                     self.journal_error = Some(e.to_string());
-                    self.retry_at = Some(Instant::now() + self.config.poll_interval);
+                    self.lane_to(LaneEvent::StartUpFailed { retry_at: Instant::now() + self.config.poll_interval });
                     return;
                 }
             }
@@ -161,8 +161,7 @@ impl OrderRouter {
             );
             self.notify_unknown(*id, "sent before the restart; no answer journaled".into());
         }
-        self.ready = true;
-        self.retry_at = None;
+        self.lane_to(LaneEvent::Reconciled);
         self.last_catch_up = Some(Instant::now());
         self.schedule_evidence(self.config.uncertain_settle);
         info!(

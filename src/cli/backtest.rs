@@ -16,7 +16,6 @@ use anyhow::{Context, anyhow, bail};
 use kis_backtest::config::InstrumentName;
 use kis_backtest::input::RECORDING_HEADER_PREFIX;
 use kis_backtest::report::{render_html, summary_json, write_trades_csv};
-use kis_backtest::sleeve::market_tz;
 use kis_backtest::{
     Backtest, BacktestConfig, BacktestResult, BarCsvReader, InputError, RecordingEvents, RecordingInput, RunFile,
     RunTable, StrategyName,
@@ -186,7 +185,7 @@ pub fn open_events(
             path.display()
         );
     };
-    Ok(Box::new(BarCsvReader::new(input, symbol, market_tz(config.market))))
+    Ok(Box::new(BarCsvReader::new(input, symbol, config.market.tz())))
 }
 
 pub fn run(args: BacktestArgs) -> anyhow::Result<ExitCode> {

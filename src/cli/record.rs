@@ -88,7 +88,7 @@ pub fn run(args: RecordArgs) -> anyhow::Result<ExitCode> {
         }
         None => {
             let open = calendar.next_open(Utc::now())?;
-            let date = open.with_timezone(&chrono_tz::Asia::Seoul).date_naive();
+            let date = kis_model::kst::kst_date(open);
             calendar.session(date)?.with_context(|| format!("no KRX session on {date}"))?
         }
     };

@@ -181,8 +181,8 @@ fn format_session_open(
     cash: Option<Money>,
 ) -> String {
     let (name, zone) = match market {
-        Market::Krx => ("KRX", chrono_tz::Asia::Seoul),
-        Market::Us => ("NYSE", chrono_tz::America::New_York),
+        Market::Krx => ("KRX", market.tz()),
+        Market::Us => ("NYSE", market.tz()),
     };
     let local = open.with_timezone(&zone).format("%Y-%m-%d %H:%M %Z");
     let mut lines = vec![format!("[장 시작 OPEN] {name} {local}")];

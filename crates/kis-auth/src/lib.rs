@@ -11,5 +11,5 @@ pub mod policy;
 pub mod store;
 
 pub use manager::{AuthError, AuthStats, Credential, MAX_ISSUE_ATTEMPTS, TokenManager};
-pub use policy::{TokenDecision, TokenPolicy, TokenTimes, kst_to_utc};
+pub use policy::{TokenDecision, TokenPolicy, TokenTimes};
 pub use store::{StoreEntry, StoreError, StoreKey, StoredApproval, StoredToken, TokenStore};

@@ -18,7 +18,7 @@ use kis_protocol::rest::oauth::TokenResponse;
 use thiserror::Error;
 use tokio::sync::Mutex;
 
-use crate::policy::{TokenDecision, TokenPolicy, TokenTimes, kst_to_utc};
+use crate::policy::{TokenDecision, TokenPolicy, TokenTimes};
 use crate::store::{StoreEntry, StoreKey, StoredApproval, StoredToken, TokenStore};
 
 /// `tokenP` attempts per [`TokenManager::token`] call before giving up: the first, and one after each
@@ -302,12 +302,13 @@ fn credential_error(what: Credential, e: ClientError) -> AuthError {
 fn token_times(reply: &TokenResponse, attempted_at: DateTime<Utc>) -> TokenTimes {
     let from_lifetime =
         attempted_at + TimeDelta::seconds(i64::try_from(reply.expires_in).unwrap_or(i64::MAX / 1_000_000));
-    let expires_at = match reply.expires_at_kst().ok().and_then(|local| kst_to_utc(local).ok()) {
-        Some(t) => t,
-        None => {
-            tracing::warn!("unreadable access_token_token_expired; using expires_in");
-            from_lifetime
-        }
-    };
+    let expires_at =
+        match reply.expires_at_kst().ok().map(|local| kis_model::kst::kst_instant(local.date(), local.time())) {
+            Some(t) => t,
+            None => {
+                tracing::warn!("unreadable access_token_token_expired; using expires_in");
+                from_lifetime
+            }
+        };
     TokenTimes { issued_at: attempted_at, expires_at }
 }

@@ -5,10 +5,8 @@
 //! issue rarely, persist what was issued, refresh once an hour before expiry (23 h after issue, when KIS hands
 //! out a new token), and space every attempt — successful or not — by at least a minute.
 
-use chrono::{DateTime, NaiveDateTime, TimeDelta, TimeZone, Utc};
-use chrono_tz::Asia::Seoul;
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
 
 /// When an access token was obtained and when KIS says it expires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,20 +81,6 @@ impl TokenPolicy {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("access_token_token_expired {0:?} is not a KST time that exists")]
-pub struct KstTimeError(pub String);
-
-/// KIS writes `access_token_token_expired` as KST wall-clock time; the instant is judged in Asia/Seoul (no
-/// DST since 1988, but the zone database is the authority rather than a hard-coded +9).
-pub fn kst_to_utc(local: NaiveDateTime) -> Result<DateTime<Utc>, KstTimeError> {
-    Seoul
-        .from_local_datetime(&local)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| KstTimeError(local.to_string()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,15 +138,6 @@ mod tests {
         let short = TokenTimes { issued_at: t("2026-03-04T00:00:00Z"), expires_at: t("2026-03-04T00:10:00Z") };
         let now = t("2026-03-04T00:00:05Z");
         assert_eq!(p.decide(Some(short), None, now), TokenDecision::RefreshAt(now));
-    }
-
-    #[test]
-    fn kis_expiry_text_is_seoul_time() {
-        let local = NaiveDateTime::parse_from_str("2026-03-05 09:00:00", "%Y-%m-%d %H:%M:%S").unwrap();
-        assert_eq!(kst_to_utc(local).unwrap(), t("2026-03-05T00:00:00Z"));
-        // Across midnight UTC: 08:59:59 KST is the previous UTC day.
-        let local = NaiveDateTime::parse_from_str("2026-03-05 08:59:59", "%Y-%m-%d %H:%M:%S").unwrap();
-        assert_eq!(kst_to_utc(local).unwrap(), t("2026-03-04T23:59:59Z"));
     }
 
     #[test]

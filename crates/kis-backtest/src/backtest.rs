@@ -11,7 +11,7 @@ use crate::config::{BacktestConfig, FillModel};
 use crate::equity::EquityCurve;
 use crate::error::{BacktestError, SettingsError};
 use crate::metrics::{Summary, SummaryInput, summarise};
-use crate::sleeve::{OpenHolding, Sleeve, SleeveStats, market_tz};
+use crate::sleeve::{OpenHolding, Sleeve, SleeveStats};
 use crate::trade::{ClosedTrade, Execution};
 
 /// The id a strategy config gives its instances (and its trades).
@@ -73,7 +73,7 @@ impl Backtest {
             curve: EquityCurve::new(sleeves.len()),
             sleeves,
             currency: config.market.currency(),
-            tz: market_tz(config.market),
+            tz: config.market.tz(),
             fill: config.fill,
             slippage_ticks: config.slippage_ticks,
             minute: None,

@@ -28,7 +28,6 @@ use crate::slippage::{SlipError, slipped_price};
 use crate::trade::{ClosedTrade, Execution, OpenLot};
 
 pub(crate) use kis_desk::local_day;
-pub use kis_desk::market_tz;
 
 /// Counts of what happened to signals and orders, for the summary.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -132,7 +131,7 @@ impl Sleeve {
         let settings = Settings {
             market: config.market,
             currency: config.market.currency(),
-            tz: market_tz(config.market),
+            tz: config.market.tz(),
             symbol: config.symbol,
             fill: config.fill,
             slippage_ticks: config.slippage_ticks,

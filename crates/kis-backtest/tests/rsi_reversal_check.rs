@@ -5,7 +5,6 @@
 use std::str::FromStr;
 
 use kis_backtest::report::{local_ts, write_trades_csv};
-use kis_backtest::sleeve::market_tz;
 use kis_backtest::{BacktestConfig, BacktestResult, BarCsvReader, RunTable, StrategyName, run};
 use kis_model::{FeeModel, MarketEvent, Symbol};
 use kis_strategy::StrategyConfig;
@@ -25,7 +24,7 @@ fn backtest(fees: FeeModel) -> BacktestResult {
     config.symbol = Some(symbol());
     config.fees = fees;
     let events: Vec<MarketEvent> =
-        BarCsvReader::new(BARS.as_bytes(), symbol(), market_tz(config.market)).map(Result::unwrap).collect();
+        BarCsvReader::new(BARS.as_bytes(), symbol(), config.market.tz()).map(Result::unwrap).collect();
     run(&config, vec![StrategyConfig::RsiReversal(RsiReversalConfig::default())], &events).unwrap()
 }
 
@@ -84,6 +83,6 @@ fn the_config_file_path_gives_the_same_run() {
     let config = file.backtest_config(symbol().market()).unwrap();
     let strategy = file.strategy(StrategyName::RsiReversal).unwrap();
     let events: Vec<MarketEvent> =
-        BarCsvReader::new(BARS.as_bytes(), symbol(), market_tz(config.market)).map(Result::unwrap).collect();
+        BarCsvReader::new(BARS.as_bytes(), symbol(), config.market.tz()).map(Result::unwrap).collect();
     check(&run(&config, vec![strategy], &events).unwrap(), EXPECTED_NO_FEES);
 }

@@ -5,17 +5,9 @@ use chrono_tz::Tz;
 use kis_model::{Market, Qty, Symbol};
 use rust_decimal::Decimal;
 
-/// The market's clock for trading days (tax dates, daily limits, daily loss).
-pub fn market_tz(market: Market) -> Tz {
-    match market {
-        Market::Krx => chrono_tz::Asia::Seoul,
-        Market::Us => chrono_tz::America::New_York,
-    }
-}
-
 /// The local trading date of `ts` in `market`.
 pub fn trade_date(market: Market, ts: DateTime<Utc>) -> NaiveDate {
-    ts.with_timezone(&market_tz(market)).date_naive()
+    ts.with_timezone(&market.tz()).date_naive()
 }
 
 /// The local trading date of `ts` and the instant the next one starts.

@@ -13,7 +13,7 @@ pub mod desk;
 pub mod ledger;
 pub mod output;
 
-pub use day::{DayResult, Realised, local_day, market_tz, trade_date};
+pub use day::{DayResult, Realised, local_day, trade_date};
 pub use desk::{Desk, DeskConfig, EXIT_STRATEGY, KeptSnapshot, MarketRules};
 pub use ledger::{Adopted, Ledger, LedgerError, Working};
 pub use output::{OrderEnd, Output, Refusal, Verdict};

@@ -5,7 +5,7 @@
 //! signs, `_` separators and blanks; now they all call [`parse_wire_decimal`] (signed fields) or
 //! [`parse_wire_unsigned`] (prices, quantities) and wrap its [`WireDecimalError`] into their own field error.
 //!
-//! The rules, taken from real KIS messages (`/work/shared/kis-samples`, KIS's documentation examples):
+//! The rules, taken from real KIS messages (`testdata/kis-samples`, KIS's documentation examples):
 //! - plain notation `digits[.digits]`: `"128500"`, `"1091.2600"`, `"0.00"`; the scale is kept as sent;
 //! - leading zeros are normal (notice fields are zero-padded: `"0000000001"`, `"000003190"`);
 //! - an optional leading `-` or `+` on signed fields (`"-19500"`, `"-7.22"`; US `rate` is `"+5.61"`);

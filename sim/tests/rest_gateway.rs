@@ -36,29 +36,11 @@ async fn token_rules_and_revoke() {
         let t2 = fresh["access_token"].as_str().unwrap().to_string();
         assert_ne!(t2, t1);
         let code = krx_code(&sim, 0);
-        let (s, _, ok) = uapi(
-            &sim,
-            &t2,
-            "GET",
-            PRICE,
-            "FHKST01010100",
-            &[("FID_COND_MRKT_DIV_CODE", "J"), ("FID_INPUT_ISCD", &code)],
-            "",
-        )
-        .await;
+        let (s, _, ok) = price_of(&sim, &t2, &code).await;
         assert_eq!((s, ok["rt_cd"].as_str()), (200, Some("0")));
         // Expired after its lifetime: EGW00123.
         actix_rt::time::sleep(std::time::Duration::from_millis(1_600)).await;
-        let (s, _, exp) = uapi(
-            &sim,
-            &t2,
-            "GET",
-            PRICE,
-            "FHKST01010100",
-            &[("FID_COND_MRKT_DIV_CODE", "J"), ("FID_INPUT_ISCD", &code)],
-            "",
-        )
-        .await;
+        let (s, _, exp) = price_of(&sim, &t2, &code).await;
         assert_eq!((s, exp["msg_cd"].as_str()), (500, Some("EGW00123")), "{exp}");
         // revokeP: success, then the revoked token is invalid (EGW00121).
         let t3 = token(&sim, KEY, SECRET).await;
@@ -66,16 +48,7 @@ async fn token_rules_and_revoke() {
             post(&format!("{}/oauth2/revokeP", sim.rest_url()), json!({"appkey":KEY,"appsecret":SECRET,"token":t3}))
                 .await;
         assert_eq!((s, rv["code"].as_u64()), (200, Some(200)), "{rv}");
-        let (s, _, inv) = uapi(
-            &sim,
-            &t3,
-            "GET",
-            PRICE,
-            "FHKST01010100",
-            &[("FID_COND_MRKT_DIV_CODE", "J"), ("FID_INPUT_ISCD", &code)],
-            "",
-        )
-        .await;
+        let (s, _, inv) = price_of(&sim, &t3, &code).await;
         assert_eq!((s, inv["msg_cd"].as_str()), (500, Some("EGW00121")));
         // A wrong secret for a known key.
         let (s, bad) = post(&url, json!({"grant_type":"client_credentials","appkey":KEY,"appsecret":"nope"})).await;
@@ -134,16 +107,7 @@ async fn gateway_errors_rate_limit_and_tr_ids() {
         assert_eq!((s, b["msg_cd"].as_str()), (200, Some("OPSQ0002")), "{b}");
         actix_rt::time::sleep(std::time::Duration::from_millis(1_000)).await;
         // Unknown symbol; bad token.
-        let (s, _, b) = uapi(
-            &sim,
-            &tok,
-            "GET",
-            PRICE,
-            "FHKST01010100",
-            &[("FID_COND_MRKT_DIV_CODE", "J"), ("FID_INPUT_ISCD", "999999")],
-            "",
-        )
-        .await;
+        let (s, _, b) = price_of(&sim, &tok, "999999").await;
         assert_eq!((s, b["msg_cd"].as_str()), (200, Some("MCA05918")));
         let (s, _, b) = uapi(&sim, "not-a-token", "GET", PRICE, "FHKST01010100", &q, "").await;
         assert_eq!((s, b["msg_cd"].as_str()), (500, Some("EGW00121")));

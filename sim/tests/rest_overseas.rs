@@ -5,6 +5,24 @@ mod common;
 
 use common::*;
 
+/// Today's (2026-03-04) overseas order history (`inquire-ccnl`) of the test account: every order, newest first.
+const HISTORY_0304: [(&str, &str); 14] = [
+    ("CANO", "50000000"),
+    ("ACNT_PRDT_CD", "01"),
+    ("PDNO", "%"),
+    ("ORD_STRT_DT", "20260304"),
+    ("ORD_END_DT", "20260304"),
+    ("SLL_BUY_DVSN", "00"),
+    ("CCLD_NCCS_DVSN", "00"),
+    ("OVRS_EXCG_CD", ""),
+    ("SORT_SQN", "DS"),
+    ("ORD_DT", ""),
+    ("ORD_GNO_BRNO", ""),
+    ("ODNO", ""),
+    ("CTX_AREA_NK200", ""),
+    ("CTX_AREA_FK200", ""),
+];
+
 #[actix_rt::test]
 async fn us_endpoints_on_paper_and_real() {
     bounded(30, async {
@@ -85,31 +103,9 @@ async fn us_endpoints_on_paper_and_real() {
         )
         .await;
         assert!(b["output"]["max_ord_psbl_qty"].as_str().unwrap().parse::<u64>().unwrap() > 0, "{b}");
-        let (_, _, h) = uapi(
-            &sim,
-            &tok,
-            "GET",
-            "/uapi/overseas-stock/v1/trading/inquire-ccnl",
-            "VTTS3035R",
-            &[
-                ("CANO", "50000000"),
-                ("ACNT_PRDT_CD", "01"),
-                ("PDNO", "%"),
-                ("ORD_STRT_DT", "20260304"),
-                ("ORD_END_DT", "20260304"),
-                ("SLL_BUY_DVSN", "00"),
-                ("CCLD_NCCS_DVSN", "00"),
-                ("OVRS_EXCG_CD", ""),
-                ("SORT_SQN", "DS"),
-                ("ORD_DT", ""),
-                ("ORD_GNO_BRNO", ""),
-                ("ODNO", ""),
-                ("CTX_AREA_NK200", ""),
-                ("CTX_AREA_FK200", ""),
-            ],
-            "",
-        )
-        .await;
+        let (_, _, h) =
+            uapi(&sim, &tok, "GET", "/uapi/overseas-stock/v1/trading/inquire-ccnl", "VTTS3035R", &HISTORY_0304, "")
+                .await;
         assert_eq!(h["output"][0]["odno"].as_str(), Some(odno.as_str()), "{h}");
         let (_, _, bal) = uapi(
             &sim,
@@ -253,23 +249,9 @@ async fn a_moc_sell_on_real_is_listed_at_price_zero_and_fills() {
         let history = || {
             let (sim, tok) = (&sim, tok.clone());
             async move {
-                let p = [
-                    ("CANO", "50000000"),
-                    ("ACNT_PRDT_CD", "01"),
-                    ("PDNO", "%"),
-                    ("ORD_STRT_DT", "20260304"),
-                    ("ORD_END_DT", "20260304"),
-                    ("SLL_BUY_DVSN", "00"),
-                    ("CCLD_NCCS_DVSN", "00"),
-                    ("OVRS_EXCG_CD", ""),
-                    ("SORT_SQN", "DS"),
-                    ("ORD_DT", ""),
-                    ("ORD_GNO_BRNO", ""),
-                    ("ODNO", ""),
-                    ("CTX_AREA_NK200", ""),
-                    ("CTX_AREA_FK200", ""),
-                ];
-                uapi(sim, &tok, "GET", "/uapi/overseas-stock/v1/trading/inquire-ccnl", "TTTS3035R", &p, "").await.2
+                uapi(sim, &tok, "GET", "/uapi/overseas-stock/v1/trading/inquire-ccnl", "TTTS3035R", &HISTORY_0304, "")
+                    .await
+                    .2
             }
         };
         let row_of = |h: &serde_json::Value, odno: &str| {

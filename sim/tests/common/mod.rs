@@ -132,6 +132,12 @@ pub fn krx_prev(sim: &SimHandle, code: &str) -> i64 {
 pub const PRICE: &str = "/uapi/domestic-stock/v1/quotations/inquire-price";
 pub const ORDER: &str = "/uapi/domestic-stock/v1/trading/order-cash";
 
+/// A domestic current-price request (`FHKST01010100`) for `code`: (status, tr_cont, body).
+pub async fn price_of(sim: &SimHandle, token: &str, code: &str) -> (u16, String, Value) {
+    uapi(sim, token, "GET", PRICE, "FHKST01010100", &[("FID_COND_MRKT_DIV_CODE", "J"), ("FID_INPUT_ISCD", code)], "")
+        .await
+}
+
 pub fn order_params<'a>(code: &'a str, dvsn: &'a str, qty: &'a str, price: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("CANO", "50000000"),

@@ -150,6 +150,18 @@ pub struct CancelForExit {
     pub reason: kis_strategy::ExitReason,
 }
 
+/// The working `side` order of `symbol` should rest at `limit` instead: the OrderRouter modifies its unfilled
+/// rest (journaled before the request leaves; `TTTT1004U`/`VTTT1004U` for a US order), and the broker's
+/// answer, or its lists, settle the outcome. Sent by the RiskManager for a protective US sell the market has
+/// fallen away from; ignored when no such order works or a modify or cancel of it is under way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Message)]
+#[rtype(result = "()")]
+pub struct Reprice {
+    pub symbol: Symbol,
+    pub side: Side,
+    pub limit: Price,
+}
+
 /// What the OrderRouter learned about one of the daemon's orders, for the RiskManager (positions, cash,
 /// pending flags) and the symbol's SignalActor.
 #[derive(Debug, Clone, Message)]

@@ -36,7 +36,8 @@ pub use strategy_set::StrategySet;
 use crate::kis_api::{AccountIdentity, KisApi};
 use crate::market_cache::{GetLatest, GetWarmUp, MarketCache, MarketCacheConfig, UpdateBatch};
 use crate::messages::{
-    ApprovedOrder, CancelForExit, FeedStatus, GetFeedStatus, Halt, Notice, OrderUpdate, SignalMsg, WatchlistChange,
+    ApprovedOrder, CancelForExit, FeedStatus, GetFeedStatus, Halt, Notice, OrderUpdate, Reprice, SignalMsg,
+    WatchlistChange,
 };
 use crate::notifier::{NotifierHandle, NotifyEvent, SessionAnnouncer, SessionAnnouncerConfig};
 use crate::order_router::{CancelAll, GetOpenOrders, OpenOrder, OrderRouter, RouterConfig};
@@ -104,6 +105,7 @@ struct Slots {
     router_notices: Slot<Notice>,
     router_cancel: Slot<CancelAll>,
     router_exit_cancels: Slot<CancelForExit>,
+    router_reprices: Slot<Reprice>,
     router_open: Slot<GetOpenOrders>,
     screener_list: Slot<GetWatchlist>,
     watchlist: Slot<WatchlistChange>,
@@ -281,6 +283,7 @@ impl Daemon {
                 let orders_out = RouterLink {
                     orders: Relay::spawn(slots.router_orders.clone()),
                     exit_cancels: Relay::spawn(slots.router_exit_cancels.clone()),
+                    reprices: Relay::spawn(slots.router_reprices.clone()),
                 };
                 let cache_out = Relay::spawn(slots.cache_updates.clone());
                 let watchlist_out = Relay::spawn(slots.watchlist.clone());
@@ -341,6 +344,7 @@ impl Daemon {
                             slots.router_notices.set(addr.clone().recipient());
                             slots.router_cancel.set(addr.clone().recipient());
                             slots.router_exit_cancels.set(addr.clone().recipient());
+                            slots.router_reprices.set(addr.clone().recipient());
                             slots.router_open.set(addr.clone().recipient());
                             addr.recipient()
                         }),

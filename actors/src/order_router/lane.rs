@@ -1,4 +1,4 @@
-//! The router's REST lane: one call to KIS at a time (an order POST, a cancel, a read of the broker's lists),
+//! The router's REST lane: one call to KIS at a time (an order POST, a cancel, a modify, a read of the broker's lists),
 //! so order numbers follow creation order and no second order on a symbol can overtake one whose outcome is
 //! unknown. Its state is one value with one transition function (the shape of NautilusTrader's
 //! `OrderStatus::transition`: a match on (state, event), an error for anything else), and what it does next is a
@@ -26,6 +26,7 @@ pub enum Read {
 pub enum Work {
     Send(ClientOrderId),
     Cancel(ClientOrderId),
+    Modify(ClientOrderId),
     Read(Read),
 }
 
@@ -120,6 +121,7 @@ impl Default for Lane {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Waiting {
     pub cancels: bool,
+    pub modifies: bool,
     pub evidence_due: bool,
     pub orders: bool,
     pub catch_up: bool,
@@ -130,19 +132,21 @@ pub struct Waiting {
 pub enum Next {
     StartUp,
     Cancel,
+    Modify,
     Evidence,
     Send,
     CatchUp,
 }
 
 /// The next call, if the lane is free for one. Cancels first (they only ever reduce exposure, and a protective
-/// exit waits for them), then the read that settles unknown outcomes (their symbols take no order until it
-/// has), then new orders, then the routine catch-up.
+/// exit waits for them), then modifies (a protective sell chasing a falling price), then the read that settles
+/// unknown outcomes (their symbols take no order until it has), then new orders, then the routine catch-up.
 pub fn next(lane: &Lane, now: Instant, waiting: Waiting) -> Option<Next> {
     match lane {
         Lane::StartingUp { retry_at } => retry_at.is_none_or(|t| now >= t).then_some(Next::StartUp),
         Lane::Busy(_) => None,
         Lane::Idle if waiting.cancels => Some(Next::Cancel),
+        Lane::Idle if waiting.modifies => Some(Next::Modify),
         Lane::Idle if waiting.evidence_due => Some(Next::Evidence),
         Lane::Idle if waiting.orders => Some(Next::Send),
         Lane::Idle if waiting.catch_up => Some(Next::CatchUp),
@@ -192,31 +196,34 @@ mod tests {
 
     #[test]
     fn nothing_but_start_up_before_reconciliation() {
-        for work in [Work::Send(ID), Work::Cancel(ID), Work::Read(Read::Evidence), Work::Read(Read::CatchUp)] {
+        for work in
+            [Work::Send(ID), Work::Cancel(ID), Work::Modify(ID), Work::Read(Read::Evidence), Work::Read(Read::CatchUp)]
+        {
             assert!(Lane::new().transition(LaneEvent::Begin(work)).is_err(), "{work:?}");
         }
         assert!(Lane::Idle.transition(LaneEvent::Begin(Work::Read(Read::StartUp))).is_err());
         assert!(Lane::Idle.transition(LaneEvent::Reconciled).is_err());
         assert!(Lane::Idle.transition(LaneEvent::Finished).is_err());
-        let all = Waiting { cancels: true, evidence_due: true, orders: true, catch_up: true };
+        let all = Waiting { cancels: true, modifies: true, evidence_due: true, orders: true, catch_up: true };
         assert_eq!(next(&Lane::new(), Instant::now(), all), Some(Next::StartUp));
     }
 
     #[test]
-    fn cancels_then_evidence_then_orders_then_catch_up() {
+    fn cancels_then_modifies_then_evidence_then_orders_then_catch_up() {
         let now = Instant::now();
-        let mut waiting = Waiting { cancels: true, evidence_due: true, orders: true, catch_up: true };
+        let mut waiting = Waiting { cancels: true, modifies: true, evidence_due: true, orders: true, catch_up: true };
         let mut order = Vec::new();
         while let Some(n) = next(&Lane::Idle, now, waiting) {
             order.push(n);
             match n {
                 Next::Cancel => waiting.cancels = false,
+                Next::Modify => waiting.modifies = false,
                 Next::Evidence => waiting.evidence_due = false,
                 Next::Send => waiting.orders = false,
                 Next::CatchUp => waiting.catch_up = false,
                 Next::StartUp => unreachable!("reconciled"),
             }
         }
-        assert_eq!(order, [Next::Cancel, Next::Evidence, Next::Send, Next::CatchUp]);
+        assert_eq!(order, [Next::Cancel, Next::Modify, Next::Evidence, Next::Send, Next::CatchUp]);
     }
 }

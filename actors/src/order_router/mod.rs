@@ -34,11 +34,16 @@
 //! See [`cancels`]: the unfilled rest after `cancel_unfilled_after`, a market's or every open order
 //! ([`CancelAll`]), and whatever holds a symbol whose protective exit is due
 //! ([`crate::messages::CancelForExit`]).
+//!
+//! # Modifies
+//! See [`modifies`]: a working limit order re-priced ([`crate::messages::Reprice`]), with the same three
+//! outcomes and the same rule for the unknown one as an order POST.
 
 pub mod broker_view;
 mod cancels;
 mod durability;
 pub mod lane;
+mod modifies;
 mod notices;
 mod placing;
 mod reads;
@@ -165,7 +170,7 @@ pub struct RouterStatus {
 
 type SendResult = Result<Result<OrderId, OrderIdError>, ApiCallError>;
 
-/// How a send ended: not attempted because its `Sent` line could not be made durable, or posted.
+/// How a send (or modify) ended: not attempted because its journal line could not be made durable, or posted.
 enum SendOutcome {
     NotDurable(String),
     Posted(SendResult),
@@ -189,6 +194,8 @@ pub struct OrderRouter {
     paused: BTreeMap<Symbol, String>,
     queue: VecDeque<ApprovedOrder>,
     cancels: VecDeque<ClientOrderId>,
+    /// Re-pricings waiting for the lane, at most one per intent (a later price replaces an earlier one).
+    modifies: VecDeque<(ClientOrderId, Price)>,
     catch_up_wanted: bool,
     last_catch_up: Option<Instant>,
     early: VecDeque<ExecutionNotice>,
@@ -220,6 +227,7 @@ impl OrderRouter {
             paused: BTreeMap::new(),
             queue: VecDeque::new(),
             cancels: VecDeque::new(),
+            modifies: VecDeque::new(),
             catch_up_wanted: false,
             last_catch_up: None,
             early: VecDeque::new(),
@@ -302,6 +310,7 @@ impl OrderRouter {
             let now = Instant::now();
             let waiting = Waiting {
                 cancels: !self.cancels.is_empty(),
+                modifies: !self.modifies.is_empty(),
                 evidence_due: self.evidence_due(now),
                 orders: !self.queue.is_empty(),
                 catch_up: self.catch_up_wanted,
@@ -315,6 +324,11 @@ impl OrderRouter {
                 Some(Next::Cancel) => {
                     if let Some(id) = self.cancels.pop_front() {
                         self.cancel(id, ctx);
+                    }
+                }
+                Some(Next::Modify) => {
+                    if let Some((id, price)) = self.modifies.pop_front() {
+                        self.modify(id, price, ctx);
                     }
                 }
                 Some(Next::Evidence) => self.read_broker(Read::Evidence, ctx),
@@ -345,7 +359,8 @@ impl OrderRouter {
             let now = Instant::now();
             let spaced =
                 self.last_catch_up.is_none_or(|t| now.saturating_duration_since(t) >= self.config.poll_interval);
-            if spaced && self.tracker.catch_up_due(journal.book(), now, self.config.notice_quiet) {
+            if spaced && self.tracker.catch_up_due(journal.book(), now, self.config.notice_quiet, self.config.us_orders)
+            {
                 self.catch_up_wanted = true;
             }
         }

@@ -82,26 +82,13 @@ impl OrderRouter {
         );
         self.lane_to(LaneEvent::Begin(Work::Send(id)));
         let api = self.api.clone();
-        // The POST waits for the sync that makes its `Sent` line durable; the event loop does not.
-        let durable = self.syncer.as_ref().map(|s| s.sync());
-        self.synced_len = self.journal.as_ref().map_or(0, Journal::written);
-        let fut = async move {
-            if let Some(durable) = durable {
-                match durable.await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => return SendOutcome::NotDurable(e),
-                    Err(_) => return SendOutcome::NotDurable("the journal's sync thread has stopped".into()),
-                }
-            }
-            let post = async {
-                let reply = match &prepared.request {
-                    OrderRequest::Krx(req) => api.call(req, Priority::Order).await?.reply.body,
-                    OrderRequest::Us(req) => api.call(req, Priority::Order).await?.reply.body,
-                };
-                Ok(reply.output.order_id())
+        let fut = self.post_when_durable(async move {
+            let reply = match &prepared.request {
+                OrderRequest::Krx(req) => api.call(req, Priority::Order).await?.reply.body,
+                OrderRequest::Us(req) => api.call(req, Priority::Order).await?.reply.body,
             };
-            SendOutcome::Posted(post.await)
-        };
+            Ok(reply.output.order_id())
+        });
         ctx.spawn(fut.into_actor(self).map(move |outcome: SendOutcome, act, ctx| {
             act.touch();
             match outcome {
@@ -117,6 +104,26 @@ impl OrderRouter {
             act.pump(ctx);
         }));
         true
+    }
+
+    /// `post` (an order or modify request) runs once the journal line written just before it is on disk: the
+    /// POST waits for the sync, the event loop does not.
+    pub(super) fn post_when_durable(
+        &mut self,
+        post: impl std::future::Future<Output = SendResult> + 'static,
+    ) -> impl std::future::Future<Output = SendOutcome> + 'static {
+        let durable = self.syncer.as_ref().map(|s| s.sync());
+        self.synced_len = self.journal.as_ref().map_or(0, Journal::written);
+        async move {
+            if let Some(durable) = durable {
+                match durable.await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => return SendOutcome::NotDurable(e),
+                    Err(_) => return SendOutcome::NotDurable("the journal's sync thread has stopped".into()),
+                }
+            }
+            SendOutcome::Posted(post.await)
+        }
     }
 
     /// The `Sent` line could not be forced to disk: the order was not posted, and nothing more is sent.

@@ -217,6 +217,20 @@ impl OrderRouter {
                     self.report_fill(*intent, *qty, *price, now, false);
                     touched.push(*intent);
                 }
+                Action::MarkModified { intent, order_id, price } if self.apply(now, action) => {
+                    let unknown = if was_unknown.contains(intent) { "unknown outcome settled: " } else { "" };
+                    info!(target: "order_router", intent = %intent, order_no = %order_id.order_no, %price, "{unknown}the broker's list shows the modify; the order works at the new price");
+                    touched.push(*intent);
+                }
+                Action::MarkModifyLapsed { intent } if self.apply(now, action) => {
+                    let reads = self.config.match_rules.confirm_reads;
+                    info!(
+                        target: "order_router",
+                        intent = %intent,
+                        "unknown outcome settled: no modify of the order in {reads} reads past the latest time KIS \
+                         could have taken it; it works on at its old price"
+                    );
+                }
                 Action::MarkCancelled { intent, qty } if self.apply(now, action) => {
                     info!(target: "order_router", intent = %intent, %qty, "cancellation confirmed by the order list");
                     touched.push(*intent);

@@ -123,6 +123,51 @@ pub fn cancel_request(view: &IntentView, account: &AccountNo) -> Result<(OrderId
     Ok((order, request))
 }
 
+/// The modify request that re-prices an intent's unfilled rest (both markets take it on the same path as a
+/// cancel; KIS answers with the modify's own order number).
+pub type ModifyRequest = CancelRequest;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ModifyBuildError {
+    #[error(transparent)]
+    Order(#[from] CancelBuildError),
+    #[error("intent {0} has no limit price to modify (a market or auction order)")]
+    NotALimit(kis_model::ClientOrderId),
+    #[error("intent {0} has nothing left unfilled to modify")]
+    NothingLeft(kis_model::ClientOrderId),
+}
+
+/// KRX: the whole remainder at the new limit (`QTY_ALL_ORD_YN Y`); US: the unfilled quantity, which KIS
+/// requires. Only limit orders are re-priced.
+pub fn modify_request(
+    view: &IntentView,
+    account: &AccountNo,
+    price: kis_model::Price,
+    funds: &BTreeSet<KrxCode>,
+) -> Result<(OrderId, ModifyRequest), ModifyBuildError> {
+    let order = view.order_id.ok_or(CancelBuildError::NoOrder(view.id))?;
+    let remaining: Qty = view.record.qty.saturating_sub(view.filled);
+    if remaining.is_zero() {
+        return Err(ModifyBuildError::NothingLeft(view.id));
+    }
+    let mismatch = || CancelBuildError::KindMismatch { id: view.id, symbol: view.record.symbol };
+    let request = match (view.record.symbol, view.record.kind) {
+        (Symbol::Krx(code), OrderKind::Krx(OrdDvsn::Limit)) => CancelRequest::Krx(
+            OrderRvsecnclBody::modify(account, order, OrdDvsn::Limit, None, Some(price), instrument_of(code, funds))
+                .map_err(CancelBuildError::from)?,
+        ),
+        (Symbol::Us(exchange, ticker), OrderKind::Us(kis_model::UsOrdDvsn::Limit)) => CancelRequest::Us(
+            UsModifyCancelBody::modify(account, exchange, ticker, order, remaining, price)
+                .map_err(CancelBuildError::from)?,
+        ),
+        (Symbol::Krx(_), OrderKind::Krx(_)) | (Symbol::Us(..), OrderKind::Us(_)) => {
+            return Err(ModifyBuildError::NotALimit(view.id));
+        }
+        _ => return Err(mismatch().into()),
+    };
+    Ok((order, request))
+}
+
 /// How a failed order (or cancel) POST ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SendFailure {

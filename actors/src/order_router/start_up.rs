@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use actix::prelude::*;
 use kis_journal::{Action, BrokerView, Conflict, ConflictKind, DoneReason, Event, IntentState, JournalError};
-use kis_journal::{is_unknown, reconcile};
+use kis_journal::{is_modify_unknown, is_unknown, reconcile};
 use kis_model::{ClientOrderId, Price, Qty, Symbol};
 use tracing::{error, info, warn};
 
@@ -53,8 +53,13 @@ impl OrderRouter {
         // broker's lists say otherwise: this read alone never concludes it did not reach KIS.
         // US ones too when the overseas order history was read.
         let covered = |s: &Symbol| matches!(s, Symbol::Krx(_)) || broker.us_covered;
-        for v in journal.book().iter().filter(|v| is_unknown(v) && covered(&v.record.symbol)) {
-            self.unknown.track(v);
+        for v in journal.book().iter().filter(|v| covered(&v.record.symbol)) {
+            if is_unknown(v) {
+                self.unknown.track(v);
+            } else if is_modify_unknown(v) {
+                // A modify of an earlier run without an answer: only the lists can say whether it took effect.
+                self.unknown.track_modify(v);
+            }
         }
         let now = self.clock.now();
         let read_at = broker.read_at.unwrap_or(now);

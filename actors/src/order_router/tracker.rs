@@ -107,7 +107,7 @@ impl Tracker {
     }
 
     /// An intent that was open before this run started (or adopted): its fills come from the broker (KRX;
-    /// US orders have no order list to catch up from, so notices stay their only source), and
+    /// a US order's notices stay its first source, the overseas lists catching up when they go quiet), and
     /// its cancellation is due `cancel_after` after it was created — even if an earlier run asked for one
     /// (the crash may have come before the request left; a repeated cancel is merely refused).
     pub fn track_restored(&mut self, view: &IntentView, cancel_after: chrono::Duration) {
@@ -192,18 +192,20 @@ impl Tracker {
         }
     }
 
-    /// Whether the periodic REST catch-up should run: some open, acknowledged KRX intent takes its fills
-    /// from the broker, or has not been heard of for `quiet` (its notices may be lost).
-    pub fn catch_up_due(&self, book: &IntentBook, now: Instant, quiet: Duration) -> bool {
-        book.iter().filter(|v| v.is_open() && v.order_id.is_some() && matches!(v.record.symbol, Symbol::Krx(_))).any(
-            |v| match self.intents.get(&v.id) {
+    /// Whether the periodic REST catch-up should run: some open, acknowledged intent takes its fills from the
+    /// broker, or has not been heard of for `quiet` (its notices may be lost). KRX intents always count; US
+    /// ones when the overseas order lists are read (`us_lists`).
+    pub fn catch_up_due(&self, book: &IntentBook, now: Instant, quiet: Duration, us_lists: bool) -> bool {
+        let listed = |s: &Symbol| matches!(s, Symbol::Krx(_)) || us_lists;
+        book.iter().filter(|v| v.is_open() && v.order_id.is_some() && listed(&v.record.symbol)).any(|v| {
+            match self.intents.get(&v.id) {
                 None => true,
                 Some(t) => {
                     t.source == FillSource::Broker
                         || t.last_heard.is_none_or(|heard| now.saturating_duration_since(heard) >= quiet)
                 }
-            },
-        )
+            }
+        })
     }
 
     /// What `notice` means, given the journal's book. See the module docs for the counting rule.
@@ -224,6 +226,9 @@ impl Tracker {
                 NoticeVerdict::CancelConfirmed { intent, qty: notice.qty }
             }
             NoticeKind::Accepted if requested => NoticeVerdict::AskBroker { intent, why: "cancel confirmed" },
+            NoticeKind::Accepted if view.modify.is_some() => {
+                NoticeVerdict::AskBroker { intent, why: "the modify we sent was accepted" }
+            }
             NoticeKind::Accepted => {
                 NoticeVerdict::AskBroker { intent, why: "modified or cancelled outside the daemon" }
             }
@@ -256,7 +261,16 @@ impl Tracker {
                 if view.filled + notice.qty > view.record.qty || notice.qty.is_zero() {
                     return NoticeVerdict::AskBroker { intent, why: "fill beyond the order quantity" };
                 }
-                NoticeVerdict::Fill { intent, fill: FillRecord { fill_id, qty: notice.qty, price, at: notice.at } }
+                NoticeVerdict::Fill {
+                    intent,
+                    fill: FillRecord {
+                        fill_id,
+                        qty: notice.qty,
+                        price,
+                        order_no: Some(notice.order_no),
+                        at: notice.at,
+                    },
+                }
             }
         }
     }
@@ -384,6 +398,7 @@ mod tests {
                     fill_id: FillId::broker_total(OrderNo::new(77), Qty::new(10)),
                     qty: Qty::new(10),
                     price: Price::from_won(70000),
+                    order_no: Some(OrderNo::new(77)),
                     at: at(3),
                 }),
                 Event::Done { reason: kis_journal::DoneReason::Closed },
@@ -493,6 +508,36 @@ mod tests {
         assert_eq!(tracker.cancel_everything(&book, |_| true), vec![cid]);
     }
 
+    /// A quiet US order is caught up from the overseas lists when they are read, and only then.
+    #[test]
+    fn quiet_us_orders_are_caught_up_when_the_overseas_lists_are_read() {
+        let cid = ClientOrderId(1);
+        let record = IntentRecord {
+            symbol: "NASD:TQQQ".parse().unwrap(),
+            side: Side::Sell,
+            kind: OrderKind::Us(kis_model::UsOrdDvsn::Limit),
+            qty: Qty::new(3),
+            price: Some("71.5".parse().unwrap()),
+            strategy: StrategyId::new("us-rsi-macd"),
+            origin: Origin::Daemon,
+        };
+        let book = IntentBook::fold(&[
+            Entry { ts: at(0), id: cid, event: Event::Intent(record) },
+            Entry {
+                ts: at(1),
+                id: cid,
+                event: Event::Acked { order_id: OrderId { branch: 1, order_no: OrderNo::new(5) } },
+            },
+        ])
+        .unwrap();
+        let (t0, quiet) = (Instant::now(), Duration::from_secs(3));
+        let mut tracker = Tracker::new();
+        tracker.track_sent(book.get(cid).unwrap(), at(1), chrono::Duration::seconds(60), t0);
+        let later = t0 + Duration::from_secs(5);
+        assert!(!tracker.catch_up_due(&book, later, quiet, false));
+        assert!(tracker.catch_up_due(&book, later, quiet, true));
+    }
+
     #[test]
     fn catch_up_runs_for_quiet_or_broker_sourced_intents() {
         let book = book_with(1, 77, 10, vec![]);
@@ -500,15 +545,15 @@ mod tests {
         let quiet = Duration::from_secs(3);
         let mut tracker = Tracker::new();
         tracker.track_sent(book.get(ClientOrderId(1)).unwrap(), at(1), chrono::Duration::seconds(60), t0);
-        assert!(!tracker.catch_up_due(&book, t0 + Duration::from_secs(2), quiet));
-        assert!(tracker.catch_up_due(&book, t0 + Duration::from_secs(3), quiet));
+        assert!(!tracker.catch_up_due(&book, t0 + Duration::from_secs(2), quiet, false));
+        assert!(tracker.catch_up_due(&book, t0 + Duration::from_secs(3), quiet, false));
         tracker.heard(ClientOrderId(1), t0 + Duration::from_secs(3));
-        assert!(!tracker.catch_up_due(&book, t0 + Duration::from_secs(4), quiet));
+        assert!(!tracker.catch_up_due(&book, t0 + Duration::from_secs(4), quiet, false));
         tracker.take_fills_from_broker(ClientOrderId(1));
-        assert!(tracker.catch_up_due(&book, t0 + Duration::from_secs(4), quiet));
+        assert!(tracker.catch_up_due(&book, t0 + Duration::from_secs(4), quiet, false));
         // Nothing open: nothing to catch up.
         let done = book_with(1, 77, 10, vec![Event::Done { reason: kis_journal::DoneReason::Closed }]);
-        assert!(!tracker.catch_up_due(&done, t0 + Duration::from_secs(60), quiet));
+        assert!(!tracker.catch_up_due(&done, t0 + Duration::from_secs(60), quiet, false));
         assert_eq!(
             tracker.get(ClientOrderId(1)).map(|t| t.strategy.clone()),
             Some(Some(kis_strategy::StrategyId::new("krx-scalping")))

@@ -33,7 +33,8 @@ pub use kis_desk::EXIT_STRATEGY;
 
 use crate::kis_api::KisApi;
 use crate::messages::{
-    AccountUpdate, ApprovedOrder, CancelForExit, Halt, MarketBatch, SignalMsg, Subscribe, SubscriberId, Unsubscribe,
+    AccountUpdate, ApprovedOrder, CancelForExit, Halt, MarketBatch, Reprice, SignalMsg, Subscribe, SubscriberId,
+    Unsubscribe,
 };
 use crate::notifier::{NotifierHandle, NotifyEvent};
 use crate::signal_actor::{RegisterSignalActor, StrategyFill};
@@ -156,11 +157,13 @@ pub struct RiskStatus {
     pub day: DayResult,
 }
 
-/// What the RiskManager hands the OrderRouter: approved orders, and the cancels a protective exit needs.
+/// What the RiskManager hands the OrderRouter: approved orders, the cancels a protective exit needs, and the
+/// re-pricing of a protective sell the market fell away from.
 #[derive(Clone)]
 pub struct RouterLink {
     pub orders: Recipient<ApprovedOrder>,
     pub exit_cancels: Recipient<CancelForExit>,
+    pub reprices: Recipient<Reprice>,
 }
 
 pub struct RiskManager {

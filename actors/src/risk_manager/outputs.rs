@@ -7,7 +7,7 @@ use kis_model::{Money, Price};
 use kis_strategy::risk::HaltCause;
 
 use super::{RiskManager, notify};
-use crate::messages::{ApprovedOrder, CancelForExit};
+use crate::messages::{ApprovedOrder, CancelForExit, Reprice};
 use crate::notifier::{Holding, NotifyEvent};
 use crate::signal_actor::StrategyFill;
 
@@ -25,6 +25,10 @@ impl RiskManager {
                 Output::CancelForExit { symbol, reason, price } => {
                     tracing::warn!(target: "risk", %symbol, reason = %reason, price = %price, "protective exit due while another order is open: cancelling it first");
                     self.orders.exit_cancels.do_send(CancelForExit { symbol, reason });
+                }
+                Output::Reprice { symbol, side, limit, price } => {
+                    tracing::warn!(target: "risk", %symbol, %price, %limit, "protective sell no longer reaches the market: re-pricing it");
+                    self.orders.reprices.do_send(Reprice { symbol, side, limit });
                 }
                 Output::ExitFired { symbol, reason, price, avg_price, retry } => {
                     let avg = avg_price.value().round_dp(2);

@@ -360,6 +360,15 @@ impl Sleeve {
                 Output::Refused { reason, .. } => *self.stats.refused.entry(reason.label()).or_default() += 1,
                 // As the daemon's router cancels a resting order for a protective exit: the order waiting for
                 // the next bar is dropped unfilled, and the exit goes out on the next trade.
+                // As the daemon's router modifies the resting sell: the order waiting for the next bar takes the
+                // new limit.
+                Output::Reprice { symbol, side, limit, .. } => {
+                    if let Some(pending) = &mut self.instances[idx].pending
+                        && (pending.symbol, pending.side) == (symbol, side)
+                    {
+                        pending.limit = Some(limit);
+                    }
+                }
                 Output::CancelForExit { symbol, .. } => {
                     if let Some(pending) = self.instances[idx].pending.take() {
                         self.close_unfilled(symbol, pending.side, ts);

@@ -14,6 +14,7 @@ use kis_strategy::risk::{
 use kis_strategy::us_rsi_macd::{DEFAULT_STOP_LOSS_OFFSET_TICKS, us_marketable_sell};
 use kis_strategy::{AccountSnapshot, ConfigError, FillReport, Position, Signal, SignalKind, SignalQty, StrategyId};
 
+use crate::chase::Chases;
 use crate::day::{DayResult, trade_date};
 use crate::ledger::{Ledger, SymbolView, Working};
 use crate::output::{OrderEnd, Output, Refusal, Verdict};
@@ -66,6 +67,8 @@ pub struct Desk {
     exit_intents: ExitIntents,
     /// Symbols whose working order was asked to make way for a protective exit, with when it was asked last.
     preempting: SymbolMap<DateTime<Utc>>,
+    /// Protective US sells re-priced while the market falls away from them.
+    chases: Chases,
     /// Saved exit states not yet claimed by a holding.
     restorable: SavedExits,
     refused: BTreeMap<&'static str, u64>,
@@ -92,6 +95,7 @@ impl Desk {
             monitors: SymbolMap::default(),
             exit_intents: ExitIntents::new(),
             preempting: SymbolMap::default(),
+            chases: Chases::default(),
             restorable: SavedExits::default(),
             refused: BTreeMap::new(),
             exits_fired: BTreeMap::new(),
@@ -300,6 +304,9 @@ impl Desk {
                 match self.ledger.order_working(intent.symbol, intent.side, intent.qty, intent.limit, now) {
                     Ok(_) => {
                         self.approved += 1;
+                        if let Some(limit) = chased_limit(&intent) {
+                            self.chases.watch(intent.symbol, limit);
+                        }
                         out.push(Output::Order { intent, snapshot, currency: market.currency() });
                         out.push(Output::SnapshotsChanged(market.currency()));
                         Verdict::Approved
@@ -319,7 +326,16 @@ impl Desk {
     /// A trade of a symbol: the last price, the high-water mark, and the exits of a held position.
     pub fn on_trade(&mut self, symbol: Symbol, price: Price, at: DateTime<Utc>, out: &mut Vec<Output>) {
         self.ledger.mark(symbol, price);
+        self.chase(symbol, price, at, out);
         self.check_exits(symbol, price, at, out);
+    }
+
+    fn chase(&mut self, symbol: Symbol, price: Price, at: DateTime<Utc>, out: &mut Vec<Output>) {
+        if !self.chases.is_empty()
+            && let Some(limit) = self.chases.on_trade(symbol, price, at)
+        {
+            out.push(Output::Reprice { symbol, side: Side::Sell, limit, price });
+        }
     }
 
     /// [`Desk::on_trade`], returning the symbol's snapshot after it for [`Desk::snapshot_or`]: built from
@@ -334,6 +350,7 @@ impl Desk {
     ) -> KeptSnapshot {
         let view = self.ledger.mark(symbol, price);
         let generation = self.ledger.generation();
+        self.chase(symbol, price, at, out);
         self.check_exits(symbol, price, at, out);
         let snapshot =
             if self.ledger.generation() == generation { self.snapshot_of(symbol, view) } else { self.snapshot(symbol) };
@@ -473,6 +490,7 @@ impl Desk {
     ) {
         let avg_price = self.ledger.order_closed(symbol);
         self.preempting.remove(&symbol);
+        self.chases.forget(symbol);
         if filled.is_zero() && end != OrderEnd::Filled {
             self.exit_intents.failed(symbol, now);
         }
@@ -572,4 +590,14 @@ fn severity(state: TradingState) -> u8 {
         TradingState::ReduceOnly => 1,
         TradingState::Halted => 2,
     }
+}
+
+/// The limit of an approved order the desk chases ([`crate::chase`]): a US protective sell at a limit.
+fn chased_limit(intent: &kis_strategy::risk::OrderIntent) -> Option<Price> {
+    let protective = matches!(intent.kind, SignalKind::Exit(reason) if reason.is_protective());
+    let chased = protective
+        && intent.side == Side::Sell
+        && intent.symbol.market() == Market::Us
+        && intent.order_type == kis_strategy::OrderType::Limit;
+    intent.limit.filter(|_| chased)
 }

@@ -8,6 +8,7 @@
 //!
 //! The daemon's RiskManager is a thin shell over a `Desk`; the backtester drives one per strategy sleeve.
 
+pub mod chase;
 pub mod day;
 pub mod desk;
 pub mod ledger;

@@ -88,6 +88,14 @@ pub enum Output {
         avg_price: Price,
         retry: bool,
     },
+    /// The working protective sell of `symbol` no longer reaches the market (a trade at `price` printed under
+    /// its limit): re-price it to `limit` ([`crate::chase`]).
+    Reprice {
+        symbol: Symbol,
+        side: Side,
+        limit: Price,
+        price: Price,
+    },
     /// A protective exit is due but another order holds the symbol: cancel that order (the exit goes out
     /// once it ended). Repeated every [`PREEMPT_AGAIN`](crate::desk::PREEMPT_AGAIN) while the order stays.
     CancelForExit {

@@ -54,6 +54,42 @@ pub enum Event {
     Done {
         reason: DoneReason,
     },
+    /// A new limit for the working order's unfilled rest, durable before the modify request leaves (as
+    /// `Sent` is for the order): after a crash an intent with this line and no answer asks the broker whether
+    /// the modify took effect.
+    ModifySent {
+        price: Price,
+    },
+    /// The modify took effect (KIS's answer, or its row in the broker's list): the unfilled rest works as
+    /// order `order_id` at `price`; the order it replaced keeps its fills and its number stays bound.
+    Modified {
+        order_id: OrderId,
+        price: Price,
+    },
+    /// KIS refused the modify (`msg_cd`, `msg`): the order works on unchanged.
+    ModifyRefused {
+        msg_cd: String,
+        msg: String,
+    },
+    /// The modify request may have reached KIS: only the broker's lists can tell whether it took effect.
+    ModifyUncertain {
+        detail: String,
+    },
+    /// The modify did not take effect, and it is known how: the order works on unchanged.
+    ModifyLapsed {
+        why: ModifyLapse,
+    },
+}
+
+/// How a modify is known not to have taken effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModifyLapse {
+    /// Not one byte of the request left (a provable local failure).
+    NotSent,
+    /// The broker's lists, read repeatedly past the latest time KIS could have taken it, show no modify of
+    /// the order (see [`crate::unknown`]).
+    NotAtBroker,
 }
 
 /// Why an intent stopped being tracked.
@@ -123,6 +159,10 @@ impl fmt::Display for FillId {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FillRecord {
     pub fill_id: FillId,
+    /// The broker order the shares traded on: an intent whose order was modified has fills on more than one
+    /// order number. Absent in journals written before modifies existed (their intents had one order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_no: Option<OrderNo>,
     pub qty: Qty,
     pub price: Price,
     /// The broker's fill time when known (notice), else when the fill was learned.

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use kis_model::{ClientOrderId, OrderId, OrderNo, Qty};
+use kis_model::{ClientOrderId, OrderId, OrderNo, Price, Qty};
 use rust_decimal::Decimal;
 use thiserror::Error;
 
@@ -42,6 +42,20 @@ pub enum FoldError {
     OrderBoundTwice { order_no: OrderNo, first: ClientOrderId, second: ClientOrderId },
     #[error("fill {fill_id} of intent {id} has zero quantity")]
     EmptyFill { id: ClientOrderId, fill_id: FillId },
+    #[error("intent {0} has no broker order to modify")]
+    ModifyWithoutOrder(ClientOrderId),
+    #[error("intent {0} already has a modify whose outcome is not known")]
+    ModifyInFlight(ClientOrderId),
+}
+
+/// A modify sent for an intent's working order whose outcome is not journaled yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingModify {
+    pub price: Price,
+    /// When its `ModifySent` was journaled (venue time): the window in which KIS could take it starts here.
+    pub at: DateTime<Utc>,
+    /// The request got no usable answer: only the broker's lists settle it.
+    pub uncertain: bool,
 }
 
 /// What applying an event did.
@@ -67,14 +81,20 @@ pub struct IntentView {
     pub cancelled_qty: Qty,
     pub rejection: Option<(String, String)>,
     pub done: Option<DoneReason>,
+    /// The limit the order works at now: the intent's own until a modify took effect.
+    pub limit: Option<Price>,
+    /// Orders this intent worked as before its current `order_id`, oldest first (each replaced by a modify).
+    pub replaced: Vec<OrderId>,
+    pub modify: Option<PendingModify>,
     fill_ids: BTreeSet<FillId>,
+    /// Shares and notional per broker order; `None` holds fills journaled without an order number.
+    fills_by_order: BTreeMap<Option<OrderNo>, (Qty, Decimal)>,
 }
 
 impl IntentView {
     fn new(id: ClientOrderId, record: IntentRecord, created: DateTime<Utc>) -> IntentView {
         IntentView {
             id,
-            record,
             created,
             state: IntentState::PendingSend,
             order_id: None,
@@ -84,8 +104,31 @@ impl IntentView {
             cancelled_qty: Qty::ZERO,
             rejection: None,
             done: None,
+            limit: record.price,
+            replaced: Vec::new(),
+            modify: None,
             fill_ids: BTreeSet::new(),
+            fills_by_order: BTreeMap::new(),
+            record,
         }
+    }
+
+    /// Every broker order the intent worked as, oldest first; the last is the one working now.
+    pub fn orders(&self) -> impl Iterator<Item = OrderId> + '_ {
+        self.replaced.iter().copied().chain(self.order_id)
+    }
+
+    /// Shares and notional journaled as traded on broker order `order_no`. Fills journaled without an order
+    /// number belong to the intent's first order (they were written before an intent could have two).
+    pub fn filled_on(&self, order_no: OrderNo) -> (Qty, Decimal) {
+        let first = self.orders().next().map(|o| o.order_no);
+        let mut total = self.fills_by_order.get(&Some(order_no)).copied().unwrap_or((Qty::ZERO, Decimal::ZERO));
+        if first == Some(order_no)
+            && let Some((qty, notional)) = self.fills_by_order.get(&None)
+        {
+            total = (total.0 + *qty, total.1 + notional);
+        }
+        total
     }
 
     /// Volume-weighted fill price; `None` before the first fill.
@@ -167,7 +210,10 @@ impl IntentBook {
             let view = self.intents.get(&id).ok_or(FoldError::UnknownIntent(id))?;
             return match &entry.event {
                 Event::Acked { order_id } => {
-                    if let Some(first) = view.order_id.filter(|first| first != order_id) {
+                    // A late copy of the first ack after a modify repeats a number the intent already had.
+                    if let Some(first) =
+                        view.order_id.filter(|first| first != order_id && !view.replaced.contains(order_id))
+                    {
                         return Err(FoldError::Reacked { id, first, second: *order_id });
                     }
                     match self.by_order_no.get(&order_id.order_no) {
@@ -181,6 +227,15 @@ impl IntentBook {
                     Err(FoldError::EmptyFill { id, fill_id: fill.fill_id.clone() })
                 }
                 Event::Fill(fill) if view.fill_ids.contains(&fill.fill_id) => Ok(Applied::DuplicateFill),
+                Event::ModifySent { .. } if view.order_id.is_none() => Err(FoldError::ModifyWithoutOrder(id)),
+                Event::ModifySent { .. } if view.modify.is_some() => Err(FoldError::ModifyInFlight(id)),
+                Event::Modified { .. } if view.order_id.is_none() => Err(FoldError::ModifyWithoutOrder(id)),
+                Event::Modified { order_id, .. } => match self.by_order_no.get(&order_id.order_no) {
+                    Some(&other) if other != id => {
+                        Err(FoldError::OrderBoundTwice { order_no: order_id.order_no, first: other, second: id })
+                    }
+                    _ => Ok(Applied::Changed),
+                },
                 _ => Ok(Applied::Changed),
             };
         };
@@ -214,6 +269,9 @@ impl IntentBook {
                 }
             }
             Event::Acked { order_id } => {
+                if view.replaced.contains(order_id) {
+                    return Ok(applied);
+                }
                 view.order_id = Some(*order_id);
                 self.by_order_no.insert(order_id.order_no, id);
                 if matches!(view.state, S::PendingSend | S::Sent | S::Uncertain) {
@@ -228,6 +286,8 @@ impl IntentBook {
                 view.fill_ids.insert(fill.fill_id.clone());
                 view.filled = view.filled + fill.qty;
                 view.filled_notional += fill.price * fill.qty;
+                let on_order = view.fills_by_order.entry(fill.order_no).or_insert((Qty::ZERO, Decimal::ZERO));
+                *on_order = (on_order.0 + fill.qty, on_order.1 + fill.price * fill.qty);
                 view.state = view.after_fill_state();
             }
             Event::CancelRequested => view.cancel_requested = true,
@@ -238,6 +298,25 @@ impl IntentBook {
                 }
             }
             Event::Done { reason } => view.done = Some(*reason),
+            Event::ModifySent { price } => {
+                view.modify = Some(PendingModify { price: *price, at: entry.ts, uncertain: false })
+            }
+            Event::Modified { order_id, price } => {
+                // The same modify learned twice (its answer and its row in a list) changes nothing more.
+                if view.order_id != Some(*order_id) {
+                    view.replaced.extend(view.order_id);
+                    view.order_id = Some(*order_id);
+                    self.by_order_no.insert(order_id.order_no, id);
+                }
+                view.limit = Some(*price);
+                view.modify = None;
+            }
+            Event::ModifyUncertain { .. } => {
+                if let Some(m) = &mut view.modify {
+                    m.uncertain = true;
+                }
+            }
+            Event::ModifyRefused { .. } | Event::ModifyLapsed { .. } => view.modify = None,
         }
         Ok(applied)
     }
@@ -280,6 +359,7 @@ mod tests {
                 fill_id: FillId(fill_id.into()),
                 qty: Qty::new(qty),
                 price: Price::from_won(won),
+                order_no: None,
                 at: at(2),
             }),
         )
@@ -349,6 +429,102 @@ mod tests {
         assert!(!book.get(ClientOrderId(3)).unwrap().is_open());
         assert!(book.get(ClientOrderId(1)).unwrap().is_open());
         assert_eq!(book.max_id(), Some(ClientOrderId(3)));
+    }
+
+    fn fill_on(id: u64, fill_id: &str, qty: u64, won: u64, order_no: u64) -> Entry {
+        let mut entry = fill(id, fill_id, qty, won);
+        if let Event::Fill(f) = &mut entry.event {
+            f.order_no = Some(OrderNo::new(order_no));
+        }
+        entry
+    }
+
+    #[test]
+    fn a_modify_binds_the_new_order_and_keeps_the_fills_of_the_old_one() {
+        let mut book = IntentBook::fold(&[
+            intent(1, 10),
+            ev(1, Event::Sent),
+            ev(1, Event::Acked { order_id: oid(5) }),
+            // Written before fills carried their order: it belongs to the first order.
+            fill(1, "a", 2, 70000),
+            fill_on(1, "b", 1, 70000, 5),
+        ])
+        .unwrap();
+        let before = book.clone();
+        assert_eq!(
+            book.apply(&ev(1, Event::Modified { order_id: oid(6), price: Price::from_won(69000) })),
+            Ok(Applied::Changed),
+            "a modify learned from the broker's list needs no ModifySent of this run"
+        );
+        book = before;
+        book.apply(&ev(1, Event::ModifySent { price: Price::from_won(69000) })).unwrap();
+        let pending = book.get(ClientOrderId(1)).unwrap().modify.unwrap();
+        assert_eq!((pending.price, pending.at, pending.uncertain), (Price::from_won(69000), at(1), false));
+        assert_eq!(
+            book.apply(&ev(1, Event::ModifySent { price: Price::from_won(68000) })),
+            Err(FoldError::ModifyInFlight(ClientOrderId(1)))
+        );
+        book.apply(&ev(1, Event::ModifyUncertain { detail: "reset".into() })).unwrap();
+        assert!(book.get(ClientOrderId(1)).unwrap().modify.unwrap().uncertain);
+        book.apply(&ev(1, Event::Modified { order_id: oid(6), price: Price::from_won(69000) })).unwrap();
+        // Learned twice (the answer, then the list): nothing more changes.
+        book.apply(&ev(1, Event::Modified { order_id: oid(6), price: Price::from_won(69000) })).unwrap();
+        // A late copy of the first ack is not a second order.
+        book.apply(&ev(1, Event::Acked { order_id: oid(5) })).unwrap();
+        book.apply(&fill_on(1, "c", 4, 69000, 6)).unwrap();
+        let v = book.get(ClientOrderId(1)).unwrap();
+        assert_eq!(
+            (v.order_id, v.replaced.clone(), v.limit, v.modify),
+            (Some(oid(6)), vec![oid(5)], Some(Price::from_won(69000)), None)
+        );
+        assert_eq!(v.orders().collect::<Vec<_>>(), vec![oid(5), oid(6)]);
+        assert_eq!(v.filled_on(OrderNo::new(5)), (Qty::new(3), Decimal::from(210_000)));
+        assert_eq!(v.filled_on(OrderNo::new(6)), (Qty::new(4), Decimal::from(276_000)));
+        assert_eq!((v.filled, v.state), (Qty::new(7), IntentState::PartiallyFilled));
+        // Both numbers lead to the intent: a late notice of the old order still finds it.
+        assert_eq!(book.by_order_no(OrderNo::new(5)).unwrap().id, ClientOrderId(1));
+        assert_eq!(book.by_order_no(OrderNo::new(6)).unwrap().id, ClientOrderId(1));
+
+        // A refused or lapsed modify leaves the order as it was.
+        for end in [
+            Event::ModifyRefused { msg_cd: "APBK0918".into(), msg: "no".into() },
+            Event::ModifyLapsed { why: crate::entry::ModifyLapse::NotAtBroker },
+        ] {
+            let mut b = IntentBook::fold(&[intent(2, 3), ev(2, Event::Acked { order_id: oid(9) })]).unwrap();
+            b.apply(&ev(2, Event::ModifySent { price: Price::from_won(1) })).unwrap();
+            b.apply(&ev(2, end)).unwrap();
+            let v = b.get(ClientOrderId(2)).unwrap();
+            assert_eq!((v.order_id, v.limit, v.modify), (Some(oid(9)), Some(Price::from_won(70000)), None));
+        }
+    }
+
+    #[test]
+    fn modify_refusals_name_the_problem() {
+        let mut book = IntentBook::fold(&[
+            intent(1, 1),
+            intent(2, 1),
+            ev(2, Event::Acked { order_id: oid(7) }),
+            intent(3, 1),
+            ev(3, Event::Acked { order_id: oid(8) }),
+        ])
+        .unwrap();
+        let price = Price::from_won(1);
+        assert_eq!(
+            book.apply(&ev(1, Event::ModifySent { price })),
+            Err(FoldError::ModifyWithoutOrder(ClientOrderId(1)))
+        );
+        assert_eq!(
+            book.apply(&ev(3, Event::Modified { order_id: oid(7), price })),
+            Err(FoldError::OrderBoundTwice {
+                order_no: OrderNo::new(7),
+                first: ClientOrderId(2),
+                second: ClientOrderId(3)
+            })
+        );
+        assert_eq!(
+            FoldError::ModifyInFlight(ClientOrderId(3)).to_string(),
+            "intent c3 already has a modify whose outcome is not known"
+        );
     }
 
     #[test]

@@ -18,10 +18,12 @@ pub mod reconcile;
 pub mod unknown;
 
 pub use broker::{BrokerOrder, BrokerRowError, BrokerView, Holding, ny_day};
-pub use entry::{DoneReason, Entry, Event, FillId, FillRecord, IntentRecord, OrderKind, Origin, StrategyId};
-pub use intents::{Applied, FoldError, IntentBook, IntentState, IntentView};
+pub use entry::{
+    DoneReason, Entry, Event, FillId, FillRecord, IntentRecord, ModifyLapse, OrderKind, Origin, StrategyId,
+};
+pub use intents::{Applied, FoldError, IntentBook, IntentState, IntentView, PendingModify};
 pub use journal::{
     Journal, JournalError, OpenReport, ReadOutcome, Recorded, SyncHandle, SyncPolicy, TornTail, read_entries,
 };
 pub use reconcile::{Action, Conflict, ConflictKind, MatchRules, reconcile};
-pub use unknown::{Pending, Settlement, UnknownOutcomes, is_unknown};
+pub use unknown::{Pending, Settlement, UnknownOutcomes, is_modify_unknown, is_unknown};

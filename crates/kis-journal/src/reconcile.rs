@@ -38,7 +38,9 @@ use chrono::{DateTime, Duration, Utc};
 use kis_model::{ClientOrderId, OrderId, OrderNo, Price, Qty, Side, Symbol};
 
 use crate::broker::{BrokerOrder, BrokerView, Holding, ny_day};
-use crate::entry::{DoneReason, Entry, Event, FillId, FillRecord, IntentRecord, OrderKind, Origin, StrategyId};
+use crate::entry::{
+    DoneReason, Entry, Event, FillId, FillRecord, IntentRecord, ModifyLapse, OrderKind, Origin, StrategyId,
+};
 use crate::intents::{IntentBook, IntentState, IntentView};
 use kis_model::kst::kst_date;
 
@@ -173,6 +175,23 @@ pub enum Action {
         intent: ClientOrderId,
         qty: Qty,
     },
+    /// The list shows the modify the intent sent: its unfilled rest works as `order_id` at `price`.
+    MarkModified {
+        intent: ClientOrderId,
+        order_id: OrderId,
+        price: Price,
+    },
+    /// A modify that left (or may have) has no row in this read. Like [`Action::NotFound`], not a
+    /// conclusion: [`crate::unknown::UnknownOutcomes`] decides when absence is evidence.
+    ModifyNotFound {
+        intent: ClientOrderId,
+        symbol: Symbol,
+        past_deadline: bool,
+    },
+    /// Confirmed by repeated reads: the modify never took effect; the order works on unchanged.
+    MarkModifyLapsed {
+        intent: ClientOrderId,
+    },
     /// A live or filled order placed outside the daemon: track it from now on.
     Adopt(BrokerOrder),
     /// The broker's holdings are the truth for positions.
@@ -193,12 +212,21 @@ impl Action {
                     fill_id: FillId::broker_total(order_id.order_no, *broker_total),
                     qty: *qty,
                     price: *price,
+                    order_no: Some(order_id.order_no),
                     at: ts,
                 }),
             )],
             Action::MarkCancelled { intent, qty } => vec![at(*intent, Event::Cancelled { qty: *qty })],
+            Action::MarkModified { intent, order_id, price } => {
+                vec![at(*intent, Event::Modified { order_id: *order_id, price: *price })]
+            }
+            Action::MarkModifyLapsed { intent } => {
+                vec![at(*intent, Event::ModifyLapsed { why: ModifyLapse::NotAtBroker })]
+            }
             Action::Adopt(order) => adoption_entries(order, ts, next_id),
-            Action::SyncHolding(_) | Action::Conflict(_) | Action::NotFound { .. } => Vec::new(),
+            Action::SyncHolding(_) | Action::Conflict(_) | Action::NotFound { .. } | Action::ModifyNotFound { .. } => {
+                Vec::new()
+            }
         }
     }
 }
@@ -219,7 +247,17 @@ fn adoption_entries(order: &BrokerOrder, ts: DateTime<Utc>, id: ClientOrderId) -
     ];
     if let Some(price) = order.price_of_rest(rust_decimal::Decimal::ZERO, order.filled) {
         let fill_id = FillId::broker_total(order.order_id.order_no, order.filled);
-        out.push(Entry { ts, id, event: Event::Fill(FillRecord { fill_id, qty: order.filled, price, at: ts }) });
+        out.push(Entry {
+            ts,
+            id,
+            event: Event::Fill(FillRecord {
+                fill_id,
+                qty: order.filled,
+                price,
+                order_no: Some(order.order_id.order_no),
+                at: ts,
+            }),
+        });
     }
     if order.cancelled {
         out.push(Entry { ts, id, event: Event::Cancelled { qty: order.cancelled_qty } });
@@ -240,7 +278,8 @@ pub fn reconcile(book: &IntentBook, view: &BrokerView, rules: &MatchRules) -> Ve
         }
     }
     // Rows bound to any intent, open or done, are ours and never adopted.
-    let mut claimed: BTreeSet<OrderNo> = book.iter().filter_map(|v| v.order_id.map(|o| o.order_no)).collect();
+    // (Every order an intent worked as: a modified intent's earlier orders keep their fills.)
+    let mut claimed: BTreeSet<OrderNo> = book.iter().flat_map(|v| v.orders().map(|o| o.order_no)).collect();
     let mut actions = Vec::new();
     let mut known: Vec<(&IntentView, OrderId)> = Vec::new();
     // `Side` has no order; a list keeps the groups in intent-id order, which keeps the output deterministic.
@@ -309,9 +348,7 @@ pub fn reconcile(book: &IntentBook, view: &BrokerView, rules: &MatchRules) -> Ve
     }
 
     for (intent, order_id) in known {
-        let children: Vec<&BrokerOrder> =
-            rows.values().filter(|o| o.original == Some(order_id.order_no)).copied().collect();
-        check_known(intent, order_id, rows.get(&order_id.order_no).copied(), &children, &mut actions);
+        check_known(intent, order_id, &rows, view.read_at, rules, &mut actions);
     }
 
     for order in rows.values() {
@@ -339,38 +376,90 @@ fn conflict(kind: ConflictKind, symbol: Symbol, intents: Vec<ClientOrderId>, ord
     Action::Conflict(Conflict { kind, symbol, intents, orders: order.map(|o| o.order_no).into_iter().collect() })
 }
 
-/// An intent bound to a broker order: bring fills and cancellation up to the broker's state.
+/// An intent bound to a broker order: settle a modify it sent, then bring the fills of every order it worked
+/// as, and the cancellation of the one working now, up to the broker's state.
 fn check_known(
     intent: &IntentView,
     order_id: OrderId,
-    row: Option<&BrokerOrder>,
-    children: &[&BrokerOrder],
+    rows: &BTreeMap<OrderNo, &BrokerOrder>,
+    read_at: Option<DateTime<Utc>>,
+    rules: &MatchRules,
     actions: &mut Vec<Action>,
 ) {
     let symbol = intent.record.symbol;
     let fail = |kind| conflict(kind, symbol, vec![intent.id], Some(order_id));
-    let Some(row) = row else { return actions.push(fail(ConflictKind::MissingAtBroker)) };
     let r = &intent.record;
-    if (row.symbol, row.side, row.qty) != (r.symbol, r.side, r.qty) {
-        return actions.push(fail(ConflictKind::Mismatch));
-    }
-    // The daemon only ever cancels; a working or filled child order is someone else's modification.
-    if children.iter().any(|c| !c.cancelled && c.is_live_or_filled()) {
-        return actions.push(fail(ConflictKind::ModifiedOutside));
-    }
-    if row.filled > intent.filled {
-        let qty = row.filled.saturating_sub(intent.filled);
-        match row.price_of_rest(intent.filled_notional, qty) {
-            Some(price) => {
-                actions.push(Action::ApplyFills { intent: intent.id, order_id, qty, price, broker_total: row.filled })
-            }
-            None => return actions.push(fail(ConflictKind::Mismatch)),
+    // The intent's orders (a modify replaces one by the next), each as the broker lists it.
+    // (One just matched by this read is not bound in the book yet: `order_id` is its only order.)
+    let orders: Vec<OrderId> = if intent.order_id.is_some() { intent.orders().collect() } else { vec![order_id] };
+    let mut legs: Vec<&BrokerOrder> = Vec::new();
+    for leg in orders {
+        let Some(row) = rows.get(&leg.order_no) else { return actions.push(fail(ConflictKind::MissingAtBroker)) };
+        let fits = match legs.is_empty() {
+            true => (row.symbol, row.side, row.qty) == (r.symbol, r.side, r.qty),
+            false => (row.symbol, row.side) == (r.symbol, r.side) && row.qty <= r.qty,
+        };
+        if !fits {
+            return actions.push(fail(ConflictKind::Mismatch));
         }
-    } else if row.filled < intent.filled {
-        return actions.push(fail(ConflictKind::OverFilled));
+        legs.push(row);
     }
-    let cancel_child = children.iter().find(|c| c.cancelled);
-    if (row.cancelled || cancel_child.is_some()) && intent.state != IntentState::Cancelled {
+    let modifies_of = |no: OrderNo| -> Vec<&BrokerOrder> {
+        rows.values()
+            .filter(|o| o.original == Some(no) && !is_cancel_row(o) && o.is_live_or_filled())
+            .copied()
+            .collect()
+    };
+    // Before the last order, the only modify may be the next order of the intent.
+    for pair in legs.windows(2) {
+        if let [earlier, next] = pair
+            && modifies_of(earlier.order_id.order_no).iter().any(|m| m.order_id != next.order_id)
+        {
+            return actions.push(fail(ConflictKind::ModifiedOutside));
+        }
+    }
+    let Some(&current) = legs.last() else { return };
+    let modifies = modifies_of(current.order_id.order_no);
+    let mut modify_unsettled = false;
+    match (intent.modify, modifies.as_slice()) {
+        (_, []) => {
+            if let Some(m) = intent.modify {
+                let past_deadline = read_at.is_some_and(|t| t > m.at + rules.max_send_delay);
+                actions.push(Action::ModifyNotFound { intent: intent.id, symbol, past_deadline });
+                // A modify the list does not show yet may still have replaced the order: its row says
+                // nothing about a cancellation until the modify is settled.
+                modify_unsettled = true;
+            }
+        }
+        (Some(_), [modified]) if modified.side == r.side && modified.qty <= r.qty => {
+            let Some(price) = modified.price else { return actions.push(fail(ConflictKind::Mismatch)) };
+            actions.push(Action::MarkModified { intent: intent.id, order_id: modified.order_id, price });
+            legs.push(modified);
+        }
+        // The daemon sent no modify (or not this one): someone else changed the order.
+        _ => return actions.push(fail(ConflictKind::ModifiedOutside)),
+    }
+    for leg in &legs {
+        let (known_qty, known_amount) = intent.filled_on(leg.order_id.order_no);
+        if leg.filled > known_qty {
+            let qty = leg.filled.saturating_sub(known_qty);
+            match leg.price_of_rest(known_amount, qty) {
+                Some(price) => actions.push(Action::ApplyFills {
+                    intent: intent.id,
+                    order_id: leg.order_id,
+                    qty,
+                    price,
+                    broker_total: leg.filled,
+                }),
+                None => return actions.push(fail(ConflictKind::Mismatch)),
+            }
+        } else if leg.filled < known_qty {
+            return actions.push(fail(ConflictKind::OverFilled));
+        }
+    }
+    let Some(&row) = legs.last() else { return };
+    let cancel_child = rows.values().find(|c| c.original == Some(row.order_id.order_no) && c.cancelled);
+    if !modify_unsettled && (row.cancelled || cancel_child.is_some()) && intent.state != IntentState::Cancelled {
         // The confirmed quantity when KIS gives one; else what the cancel asked for, or the unfilled rest.
         let confirmed = |q: Qty| (!q.is_zero()).then_some(q);
         let qty = confirmed(row.cancelled_qty)
@@ -378,4 +467,9 @@ fn check_known(
             .unwrap_or(row.qty.saturating_sub(row.filled));
         actions.push(Action::MarkCancelled { intent: intent.id, qty });
     }
+}
+
+/// A cancel order's own row (it acts on `original` and never trades).
+fn is_cancel_row(order: &BrokerOrder) -> bool {
+    order.original.is_some() && order.cancelled && order.filled.is_zero()
 }

@@ -13,6 +13,11 @@
 //! - **cannot tell**: two orders fit, or fills were seen for an order the list does not show → a conflict
 //!   for a person; the symbol stays paused.
 //!
+//! A modify whose request got no usable answer is unknown in the same way and settled by the same rules: its
+//! row in the list (an order whose original is the intent's working order) → `MarkModified`; no such row in
+//! [`MatchRules::confirm_reads`] distinct reads past [`MatchRules::max_send_delay`] after the modify →
+//! `MarkModifyLapsed` (the order works on at its old price).
+//!
 //! While an intent is unknown its symbol takes no new order of any kind (the router asks
 //! [`UnknownOutcomes::blocking`]); other symbols trade on. Pure: reads carry their own (venue) time.
 
@@ -57,9 +62,28 @@ pub fn is_unknown(view: &IntentView) -> bool {
     view.is_open() && view.order_id.is_none() && view.state != IntentState::PendingSend
 }
 
+/// Whether the journal leaves the outcome of this intent's modify unknown: one was sent and not answered
+/// (after a restart, an unanswered modify is unknown whether or not it was marked uncertain).
+pub fn is_modify_unknown(view: &IntentView) -> bool {
+    view.is_open() && view.modify.is_some()
+}
+
 impl UnknownOutcomes {
     pub fn new() -> UnknownOutcomes {
         UnknownOutcomes::default()
+    }
+
+    /// Starts tracking an intent whose modify has an unknown outcome (see [`is_modify_unknown`]); its window
+    /// at the broker starts when the modify was sent.
+    pub fn track_modify(&mut self, view: &IntentView) {
+        let Some(m) = view.modify else { return };
+        self.pending.entry(view.id).or_insert(Pending {
+            symbol: view.record.symbol,
+            side: view.record.side,
+            since: m.at,
+            empty_reads: 0,
+            last_counted: None,
+        });
     }
 
     /// Starts tracking an intent whose outcome is unknown (kept as it is when already tracked).
@@ -119,18 +143,19 @@ impl UnknownOutcomes {
         for action in actions {
             match action {
                 Action::NotFound { intent, past_deadline, .. } => {
-                    let Some(p) = self.pending.get_mut(&intent) else { continue };
-                    if !past_deadline || hinted(intent) {
-                        continue;
-                    }
-                    if p.last_counted.is_none_or(|t| read_at > t) {
-                        p.empty_reads += 1;
-                        p.last_counted = Some(read_at);
-                    }
-                    if p.empty_reads >= rules.confirm_reads.max(1) {
-                        self.pending.remove(&intent);
+                    if self.confirms_absence(intent, past_deadline, read_at, rules, &hinted) {
                         out.push(Action::MarkNeverSent { intent });
                     }
+                }
+                Action::ModifyNotFound { intent, past_deadline, .. } => {
+                    if self.confirms_absence(intent, past_deadline, read_at, rules, &hinted) {
+                        out.push(Action::MarkModifyLapsed { intent });
+                    }
+                }
+                // The broker's row is the modify's evidence, whether or not its answer is still awaited.
+                Action::MarkModified { intent, .. } => {
+                    self.pending.remove(&intent);
+                    out.push(action);
                 }
                 Action::MarkAcked { intent, .. } => {
                     if self.pending.remove(&intent).is_some() {
@@ -147,6 +172,30 @@ impl UnknownOutcomes {
             }
         }
         Settlement { actions: out, still_unknown: self.pending.keys().copied().collect() }
+    }
+
+    /// Counts one read without the tracked intent's order (or modify); whether that confirms the absence.
+    fn confirms_absence(
+        &mut self,
+        intent: ClientOrderId,
+        past_deadline: bool,
+        read_at: DateTime<Utc>,
+        rules: &MatchRules,
+        hinted: &impl Fn(ClientOrderId) -> bool,
+    ) -> bool {
+        let Some(p) = self.pending.get_mut(&intent) else { return false };
+        if !past_deadline || hinted(intent) {
+            return false;
+        }
+        if p.last_counted.is_none_or(|t| read_at > t) {
+            p.empty_reads += 1;
+            p.last_counted = Some(read_at);
+        }
+        if p.empty_reads < rules.confirm_reads.max(1) {
+            return false;
+        }
+        self.pending.remove(&intent);
+        true
     }
 }
 

@@ -50,7 +50,13 @@ fn buy(qty: u64) -> IntentRecord {
 }
 
 fn fill(id: &str, qty: u64) -> Event {
-    Event::Fill(FillRecord { fill_id: FillId(id.into()), qty: Qty::new(qty), price: Price::from_won(70000), at: at(5) })
+    Event::Fill(FillRecord {
+        fill_id: FillId(id.into()),
+        qty: Qty::new(qty),
+        price: Price::from_won(70000),
+        order_no: None,
+        at: at(5),
+    })
 }
 
 fn append_raw(path: &PathBuf, bytes: &[u8]) {

@@ -1,116 +1,16 @@
 //! Every reconciliation case on hand-built journals and broker views.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::Duration;
 use kis_journal::{
-    Action, BrokerOrder, BrokerRowError, BrokerView, Conflict, ConflictKind, Entry, Event, FillId, FillRecord, Holding,
-    IntentBook, IntentRecord, IntentState, MatchRules, OrderKind, Origin, StrategyId, reconcile,
+    Action, BrokerOrder, BrokerRowError, BrokerView, Conflict, ConflictKind, Entry, Event, Holding, IntentBook,
+    IntentRecord, IntentState, MatchRules, OrderKind, Origin, StrategyId, reconcile,
 };
-use kis_model::{ClientOrderId, OrdDvsn, OrderId, OrderNo, Price, Qty, Side, Symbol, UsOrdDvsn};
+use kis_model::{ClientOrderId, OrdDvsn, OrderId, OrderNo, Price, Qty, Side, UsOrdDvsn};
 use kis_protocol::rest::domestic_account::{BalancePosition, DailyCcldRow};
 use rust_decimal_macros::dec;
 
-/// 2026-03-04 09:00:00 KST.
-fn at(s: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(1_772_582_400 + s, 0).unwrap()
-}
-
-fn day() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 3, 4).unwrap()
-}
-
-fn sym(code: &str) -> Symbol {
-    code.parse().unwrap()
-}
-
-fn c(id: u64) -> ClientOrderId {
-    ClientOrderId(id)
-}
-
-fn oid(n: u64) -> OrderId {
-    OrderId { branch: 6010, order_no: OrderNo::new(n) }
-}
-
-/// Builds a journal: intents and their events.
-#[derive(Default)]
-struct Log(Vec<Entry>);
-
-impl Log {
-    fn intent(&mut self, id: u64, created: i64, code: &str, side: Side, qty: u64, won: u64) -> &mut Self {
-        let record = IntentRecord {
-            symbol: sym(code),
-            side,
-            kind: OrderKind::Krx(OrdDvsn::Limit),
-            qty: Qty::new(qty),
-            price: Some(Price::from_won(won)),
-            strategy: StrategyId::new("s"),
-            origin: Origin::Daemon,
-        };
-        self.0.push(Entry { ts: at(created), id: c(id), event: Event::Intent(record) });
-        self
-    }
-
-    fn ev(&mut self, id: u64, event: Event) -> &mut Self {
-        self.0.push(Entry { ts: at(1000), id: c(id), event });
-        self
-    }
-
-    fn fill(&mut self, id: u64, fid: &str, qty: u64, won: u64) -> &mut Self {
-        let f = FillRecord { fill_id: FillId(fid.into()), qty: Qty::new(qty), price: Price::from_won(won), at: at(1) };
-        self.ev(id, Event::Fill(f))
-    }
-
-    fn book(&self) -> IntentBook {
-        IntentBook::fold(&self.0).unwrap()
-    }
-}
-
-/// A broker order, limit, not filled, not cancelled, working.
-fn row(no: u64, time: i64, code: &str, side: Side, qty: u64, won: u64) -> BrokerOrder {
-    BrokerOrder {
-        order_id: oid(no),
-        original: None,
-        symbol: sym(code),
-        side,
-        kind: OrdDvsn::Limit,
-        qty: Qty::new(qty),
-        price: Some(Price::from_won(won)),
-        filled: Qty::ZERO,
-        filled_amount: dec!(0),
-        order_time: at(time),
-        cancelled: false,
-        cancelled_qty: Qty::ZERO,
-        remaining: Qty::new(qty),
-    }
-}
-
-fn filled(mut o: BrokerOrder, qty: u64, amount: rust_decimal::Decimal) -> BrokerOrder {
-    o.filled = Qty::new(qty);
-    o.filled_amount = amount;
-    o.remaining = o.qty.saturating_sub(o.filled);
-    o
-}
-
-/// The lists as read long after every intent of these cases could have been accepted.
-fn view(orders: Vec<BrokerOrder>) -> BrokerView {
-    BrokerView {
-        day: day(),
-        orders,
-        holdings: Vec::new(),
-        read_at: Some(at(10_000)),
-        us_covered: false,
-        us_since: None,
-    }
-}
-
-fn not_found(id: u64, past_deadline: bool) -> Action {
-    Action::NotFound { intent: c(id), symbol: sym(S), past_deadline }
-}
-
-fn run(log: &Log, orders: Vec<BrokerOrder>) -> Vec<Action> {
-    reconcile(&log.book(), &view(orders), &MatchRules::default())
-}
-
-const S: &str = "005930";
+mod common;
+use common::*;
 
 #[test]
 fn an_uncertain_send_found_at_the_broker_is_acked_with_its_fills() {

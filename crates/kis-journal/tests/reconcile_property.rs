@@ -187,6 +187,7 @@ fn simulate(cases: &[IntentCase], foreigners: &[Foreign]) -> Day {
                     fill_id: FillId(format!("n:{}:{s}", id.0)),
                     qty: Qty::new(1),
                     price: fill_price(s),
+                    order_no: None,
                     at: at(t + case.delay + 1),
                 };
                 let copies = if case.duplicate_notices { 2 } else { 1 };

@@ -379,6 +379,7 @@ mod tests {
                 fill_id: FillId::broker_total(OrderNo::new(no), Qty::new(qty)),
                 qty: Qty::new(qty),
                 price: Price::from_won(71_500),
+                order_no: Some(OrderNo::new(no)),
                 at: at(ts),
             }),
         )

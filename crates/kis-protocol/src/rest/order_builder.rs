@@ -213,6 +213,23 @@ impl UsModifyCancelBody {
             ord_svr_dvsn_cd: Some("0".into()),
         })
     }
+
+    /// Re-price the `remaining` unfilled shares of limit order `order` to `price` (KIS gives the modify a new
+    /// order number; the original keeps its fills). The price follows the limit order's rules.
+    pub fn modify(
+        account: &AccountNo,
+        exchange: UsExchange,
+        ticker: UsTicker,
+        order: OrderId,
+        remaining: Qty,
+        price: Price,
+    ) -> Result<UsModifyCancelBody, OrderBuildError> {
+        Ok(UsModifyCancelBody {
+            rvse_cncl_dvsn_cd: RVSE_CNCL_MODIFY.to_string(),
+            ovrs_ord_unpr: us_price(UsOrdDvsn::Limit, Some(price))?,
+            ..UsModifyCancelBody::cancel(account, exchange, ticker, order, remaining)?
+        })
+    }
 }
 
 #[cfg(test)]
@@ -348,5 +365,13 @@ mod tests {
             (cancel.ovrs_excg_cd.as_str(), cancel.orgn_odno.as_str(), cancel.ovrs_ord_unpr.as_str()),
             ("NYSE", "0000004336", "0")
         );
+        let modify =
+            UsModifyCancelBody::modify(&account(), UsExchange::Nyse, tqqq, id, Qty::new(5), p("71.5")).unwrap();
+        assert_eq!(
+            (modify.rvse_cncl_dvsn_cd.as_str(), modify.ord_qty.as_str(), modify.ovrs_ord_unpr.as_str()),
+            ("01", "5", "71.50")
+        );
+        assert!(UsModifyCancelBody::modify(&account(), UsExchange::Nyse, tqqq, id, Qty::new(5), p("71.505")).is_err());
+        assert!(UsModifyCancelBody::modify(&account(), UsExchange::Nyse, tqqq, id, Qty::ZERO, p("71.5")).is_err());
     }
 }

@@ -339,6 +339,39 @@ async fn the_us_buyable_amount_nets_open_buy_reservations() {
             ex.accounts[0].engine.cash(kis_model::Currency::Usd).available()
         };
         assert_eq!(during, engine_available, "the engine's available USD");
+        // A modify: more than is working is refused; the working 10 at a cent less become a new order.
+        let lower = format!("{}.{:02}", (low - 1) / 100, (low - 1) % 100);
+        let modify = |qty: &'static str| {
+            let (sim, tok, ex, tk, odno, lower) =
+                (&sim, tok.clone(), ex.clone(), tk.clone(), odno.clone(), lower.clone());
+            async move {
+                let p = [
+                    ("CANO", "50000000"),
+                    ("ACNT_PRDT_CD", "01"),
+                    ("OVRS_EXCG_CD", ex.as_str()),
+                    ("PDNO", tk.as_str()),
+                    ("ORGN_ODNO", odno.as_str()),
+                    ("RVSE_CNCL_DVSN_CD", "01"),
+                    ("ORD_QTY", qty),
+                    ("OVRS_ORD_UNPR", lower.as_str()),
+                    ("ORD_SVR_DVSN_CD", "0"),
+                ];
+                let (_, _, r) =
+                    uapi(sim, &tok, "POST", "/uapi/overseas-stock/v1/trading/order-rvsecncl", "VTTT1004U", &p, "")
+                        .await;
+                r
+            }
+        };
+        let too_many = modify("11").await;
+        assert_eq!(
+            (too_many["rt_cd"].as_str(), too_many["msg_cd"].as_str()),
+            (Some("1"), Some("APBK0345")),
+            "{too_many}"
+        );
+        let modified = modify("10").await;
+        assert_eq!(modified["msg_cd"], "APBK0013", "{modified}");
+        let odno = modified["output"]["ODNO"].as_str().unwrap().to_string();
+        assert_ne!(odno, r["output"]["ODNO"].as_str().unwrap(), "the modify has its own order number");
         let p = [
             ("CANO", "50000000"),
             ("ACNT_PRDT_CD", "01"),

@@ -10,7 +10,7 @@ use kis_client::Priority;
 use kis_journal::Event;
 use kis_model::{ClientOrderId, Market, Symbol};
 use tokio::sync::oneshot;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use super::send::{self, CancelRequest, SendFailure, classify_failure};
 use super::{LaneEvent, OrderRouter, Work};
@@ -78,6 +78,12 @@ impl OrderRouter {
     pub(super) fn cancel(&mut self, id: ClientOrderId, ctx: &mut Context<Self>) -> bool {
         let Some(v) = self.view(id) else { return false };
         if !v.is_open() {
+            return false;
+        }
+        if v.modify.is_some() {
+            // Which order number works is not known until the modify is settled: cancel once it is.
+            debug!(target: "order_router", intent = %id, "cancel waits for the modify under way");
+            self.tracker.cancel_failed(id, self.clock.now() + chrono::TimeDelta::seconds(1));
             return false;
         }
         let (order_id, request) = match send::cancel_request(v, self.api.account()) {

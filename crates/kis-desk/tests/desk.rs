@@ -195,3 +195,71 @@ fn an_adopted_order_gates_its_symbol_before_the_symbol_s_reference_data() {
     assert!(!desk.snapshot(krx).order_pending);
     assert_eq!(desk.ledger().position(krx).map(|p| p.qty), Some(Qty::new(6)));
 }
+
+/// The US bot's stop-loss sells at a limit under the last trade; when the market falls under that limit the
+/// desk asks for a re-price (never up, at most every two venue seconds), and forgets it once the order ended.
+/// A sell that is not a protective exit is left alone.
+#[test]
+fn a_resting_us_stop_loss_the_market_fell_under_is_repriced() {
+    let us = sym("NASDAQ:TQQQ");
+    let start = "2026-03-04T15:00:00Z";
+    let mut desk = desk_with(dec!(10_000_000), dec!(10_000), start);
+    let mut out = Vec::new();
+    desk.on_balance(Market::Us, dec!(10_000), &[(us, Qty::new(10), "50".parse().unwrap())], at(start), &mut out);
+    let sell = |kind: SignalKind, limit: &str| Signal {
+        symbol: us,
+        side: Side::Sell,
+        kind,
+        quantity: SignalQty::All,
+        limit: Some(limit.parse().unwrap()),
+        stop: None,
+        order_type: kis_strategy::OrderType::Limit,
+        strategy_id: StrategyId::new("us-bot"),
+        reason: "test".into(),
+    };
+    let reprices = |out: &[Output]| -> Vec<(Side, Price, Price)> {
+        out.iter()
+            .filter_map(|o| match o {
+                Output::Reprice { symbol, side, limit, price } if *symbol == us => Some((*side, *limit, *price)),
+                _ => None,
+            })
+            .collect()
+    };
+    let p = |s: &str| -> Price { s.parse().unwrap() };
+
+    // A strategy's own sell (not protective) resting under a falling market: nothing is chased.
+    let v =
+        desk.on_signal(&sell(SignalKind::Exit(ExitReason::SignalExit), "47.45"), Some(p("47.50")), at(start), &mut out);
+    assert_eq!(v, Verdict::Approved);
+    out.clear();
+    desk.on_trade(us, p("47.00"), at("2026-03-04T15:00:01Z"), &mut out);
+    assert!(reprices(&out).is_empty(), "{out:?}");
+    desk.on_order_ended(us, Side::Sell, Qty::ZERO, OrderEnd::Cancelled, at("2026-03-04T15:00:02Z"), &mut out);
+
+    // The stop-loss: 5 cents under the trade it fired on.
+    out.clear();
+    let v = desk.on_signal(
+        &sell(SignalKind::Exit(ExitReason::StopLoss), "46.95"),
+        Some(p("47.00")),
+        at("2026-03-04T15:00:03Z"),
+        &mut out,
+    );
+    assert_eq!(v, Verdict::Approved);
+    out.clear();
+    desk.on_trade(us, p("46.95"), at("2026-03-04T15:00:04Z"), &mut out);
+    assert!(reprices(&out).is_empty(), "a trade at our limit: a buyer is there");
+    desk.on_trade(us, p("46.80"), at("2026-03-04T15:00:05Z"), &mut out);
+    assert_eq!(reprices(&out), vec![(Side::Sell, p("46.75"), p("46.80"))]);
+    out.clear();
+    desk.on_trade(us, p("46.60"), at("2026-03-04T15:00:06Z"), &mut out);
+    assert!(reprices(&out).is_empty(), "one re-price per two seconds");
+    desk.on_trade(us, p("46.60"), at("2026-03-04T15:00:07Z"), &mut out);
+    assert_eq!(reprices(&out), vec![(Side::Sell, p("46.55"), p("46.60"))]);
+    out.clear();
+    desk.on_trade(us, p("47.20"), at("2026-03-04T15:00:10Z"), &mut out);
+    assert!(reprices(&out).is_empty(), "never re-priced up");
+    desk.on_order_ended(us, Side::Sell, Qty::new(10), OrderEnd::Filled, at("2026-03-04T15:00:11Z"), &mut out);
+    out.clear();
+    desk.on_trade(us, p("40.00"), at("2026-03-04T15:00:20Z"), &mut out);
+    assert!(reprices(&out).is_empty(), "the order ended");
+}

@@ -76,8 +76,12 @@ pub fn rvsecncl(ex: &mut Exchange, call: &Call<'_>) -> Handled {
         RVSE_CNCL_MODIFY => {
             let (kind, _) = krx_kind(&body.ord_dvsn, &body.ord_unpr)?;
             // ORD_QTY is the part of the remaining shares to modify; the engine takes the new total.
-            let qty =
-                if all { None } else { Some(Qty::new(order.filled.shares() + parse_qty(&body.ord_qty)?.shares())) };
+            let part = if all { None } else { Some(parse_qty(&body.ord_qty)?) };
+            // KIS modifies at most what is still working (a fill may have taken part of it meanwhile).
+            if part.is_some_and(|q| q > order.remaining()) {
+                return Err(kis::BAD_MODIFY);
+            }
+            let qty = part.map(|q| Qty::new(order.filled.shares() + q.shares()));
             ex.modify_or_cancel(call.account, id, Some(ModifyRequest { price: kind.limit_price(), qty }))?
         }
         RVSE_CNCL_CANCEL if all => ex.modify_or_cancel(call.account, id, None)?,

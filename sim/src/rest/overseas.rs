@@ -77,7 +77,12 @@ pub fn rvsecncl(ex: &mut Exchange, call: &Call<'_>) -> Handled {
         "01" => {
             let price = parse_price(&body.ovrs_ord_unpr)?;
             let order = ex.accounts[call.account].engine.order(id).cloned().ok_or(kis::NO_SUCH_ORDER)?;
-            let qty = parse_qty(&body.ord_qty).ok().map(|q| Qty::new(order.filled.shares() + q.shares()));
+            let qty = parse_qty(&body.ord_qty).ok();
+            // KIS modifies at most what is still working (a fill may have taken part of it meanwhile).
+            if qty.is_some_and(|q| q > order.remaining()) {
+                return Err(kis::BAD_MODIFY);
+            }
+            let qty = qty.map(|q| Qty::new(order.filled.shares() + q.shares()));
             ex.modify_or_cancel(call.account, id, Some(ModifyRequest { price: Some(price), qty }))?
         }
         "02" => ex.modify_or_cancel(call.account, id, None)?,

@@ -9,29 +9,20 @@ mod common;
 use std::time::Duration;
 
 use kis_actors::messages::{CloseReason, OrderEvent, Reprice};
-use kis_model::{Price, Side, Symbol};
-use kis_sim::{Fault, SimConfig, SimHandle, Simulator};
+use kis_model::{Environment, Price, Side, Symbol};
+use kis_sim::{Fault, SimHandle};
 use rust_decimal::Decimal;
 
 use common::router::*;
 use common::{NYSE_OPEN, TempDir};
 
-/// The simulator at the NYSE open with two US listings, books in the engine.
+/// The simulator (paper unless `env` says otherwise) at the NYSE open with two US listings, books in the engine.
 async fn start_us() -> SimHandle {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut c =
-        SimConfig { start: Some(NYSE_OPEN.parse().unwrap()), symbols: 10, us_symbols: 2, ..SimConfig::default() };
-    c.auth.token_min_interval_ms = 0;
-    c.rest.paper_per_sec = 1_000;
-    let sim = Simulator::start(c).await.unwrap();
-    assert!(sim.wait_open(kis_model::Market::Us, Duration::from_secs(3)).await, "the US session did not open");
-    for _ in 0..500 {
-        if sim.stats().books > 12 {
-            return sim;
-        }
-        actix_rt::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("no US books in the engine");
+    start_us_on(Environment::Paper).await
+}
+
+async fn start_us_on(env: Environment) -> SimHandle {
+    start_sim_open(NYSE_OPEN, kis_model::Market::Us, env, 2, 12).await
 }
 
 /// A US listing and its last price in dollars.
@@ -86,8 +77,18 @@ async fn wait_events(h: &Harness, what: &str, want: &[&str]) {
 
 #[actix_rt::test]
 async fn a_resting_us_order_repriced_fills_on_its_new_order_number() {
+    repriced_fills(Environment::Paper).await;
+}
+
+/// On a real account the router sends `TTTT1004U` and also reads the overseas unfilled list.
+#[actix_rt::test]
+async fn a_resting_us_order_repriced_on_a_real_account_fills_on_its_new_order_number() {
+    repriced_fills(Environment::Real).await;
+}
+
+async fn repriced_fills(env: Environment) {
     bounded(40, async {
-        let h = us_router(start_us().await, TempDir::new("modify")).await;
+        let h = us_router(start_us_on(env).await, TempDir::new("modify")).await;
         let (symbol, marketable) = resting_buy(&h).await;
         assert_eq!(h.sim_orders().len(), 1);
         // The same re-price asked twice before the lane is free is one modify.
@@ -105,6 +106,9 @@ async fn a_resting_us_order_repriced_fills_on_its_new_order_number() {
         assert_eq!(h.status().await.orders_sent, 1, "a modify is not a new order");
         let (fills, modified) = fills_and_modified(&h);
         assert!(modified.is_some() && fills.iter().all(|f| Some(f) == modified.as_ref()), "{fills:?} {modified:?}");
+        let tr = if env == Environment::Real { "TTTT1004U" } else { "VTTT1004U" };
+        let served = kis_sim::exchange::lock(h.sim.state()).served(KEY, kis_protocol::tr_id::Op::UsModifyCancel);
+        assert_eq!(served, 1, "one {tr}");
         h.stop().await;
     })
     .await;

@@ -140,8 +140,10 @@ pub struct OpenOrder {
     pub symbol: Symbol,
     pub side: Side,
     pub qty: Qty,
+    /// The limit it works at now (a modify changes it).
     pub price: Option<Price>,
     pub filled: Qty,
+    /// The broker order working now (a modify gives it a new number).
     pub order_id: Option<OrderId>,
     pub state: IntentState,
     pub cancel_requested: bool,
@@ -479,7 +481,7 @@ impl Handler<GetOpenOrders> for OrderRouter {
                     symbol: v.record.symbol,
                     side: v.record.side,
                     qty: v.record.qty,
-                    price: v.record.price,
+                    price: v.limit,
                     filled: v.filled,
                     order_id: v.order_id,
                     state: v.state,

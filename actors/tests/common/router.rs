@@ -16,7 +16,7 @@ use kis_client::{Credentials, Endpoints, RestClient};
 use kis_journal::MatchRules;
 use kis_model::tick_size::{InstrumentKind, floor_to_tick};
 use kis_model::{AccountNo, Environment, KrxCode, Market, OrderNo, Price, Qty, Secret, Side, Symbol};
-use kis_sim::{SimConfig, SimHandle, Simulator};
+use kis_sim::{SimConfig, SimHandle};
 use kis_strategy::risk::OrderIntent;
 use kis_strategy::signal::SignalKind;
 
@@ -31,20 +31,30 @@ pub async fn bounded<F: std::future::Future<Output = ()>>(secs: u64, f: F) {
 }
 
 pub async fn start_sim() -> SimHandle {
+    start_sim_open(KRX_OPEN, Market::Krx, Environment::Paper, 1, 20).await
+}
+
+/// The simulator of `env` from `start` with `us_symbols` US listings beside 10 KRX ones, once `market` is open
+/// and the engine holds more than `books` books (so that a marketable order fills at once).
+pub async fn start_sim_open(
+    start: &str,
+    market: Market,
+    env: Environment,
+    us_symbols: usize,
+    books: u64,
+) -> SimHandle {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut c =
-        SimConfig { start: Some(KRX_OPEN.parse().unwrap()), symbols: 10, us_symbols: 1, ..SimConfig::default() };
+    let mut c = SimConfig { start: Some(start.parse().unwrap()), env, symbols: 10, us_symbols, ..SimConfig::default() };
     c.auth.token_min_interval_ms = 0;
     c.rest.paper_per_sec = 1_000;
-    let sim = Simulator::start(c).await.unwrap();
-    // Open, and with books in the engine so that a market order fills at once.
+    let sim = kis_sim::testing::start_open(c, market, Duration::from_secs(5)).await;
     for _ in 0..500 {
-        if sim.is_open(kis_model::Market::Krx) && sim.stats().books > 20 {
+        if sim.stats().books > books {
             return sim;
         }
         actix_rt::time::sleep(Duration::from_millis(10)).await;
     }
-    panic!("the KRX session did not open");
+    panic!("the {market:?} session has no books");
 }
 
 pub fn account() -> AccountNo {
@@ -77,13 +87,15 @@ impl SimOrder {
     }
 }
 
+/// A client on the simulator's environment (paper unless the test started a real one).
 pub fn api(sim: &SimHandle, dir: &TempDir, timeout: Duration) -> (KisApi, TokenManager) {
-    let endpoints = Endpoints::custom(Environment::Paper, &sim.rest_url(), &sim.ws_url());
+    let env = kis_sim::exchange::lock(sim.state()).env();
+    let endpoints = Endpoints::custom(env, &sim.rest_url(), &sim.ws_url());
     let client = RestClient::new(endpoints, Credentials::new(KEY, SECRET), 1_000, timeout);
     let policy = TokenPolicy { min_issue_interval: TimeDelta::milliseconds(50), ..TokenPolicy::default() };
     let store = TokenStore::new(dir.0.join("tokens.json"));
     let auth = TokenManager::new(client, store, StoreKey::new("sim", &Secret::new(KEY)), policy);
-    let identity = AccountIdentity { account: account(), hts_id: None, env: Environment::Paper };
+    let identity = AccountIdentity { account: account(), hts_id: None, env };
     (KisApi::new(auth.clone(), identity), auth)
 }
 

@@ -43,15 +43,9 @@ impl StoreKey {
     }
 }
 
-/// FNV-1a, 64 bits: stable across runs and platforms, and with KIS app keys being 36 random characters, 64
-/// bits of hash say nothing usable about the key. Not a MAC; it only has to tell keys apart.
+/// With KIS app keys being 36 random characters, 64 bits of hash say nothing usable about the key.
 fn fingerprint(text: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}")
+    kis_model::fingerprint::fingerprint_hex(text)
 }
 
 /// What is remembered for one app key on one environment.

@@ -8,6 +8,7 @@ pub mod account;
 pub mod decimal;
 pub mod environment;
 pub mod fees;
+pub mod fingerprint;
 pub mod grouping;
 pub mod kst;
 pub mod market;

@@ -385,10 +385,5 @@ impl SymbolState {
 
 /// A stream id from the symbol's text (FNV-1a), so a symbol's events do not depend on its position in the list.
 pub fn symbol_stream(symbol: &Symbol) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in symbol.to_string().bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
+    kis_model::fingerprint::fnv1a(symbol.to_string().as_bytes())
 }

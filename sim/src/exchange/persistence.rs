@@ -45,15 +45,7 @@ pub(super) struct SavedAccount {
     pub(super) engine: EngineState,
 }
 
-/// FNV-1a: a stable, dependency-free fingerprint of an appkey for the state file.
-pub(super) fn fingerprint(text: &str) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}")
-}
+pub(super) use kis_model::fingerprint::fingerprint_hex as fingerprint;
 
 pub(super) type LoadedState = (HashMap<String, SavedAccount>, HashMap<String, SavedToken>);
 

@@ -36,13 +36,7 @@ pub async fn start_sim() -> SimHandle {
 
 /// The simulator of `env` from `start` with `us_symbols` US listings beside 10 KRX ones, once `market` is open
 /// and the engine holds more than `books` books (so that a marketable order fills at once).
-pub async fn start_sim_open(
-    start: &str,
-    market: Market,
-    env: Environment,
-    us_symbols: usize,
-    books: u64,
-) -> SimHandle {
+pub async fn start_sim_open(start: &str, market: Market, env: Environment, us_symbols: usize, books: u64) -> SimHandle {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut c = SimConfig { start: Some(start.parse().unwrap()), env, symbols: 10, us_symbols, ..SimConfig::default() };
     c.auth.token_min_interval_ms = 0;

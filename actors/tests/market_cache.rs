@@ -6,7 +6,7 @@ use std::time::Duration;
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
 use kis_actors::market_cache::{
-    BarInterval, GetBars, GetLatest, GetRefusedTrades, MarketCache, MarketCacheConfig, Update, UpdateBatch,
+    BarSeries, GetBars, GetLatest, GetRefusedTrades, MarketCache, MarketCacheConfig, Update, UpdateBatch,
 };
 use kis_actors::supervisor::{GetHealth, HeartbeatReporter, Supervisor, SupervisorConfig};
 use kis_model::{Bar, Book, Level, MarketEvent, Price, Qty, Symbol, Trade};
@@ -109,7 +109,7 @@ async fn second_and_minute_bars_across_boundaries() {
         // A bar event from elsewhere is not mixed in.
         cache.do_send(Update(MarketEvent::Bar(bar(s, 60, 1, 1, 1, 1, 1))));
 
-        let secs = cache.send(GetBars { symbol: s, interval: BarInterval::Second, n: 10 }).await.unwrap();
+        let secs = cache.send(GetBars { symbol: s, series: BarSeries::Second, n: 10 }).await.unwrap();
         assert_eq!(
             secs.completed,
             vec![
@@ -121,17 +121,17 @@ async fn second_and_minute_bars_across_boundaries() {
         );
         assert_eq!(secs.open, Some(bar(s, 60, 70_400, 70_400, 70_400, 70_400, 6)));
 
-        let mins = cache.send(GetBars { symbol: s, interval: BarInterval::Minute, n: 10 }).await.unwrap();
+        let mins = cache.send(GetBars { symbol: s, series: BarSeries::Minute, n: 10 }).await.unwrap();
         assert_eq!(
             mins.completed,
             vec![bar(s, -60, 69_800, 69_800, 69_800, 69_800, 2), bar(s, 0, 70_000, 70_500, 69_900, 70_500, 13)]
         );
         assert_eq!(mins.open, Some(bar(s, 60, 70_400, 70_400, 70_400, 70_400, 6)));
 
-        let last_two = cache.send(GetBars { symbol: s, interval: BarInterval::Second, n: 2 }).await.unwrap();
+        let last_two = cache.send(GetBars { symbol: s, series: BarSeries::Second, n: 2 }).await.unwrap();
         assert_eq!(last_two.completed.iter().map(|b| b.ts).collect::<Vec<_>>(), vec![at(1, 0), at(59, 0)]);
 
-        let unknown = cache.send(GetBars { symbol: hynix(), interval: BarInterval::Minute, n: 10 }).await.unwrap();
+        let unknown = cache.send(GetBars { symbol: hynix(), series: BarSeries::Minute, n: 10 }).await.unwrap();
         assert!(unknown.completed.is_empty() && unknown.open.is_none());
     })
     .await
@@ -147,13 +147,13 @@ async fn bar_history_is_bounded() {
         let events: Vec<MarketEvent> = (0..21).map(|i| trade(s, i * 30, 0, 1_000 + i as u64, 1)).collect();
         cache.do_send(UpdateBatch(events));
 
-        let secs = cache.send(GetBars { symbol: s, interval: BarInterval::Second, n: 100 }).await.unwrap();
+        let secs = cache.send(GetBars { symbol: s, series: BarSeries::Second, n: 100 }).await.unwrap();
         assert_eq!(
             secs.completed.iter().map(|b| b.ts).collect::<Vec<_>>(),
             (15..20).map(|i| at(i * 30, 0)).collect::<Vec<_>>()
         );
         assert_eq!(secs.completed[4].close, Price::from_won(1_019));
-        let mins = cache.send(GetBars { symbol: s, interval: BarInterval::Minute, n: 100 }).await.unwrap();
+        let mins = cache.send(GetBars { symbol: s, series: BarSeries::Minute, n: 100 }).await.unwrap();
         assert_eq!(
             mins.completed,
             vec![bar(s, 480, 1_016, 1_017, 1_016, 1_017, 2), bar(s, 540, 1_018, 1_019, 1_018, 1_019, 2)]

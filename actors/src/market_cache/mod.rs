@@ -8,7 +8,7 @@
 //! for a US strategy that reads day or minute candles from the start, KIS's overseas charts (`history.rs`
 //! decides and parses, `fetch.rs` calls), so market history has one home.
 
-mod bar_builder;
+mod bar_history;
 mod fetch;
 mod history;
 
@@ -24,7 +24,7 @@ use tracing::debug;
 use crate::kis_api::KisApi;
 use crate::venue_clock::VenueClock;
 
-pub use bar_builder::{BarBuilder, BarError, BarInterval};
+pub use bar_history::{BarError, BarHistory, BarSeries};
 pub use fetch::MAX_MINUTE_PAGES;
 pub use history::{
     CacheReason, HistorySource, ParsedHistory, RowError, daily_bars, forming_day, history_source, minute_bars,
@@ -76,7 +76,7 @@ pub struct Latest {
 #[rtype(result = "Bars")]
 pub struct GetBars {
     pub symbol: Symbol,
-    pub interval: BarInterval,
+    pub series: BarSeries,
     pub n: usize,
 }
 
@@ -109,8 +109,8 @@ pub struct WarmUpBars {
 
 struct SymbolCache {
     latest: Latest,
-    seconds: BarBuilder,
-    minutes: BarBuilder,
+    seconds: BarHistory,
+    minutes: BarHistory,
 }
 
 pub struct MarketCache {
@@ -177,18 +177,18 @@ impl MarketCache {
         let symbol = event.symbol();
         let cache = self.symbols.entry(symbol).or_insert_with(|| SymbolCache {
             latest: Latest { trade: None, book: None },
-            seconds: BarBuilder::new(symbol, BarInterval::Second, config.second_bars),
-            minutes: BarBuilder::new(symbol, BarInterval::Minute, config.minute_bars),
+            seconds: BarHistory::new(symbol, BarSeries::Second, config.second_bars),
+            minutes: BarHistory::new(symbol, BarSeries::Minute, config.minute_bars),
         });
         match event {
             MarketEvent::Trade(t) => {
                 if cache.latest.trade.is_none_or(|old| old.ts <= t.ts) {
                     cache.latest.trade = Some(*t);
                 }
-                for builder in [&mut cache.seconds, &mut cache.minutes] {
-                    if let Err(e) = builder.push(t) {
+                for history in [&mut cache.seconds, &mut cache.minutes] {
+                    if let Err(e) = history.push(t) {
                         self.refused_trades = self.refused_trades.saturating_add(1);
-                        debug!("market cache {:?} bar: {e}", builder.interval());
+                        debug!("market cache {:?} bar: {e}", history.series());
                     }
                 }
             }
@@ -251,11 +251,11 @@ impl Handler<GetBars> for MarketCache {
 
     fn handle(&mut self, msg: GetBars, _: &mut Self::Context) -> Self::Result {
         let Some(cache) = self.symbols.get(&msg.symbol) else { return MessageResult(Bars::default()) };
-        let builder = match msg.interval {
-            BarInterval::Second => &cache.seconds,
-            BarInterval::Minute => &cache.minutes,
+        let history = match msg.series {
+            BarSeries::Second => &cache.seconds,
+            BarSeries::Minute => &cache.minutes,
         };
-        MessageResult(Bars { completed: builder.last_completed(msg.n), open: builder.open_bar() })
+        MessageResult(Bars { completed: history.last_completed(msg.n), open: history.open_bar() })
     }
 }
 

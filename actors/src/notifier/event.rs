@@ -63,13 +63,26 @@ pub enum NotifyEvent {
     },
 }
 
-/// What became of an order whose POST got no usable answer.
+/// What became of an order (or a modify of it) whose POST got no usable answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OrderOutcome {
-    Unknown { detail: String },
+    Unknown {
+        detail: String,
+    },
     FoundAtBroker,
     NeverReached,
     Conflict,
+    /// A re-price to `price` got no usable answer; the symbol takes no new order until it is settled.
+    ModifyUnknown {
+        price: Price,
+        detail: String,
+    },
+    /// The broker's list shows the re-price: the order works at `price`.
+    ModifyFound {
+        price: Price,
+    },
+    /// The broker's lists show no re-price past its deadline: the order works on at its old price.
+    ModifyLapsed,
 }
 
 impl NotifyEvent {
@@ -97,7 +110,10 @@ impl NotifyEvent {
             NotifyEvent::StopLoss { .. }
                 | NotifyEvent::Error { .. }
                 | NotifyEvent::Halt { .. }
-                | NotifyEvent::OrderOutcome { outcome: OrderOutcome::Unknown { .. } | OrderOutcome::Conflict, .. }
+                | NotifyEvent::OrderOutcome {
+                    outcome: OrderOutcome::Unknown { .. } | OrderOutcome::Conflict | OrderOutcome::ModifyUnknown { .. },
+                    ..
+                }
         )
     }
 }
@@ -153,6 +169,19 @@ pub fn format_event(event: &NotifyEvent) -> String {
             OrderOutcome::Conflict => format!(
                 "[확인불가 CONFLICT] {symbol} {side} {qty}주: the broker's orders do not tell which is ours; \
                      {symbol} paused for a person"
+            ),
+            OrderOutcome::ModifyUnknown { price, detail } => format!(
+                "[확인중 UNKNOWN] {symbol} {side} {qty}주: 정정 결과 미확인 re-price to {} unknown ({detail}); \
+                     no new order on {symbol} until the broker's order list settles it",
+                priced(symbol, *price)
+            ),
+            OrderOutcome::ModifyFound { price } => format!(
+                "[정정 확인 MODIFIED] {symbol} {side} {qty}주: 정정 확인 the broker shows the re-price; working at {}",
+                priced(symbol, *price)
+            ),
+            OrderOutcome::ModifyLapsed => format!(
+                "[정정 미접수 NOT MODIFIED] {symbol} {side} {qty}주: 정정 미접수 the re-price never reached KIS; \
+                     the order works on at its old price"
             ),
         },
         NotifyEvent::Resumed { reason } => format!("[재개 RESUME] 거래 재개 trading resumed: {reason}"),
@@ -311,6 +340,24 @@ mod tests {
         assert_eq!(group_decimal(dec!(-21000)), "-21,000");
         assert_eq!(group_decimal(dec!(-0.5)), "-0.5");
         assert_eq!(group_decimal(dec!(100000)), "100,000");
+    }
+
+    /// A re-price whose answer was lost is flagged as important, and how it settled is said in the order's
+    /// currency.
+    #[test]
+    fn modify_outcomes_name_the_price_and_the_unknown_one_is_important() {
+        let event =
+            |outcome| NotifyEvent::OrderOutcome { symbol: apple(), side: Side::Sell, qty: Qty::new(5), outcome };
+        let price: Price = "187.25".parse().unwrap();
+        let unknown = event(OrderOutcome::ModifyUnknown { price, detail: "connection reset".into() });
+        assert!(unknown.is_alert());
+        let text = format_event(&unknown);
+        assert!(text.contains("re-price to 187.25 USD unknown (connection reset)"), "{text}");
+        let found = format_event(&event(OrderOutcome::ModifyFound { price }));
+        assert!(found.contains("working at 187.25 USD"), "{found}");
+        let lapsed = event(OrderOutcome::ModifyLapsed);
+        assert!(!lapsed.is_alert());
+        assert!(format_event(&lapsed).contains("works on at its old price"));
     }
 
     #[test]

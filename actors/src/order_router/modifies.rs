@@ -19,6 +19,7 @@ use tracing::{debug, error, info, warn};
 use super::send::{self, ModifyRequest, SendFailure, classify_failure};
 use super::{LaneEvent, OrderRouter, SendOutcome, SendResult, Work};
 use crate::messages::Reprice;
+use crate::notifier::OrderOutcome;
 
 impl OrderRouter {
     /// Journals and sends one modify; returns whether the lane is now busy with it.
@@ -116,7 +117,9 @@ impl OrderRouter {
              or shows it never took effect"
         );
         self.unknown.track_modify(&v);
-        self.notify_unknown(id, format!("modify: {detail}"));
+        if let Some(price) = v.modify.map(|m| m.price) {
+            self.notify_outcome(id, OrderOutcome::ModifyUnknown { price, detail });
+        }
         self.schedule_evidence(self.config.uncertain_settle);
     }
 }

@@ -143,7 +143,7 @@ impl OrderRouter {
         self.notify_outcome(id, OrderOutcome::Unknown { detail });
     }
 
-    fn notify_outcome(&self, id: ClientOrderId, outcome: OrderOutcome) {
+    pub(super) fn notify_outcome(&self, id: ClientOrderId, outcome: OrderOutcome) {
         let (Some(notifier), Some(v)) = (&self.notifier, self.view(id)) else { return };
         let r = &v.record;
         notifier.notify(NotifyEvent::OrderOutcome { symbol: r.symbol, side: r.side, qty: r.qty, outcome });
@@ -220,6 +220,9 @@ impl OrderRouter {
                 Action::MarkModified { intent, order_id, price } if self.apply(now, action) => {
                     let unknown = if was_unknown.contains(intent) { "unknown outcome settled: " } else { "" };
                     info!(target: "order_router", intent = %intent, order_no = %order_id.order_no, %price, "{unknown}the broker's list shows the modify; the order works at the new price");
+                    if was_unknown.contains(intent) {
+                        self.notify_outcome(*intent, OrderOutcome::ModifyFound { price: *price });
+                    }
                     touched.push(*intent);
                 }
                 Action::MarkModifyLapsed { intent } if self.apply(now, action) => {
@@ -230,6 +233,7 @@ impl OrderRouter {
                         "unknown outcome settled: no modify of the order in {reads} reads past the latest time KIS \
                          could have taken it; it works on at its old price"
                     );
+                    self.notify_outcome(*intent, OrderOutcome::ModifyLapsed);
                 }
                 Action::MarkCancelled { intent, qty } if self.apply(now, action) => {
                     info!(target: "order_router", intent = %intent, %qty, "cancellation confirmed by the order list");

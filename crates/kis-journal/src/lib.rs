@@ -6,7 +6,7 @@
 //! - [`broker`]: KIS's list of today's orders and the holdings, reduced to what is compared.
 //! - [`reconcile`]: after a restart, what the journal and the broker together say to do — which never
 //!   includes sending an order again.
-//! - [`unknown`]: sends whose outcome is unknown, settled only by the broker's evidence.
+//! - [`unknown`]: sends and modifies whose outcome is unknown, settled only by the broker's evidence.
 //!
 //! Time is always passed in; nothing here reads a clock. The journal holds no account number or secret.
 

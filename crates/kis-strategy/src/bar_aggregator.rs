@@ -1,4 +1,5 @@
-//! Time bars built from trades or from finer bars, for strategies whose indicators run on candles.
+//! Time bars built from trades or from finer bars: the one bar builder, for strategies whose indicators run on
+//! candles and for the market cache's second and minute history (`actors/src/market_cache/bar_history.rs`).
 //!
 //! Minute buckets are aligned on multiples of the interval since the Unix epoch, which is also aligned on the
 //! hour in KST and in New York (whole-hour offsets): a 5-minute bar starts at :00, :05, ... A day bucket is
@@ -103,10 +104,17 @@ struct Bucket {
     bar: Bar,
 }
 
+/// How long one bucket is: a fixed number of seconds (epoch-aligned), or the exchange's calendar day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Span {
+    Seconds(i64),
+    Day,
+}
+
 /// Folds trades and bars of one symbol into bars of one interval.
 #[derive(Debug, Clone)]
 pub struct BarAggregator {
-    interval: BarInterval,
+    span: Span,
     zone: Tz,
     current: Option<Bucket>,
     /// Everything before this instant has been emitted; later arrivals for it are dropped, not re-emitted.
@@ -117,24 +125,30 @@ pub struct BarAggregator {
 impl BarAggregator {
     /// `zone` defines day buckets (Asia/Seoul for KRX, America/New_York for US); minute buckets ignore it.
     pub fn new(interval: BarInterval, zone: Tz) -> BarAggregator {
-        BarAggregator { interval, zone, current: None, closed_until: None, late: 0 }
+        let span = interval.minutes().map_or(Span::Day, |m| Span::Seconds(m * 60));
+        BarAggregator::with_span(span, zone)
     }
 
-    pub fn interval(&self) -> BarInterval {
-        self.interval
+    /// Bars of `seconds` seconds, aligned on multiples of it since the epoch (the market cache's one-second
+    /// history; no KIS chart and no strategy setting has bars under a minute).
+    pub fn every_seconds(seconds: std::num::NonZeroU32) -> BarAggregator {
+        BarAggregator::with_span(Span::Seconds(i64::from(seconds.get())), chrono_tz::UTC)
+    }
+
+    fn with_span(span: Span, zone: Tz) -> BarAggregator {
+        BarAggregator { span, zone, current: None, closed_until: None, late: 0 }
     }
 
     /// `[start, end)` of the bucket holding `ts`.
     pub fn bucket(&self, ts: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-        match self.interval.minutes() {
-            Some(m) => {
-                let len = m * 60;
+        match self.span {
+            Span::Seconds(len) => {
                 let secs = ts.timestamp();
                 let start = secs - secs.rem_euclid(len);
                 let at = |s: i64| DateTime::from_timestamp(s, 0).unwrap_or(ts);
                 (at(start), at(start + len))
             }
-            None => {
+            Span::Day => {
                 let date = ts.with_timezone(&self.zone).date_naive();
                 let midnight = |d: chrono::NaiveDate| {
                     let naive = d.and_time(NaiveTime::MIN);
@@ -185,7 +199,7 @@ impl BarAggregator {
     }
 
     pub fn reset(&mut self) {
-        *self = BarAggregator::new(self.interval, self.zone);
+        *self = BarAggregator::with_span(self.span, self.zone);
     }
 
     fn emit(&mut self, out: &mut Vec<Bar>) {

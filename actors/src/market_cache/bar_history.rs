@@ -1,63 +1,55 @@
-//! OHLCV bars built from trade prints, with a bounded history of completed bars.
+//! A symbol's bounded history of completed bars, one series per bar length, built from trade prints by the one
+//! bar builder ([`kis_strategy::BarAggregator`], which the strategies' candles use too).
 
 use std::collections::VecDeque;
-use std::num::NonZeroUsize;
+use std::num::{NonZeroU32, NonZeroUsize};
 
 use chrono::{DateTime, Utc};
 use kis_model::{Bar, Symbol, Trade};
+use kis_strategy::{BarAggregator, BarInterval};
 use thiserror::Error;
 
-/// Bar length. Bars are aligned to UTC seconds / minutes (KRX and US sessions start on whole minutes).
+/// Which of the cache's two series: one-second or one-minute bars, aligned on UTC seconds and minutes (KRX and
+/// US sessions start on whole minutes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum BarInterval {
+pub enum BarSeries {
     Second,
     Minute,
 }
 
-impl BarInterval {
-    pub fn seconds(self) -> i64 {
-        match self {
-            BarInterval::Second => 1,
-            BarInterval::Minute => 60,
-        }
-    }
-
-    /// Start of the bar that contains `ts`.
-    pub fn bar_start(self, ts: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let len = self.seconds();
-        DateTime::from_timestamp(ts.timestamp().div_euclid(len) * len, 0)
-    }
-}
-
-/// A trade the builder cannot use.
+/// A trade the history cannot use.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum BarError {
-    #[error("trade for {got} given to the bar builder of {expected}")]
+    #[error("trade for {got} given to the bar history of {expected}")]
     WrongSymbol { expected: Symbol, got: Symbol },
     /// Completed bars are final; a print older than the open bar is dropped rather than rewriting history.
     #[error("trade at {trade_ts} is older than the open bar starting {bar_start}")]
     Late { bar_start: DateTime<Utc>, trade_ts: DateTime<Utc> },
-    #[error("trade time {0} has no representable bar start")]
-    OutOfRange(DateTime<Utc>),
 }
 
-/// Builds bars of one interval for one symbol. Intervals without a trade produce no bar (as KIS charts do).
+/// Bars of one series for one symbol. Intervals without a trade produce no bar (as KIS charts do).
 #[derive(Debug, Clone)]
-pub struct BarBuilder {
+pub struct BarHistory {
     symbol: Symbol,
-    interval: BarInterval,
+    series: BarSeries,
     capacity: NonZeroUsize,
-    open: Option<Bar>,
+    bars: BarAggregator,
     completed: VecDeque<Bar>,
+    /// What the builder completed on the last trade (at most one bar), kept to reuse its allocation.
+    done: Vec<Bar>,
 }
 
-impl BarBuilder {
-    pub fn new(symbol: Symbol, interval: BarInterval, capacity: NonZeroUsize) -> BarBuilder {
-        BarBuilder { symbol, interval, capacity, open: None, completed: VecDeque::new() }
+impl BarHistory {
+    pub fn new(symbol: Symbol, series: BarSeries, capacity: NonZeroUsize) -> BarHistory {
+        let bars = match series {
+            BarSeries::Second => BarAggregator::every_seconds(NonZeroU32::MIN),
+            BarSeries::Minute => BarAggregator::new(BarInterval::Min1, chrono_tz::UTC),
+        };
+        BarHistory { symbol, series, capacity, bars, completed: VecDeque::new(), done: Vec::with_capacity(1) }
     }
 
-    pub fn interval(&self) -> BarInterval {
-        self.interval
+    pub fn series(&self) -> BarSeries {
+        self.series
     }
 
     /// Adds a trade; returns the bar this trade closed, if it opened a new interval.
@@ -65,43 +57,24 @@ impl BarBuilder {
         if trade.symbol != self.symbol {
             return Err(BarError::WrongSymbol { expected: self.symbol, got: trade.symbol });
         }
-        let start = self.interval.bar_start(trade.ts).ok_or(BarError::OutOfRange(trade.ts))?;
-        let fresh = Bar {
-            symbol: self.symbol,
-            ts: start,
-            open: trade.price,
-            high: trade.price,
-            low: trade.price,
-            close: trade.price,
-            volume: trade.qty.shares(),
-        };
-        match &mut self.open {
-            None => {
-                self.open = Some(fresh);
-                Ok(None)
-            }
-            Some(bar) if bar.ts == start => {
-                bar.high = bar.high.max(trade.price);
-                bar.low = bar.low.min(trade.price);
-                bar.close = trade.price;
-                bar.volume = bar.volume.saturating_add(trade.qty.shares());
-                Ok(None)
-            }
-            Some(bar) if start < bar.ts => Err(BarError::Late { bar_start: bar.ts, trade_ts: trade.ts }),
-            Some(bar) => {
-                let done = std::mem::replace(bar, fresh);
-                if self.completed.len() == self.capacity.get() {
-                    self.completed.pop_front();
-                }
-                self.completed.push_back(done);
-                Ok(Some(done))
-            }
+        let late = self.bars.late_events();
+        self.done.clear();
+        self.bars.push_trade(self.symbol, trade.ts, trade.price, trade.qty, &mut self.done);
+        if self.bars.late_events() > late {
+            let bar_start = self.bars.forming().map_or(trade.ts, |b| b.ts);
+            return Err(BarError::Late { bar_start, trade_ts: trade.ts });
         }
+        let Some(done) = self.done.pop() else { return Ok(None) };
+        if self.completed.len() == self.capacity.get() {
+            self.completed.pop_front();
+        }
+        self.completed.push_back(done);
+        Ok(Some(done))
     }
 
     /// The bar still receiving trades.
     pub fn open_bar(&self) -> Option<Bar> {
-        self.open
+        self.bars.forming().copied()
     }
 
     /// The last `n` completed bars, oldest first.
@@ -160,7 +133,7 @@ mod tests {
 
     #[test]
     fn second_bars_across_boundaries() {
-        let mut b = BarBuilder::new(sym(), BarInterval::Second, cap(10));
+        let mut b = BarHistory::new(sym(), BarSeries::Second, cap(10));
         assert_eq!(b.push(&trade(0, 0, 70_000, 5)), Ok(None));
         assert_eq!(b.push(&trade(0, 300, 70_200, 1)), Ok(None));
         assert_eq!(b.push(&trade(0, 999, 69_900, 2)), Ok(None));
@@ -180,7 +153,7 @@ mod tests {
 
     #[test]
     fn minute_bars_across_boundaries() {
-        let mut b = BarBuilder::new(sym(), BarInterval::Minute, cap(10));
+        let mut b = BarHistory::new(sym(), BarSeries::Minute, cap(10));
         assert_eq!(b.push(&trade(-1, 0, 100, 1)), Ok(None)); // previous minute
         assert_eq!(b.push(&trade(0, 0, 101, 2)), Ok(Some(bar(-60, 100, 100, 100, 100, 1))));
         assert_eq!(b.push(&trade(30, 0, 105, 3)), Ok(None));
@@ -191,7 +164,7 @@ mod tests {
 
     #[test]
     fn late_and_foreign_trades_are_refused() {
-        let mut b = BarBuilder::new(sym(), BarInterval::Second, cap(10));
+        let mut b = BarHistory::new(sym(), BarSeries::Second, cap(10));
         b.push(&trade(3, 0, 100, 1)).unwrap();
         assert_eq!(b.push(&trade(2, 999, 90, 1)), Err(BarError::Late { bar_start: at(3, 0), trade_ts: at(2, 999) }));
         let mut other = trade(3, 1, 100, 1);
@@ -203,7 +176,7 @@ mod tests {
 
     #[test]
     fn history_is_bounded() {
-        let mut b = BarBuilder::new(sym(), BarInterval::Second, cap(3));
+        let mut b = BarHistory::new(sym(), BarSeries::Second, cap(3));
         for s in 0..10 {
             b.push(&trade(s, 0, 100 + s as u64, 1)).unwrap();
         }
@@ -213,9 +186,14 @@ mod tests {
     }
 
     #[test]
-    fn bar_start_before_epoch_floors_down() {
-        let ts = DateTime::from_timestamp(-61, 500).unwrap();
-        assert_eq!(BarInterval::Minute.bar_start(ts), DateTime::from_timestamp(-120, 0));
-        assert_eq!(BarInterval::Second.bar_start(ts), DateTime::from_timestamp(-61, 0));
+    fn bars_before_the_epoch_start_on_the_floor() {
+        let mut t = trade(0, 0, 100, 1);
+        t.ts = DateTime::from_timestamp(-61, 500).unwrap();
+        let mut minutes = BarHistory::new(sym(), BarSeries::Minute, cap(2));
+        minutes.push(&t).unwrap();
+        assert_eq!(minutes.open_bar().map(|b| b.ts), DateTime::from_timestamp(-120, 0));
+        let mut seconds = BarHistory::new(sym(), BarSeries::Second, cap(2));
+        seconds.push(&t).unwrap();
+        assert_eq!(seconds.open_bar().map(|b| b.ts), DateTime::from_timestamp(-61, 0));
     }
 }

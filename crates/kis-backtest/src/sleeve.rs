@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use kis_desk::{Desk, DeskConfig, KeptSnapshot, MarketRules, OrderEnd, Output};
-use kis_engine::{Engine, EngineConfig, EngineEvent, Fill, NewOrder, OrderStatus, RejectReason, SymbolSpec};
+use kis_engine::{Engine, EngineConfig, EngineEvent, Fill, NewOrder, OrderStatus, SymbolSpec};
 use kis_model::tick_size::{InstrumentKind, to_won};
 use kis_model::{Book, Currency, KrxBoard, Level, Market, MarketEvent, Money, Price, Qty, Side, Symbol, SymbolMap};
 use kis_strategy::risk::OrderIntent;
@@ -104,26 +104,6 @@ pub struct Sleeve {
     trades: Vec<ClosedTrade>,
     executions: Vec<Execution>,
     stats: SleeveStats,
-}
-
-fn reject_label(reason: &RejectReason) -> &'static str {
-    match reason {
-        RejectReason::ZeroQty => "zero_qty",
-        RejectReason::UnknownSymbol(_) => "unknown_symbol",
-        RejectReason::MarketClosed(_) => "market_closed",
-        RejectReason::UsMarketOrder(_) => "us_market_order",
-        RejectReason::CodeMarketMismatch { .. } => "code_market_mismatch",
-        RejectReason::OffTick { .. } => "off_tick",
-        RejectReason::OutsideDailyLimits { .. } => "outside_daily_limits",
-        RejectReason::InsufficientCash { .. } => "insufficient_cash",
-        RejectReason::InsufficientHoldings { .. } => "insufficient_holdings",
-        RejectReason::AmountOverflow { .. } => "amount_overflow",
-        RejectReason::UnknownOrder(_) => "unknown_order",
-        RejectReason::OrderFinal(_) => "order_final",
-        RejectReason::NothingToModify(_) => "nothing_to_modify",
-        RejectReason::ModifyBelowFilled { .. } => "modify_below_filled",
-        RejectReason::OrderNumbersExhausted => "order_numbers_exhausted",
-    }
 }
 
 impl Sleeve {
@@ -474,7 +454,7 @@ impl Sleeve {
             Side::Buy => match self.engine.buyable(&symbol, Some(price)) {
                 Ok(b) => intent.qty.min(b.qty),
                 Err(reason) => {
-                    self.reject(reject_label(&reason));
+                    self.reject(reason.label());
                     return Ok(());
                 }
             },
@@ -497,7 +477,7 @@ impl Sleeve {
         let submitted = self.engine.submit(NewOrder::limit(symbol, intent.side, price, qty), true, ts, &mut events);
         let mut result = Ok(());
         match submitted {
-            Err(reason) => self.reject(reject_label(&reason)),
+            Err(reason) => self.reject(reason.label()),
             Ok(order) => {
                 for event in &events {
                     if let EngineEvent::Filled(fill) = event {

@@ -8,7 +8,9 @@
 //! per [`REPRICE_AGAIN`] of venue time, which leaves the broker time to answer the last one.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use kis_model::{Price, Symbol, SymbolMap};
+use kis_model::{Market, Price, Side, Symbol, SymbolMap};
+use kis_strategy::SignalKind;
+use kis_strategy::risk::OrderIntent;
 use kis_strategy::us_rsi_macd::{DEFAULT_STOP_LOSS_OFFSET_TICKS, us_marketable_sell};
 
 /// The least venue time between two re-prices of one order.
@@ -56,6 +58,16 @@ impl Chases {
         *chase = Chase { limit, last: Some(at) };
         Some(limit)
     }
+}
+
+/// The limit of an approved order the desk chases ([`crate::chase`]): a US protective sell at a limit.
+pub fn chased_limit(intent: &OrderIntent) -> Option<Price> {
+    let protective = matches!(intent.kind, SignalKind::Exit(reason) if reason.is_protective());
+    let chased = protective
+        && intent.side == Side::Sell
+        && intent.symbol.market() == Market::Us
+        && intent.order_type == kis_strategy::OrderType::Limit;
+    intent.limit.filter(|_| chased)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use kis_strategy::risk::{
 use kis_strategy::us_rsi_macd::{DEFAULT_STOP_LOSS_OFFSET_TICKS, us_marketable_sell};
 use kis_strategy::{AccountSnapshot, ConfigError, FillReport, Position, Signal, SignalKind, SignalQty, StrategyId};
 
-use crate::chase::Chases;
+use crate::chase::{Chases, chased_limit};
 use crate::day::{DayResult, trade_date};
 use crate::ledger::{Ledger, SymbolView, Working};
 use crate::output::{OrderEnd, Output, Refusal, Verdict};
@@ -590,14 +590,4 @@ fn severity(state: TradingState) -> u8 {
         TradingState::ReduceOnly => 1,
         TradingState::Halted => 2,
     }
-}
-
-/// The limit of an approved order the desk chases ([`crate::chase`]): a US protective sell at a limit.
-fn chased_limit(intent: &kis_strategy::risk::OrderIntent) -> Option<Price> {
-    let protective = matches!(intent.kind, SignalKind::Exit(reason) if reason.is_protective());
-    let chased = protective
-        && intent.side == Side::Sell
-        && intent.symbol.market() == Market::Us
-        && intent.order_type == kis_strategy::OrderType::Limit;
-    intent.limit.filter(|_| chased)
 }

@@ -41,3 +41,26 @@ pub enum RejectReason {
     #[error("order numbers are exhausted: KIS order numbers have ten digits")]
     OrderNumbersExhausted,
 }
+
+impl RejectReason {
+    /// The serde name (no spaces): counters and log fields.
+    pub fn label(&self) -> &'static str {
+        match self {
+            RejectReason::ZeroQty => "zero_qty",
+            RejectReason::UnknownSymbol(_) => "unknown_symbol",
+            RejectReason::MarketClosed(_) => "market_closed",
+            RejectReason::UsMarketOrder(_) => "us_market_order",
+            RejectReason::CodeMarketMismatch { .. } => "code_market_mismatch",
+            RejectReason::OffTick { .. } => "off_tick",
+            RejectReason::OutsideDailyLimits { .. } => "outside_daily_limits",
+            RejectReason::InsufficientCash { .. } => "insufficient_cash",
+            RejectReason::InsufficientHoldings { .. } => "insufficient_holdings",
+            RejectReason::AmountOverflow { .. } => "amount_overflow",
+            RejectReason::UnknownOrder(_) => "unknown_order",
+            RejectReason::OrderFinal(_) => "order_final",
+            RejectReason::NothingToModify(_) => "nothing_to_modify",
+            RejectReason::ModifyBelowFilled { .. } => "modify_below_filled",
+            RejectReason::OrderNumbersExhausted => "order_numbers_exhausted",
+        }
+    }
+}

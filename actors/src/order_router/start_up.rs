@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use actix::prelude::*;
-use kis_journal::{Action, BrokerView, Conflict, ConflictKind, DoneReason, Event, IntentState, JournalError};
+use kis_journal::{Action, BrokerView, Conflict, JournalError};
 use kis_journal::{is_modify_unknown, is_unknown, reconcile};
 use kis_model::{ClientOrderId, Price, Qty, Symbol};
 use tracing::{error, info, warn};
@@ -97,32 +97,6 @@ impl OrderRouter {
                     },
                     Err(e) => failure = Some(e),
                 },
-            }
-        }
-        // Without the overseas order history (no US strategy configured now), US intents of an earlier run are
-        // not in the lists read: what never left is forgotten; what may have left is for a person.
-        let us_open: Vec<(ClientOrderId, Symbol, IntentState, bool)> = journal
-            .book()
-            .iter()
-            .filter(|v| !broker.us_covered && v.is_open() && matches!(v.record.symbol, Symbol::Us(..)))
-            .map(|v| (v.id, v.record.symbol, v.state, v.order_id.is_some()))
-            .collect();
-        for (id, symbol, state, acked) in us_open {
-            if state == IntentState::PendingSend && failure.is_none() {
-                match journal.record_event(now, id, Event::Done { reason: DoneReason::NeverSent }) {
-                    Ok(_) => {
-                        never_sent += 1;
-                        forgotten.push(id);
-                    }
-                    Err(e) => failure = Some(e),
-                }
-            } else if !acked {
-                conflicts.push(Conflict {
-                    kind: ConflictKind::MissingAtBroker,
-                    symbol,
-                    intents: vec![id],
-                    orders: vec![],
-                });
             }
         }
         if let Some(e) = failure {

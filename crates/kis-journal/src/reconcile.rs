@@ -28,8 +28,11 @@
 //!   identical order placed by hand, and picking one could bind a fill to the wrong order. A person decides.
 //!
 //! An intent journaled without `Sent` provably never left (the journal syncs `Sent` before sending), so it
-//! is forgotten without looking (`MarkNeverSent`). Only KRX orders are covered: `inquire-daily-ccld` lists
-//! domestic orders; US intents are left untouched for the overseas reconciliation.
+//! is forgotten without looking (`MarkNeverSent`). `inquire-daily-ccld` lists domestic orders only; US intents
+//! are judged by the same rules when the view holds the overseas lists ([`BrokerView::us_covered`]). Without
+//! them (no US strategy configured now, an earlier run's US intents in the journal) a US intent that never left
+//! is still forgotten, one that may have left without an order number is a `Conflict(MissingAtBroker)` for a
+//! person (no list read could settle it), and an acknowledged one waits for a view that reads them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -286,6 +289,13 @@ pub fn reconcile(book: &IntentBook, view: &BrokerView, rules: &MatchRules) -> Ve
     let mut groups: Vec<(Key, Vec<&IntentView>)> = Vec::new();
 
     let covered = |s: &Symbol| matches!(s, Symbol::Krx(_)) || view.us_covered;
+    for intent in book.iter().filter(|v| v.is_open() && !covered(&v.record.symbol)) {
+        if intent.state == IntentState::PendingSend && intent.filled.is_zero() {
+            actions.push(Action::MarkNeverSent { intent: intent.id });
+        } else if intent.order_id.is_none() {
+            actions.push(conflict(ConflictKind::MissingAtBroker, intent.record.symbol, vec![intent.id], None));
+        }
+    }
     for intent in book.iter().filter(|v| v.is_open() && covered(&v.record.symbol)) {
         // The domestic list covers one KST day; the US history spans New York's yesterday and today (an
         // intent of an earlier New York day is judged by `us_stale`).

@@ -230,7 +230,7 @@ fn rows_of_closed_intents_stay_ours_and_stale_or_us_intents_are_handled_apart() 
     log.ev(1, Event::Done { reason: kis_journal::DoneReason::Closed });
     // Yesterday's intent, still open.
     log.intent(2, -86_400, S, Side::Sell, 1, 100).ev(2, Event::Sent);
-    // A US intent: not in this list at all.
+    // A US intent that may have left: not in this list at all, so a person decides.
     log.0.push(Entry {
         ts: at(20),
         id: c(3),
@@ -248,12 +248,20 @@ fn rows_of_closed_intents_stay_ours_and_stale_or_us_intents_are_handled_apart() 
     let mine = filled(row(7, 11, S, Side::Buy, 1, 100), 1, dec!(100));
     assert_eq!(
         run(&log, vec![mine]),
-        vec![Action::Conflict(Conflict {
-            kind: ConflictKind::Stale,
-            symbol: sym(S),
-            intents: vec![c(2)],
-            orders: vec![]
-        })]
+        vec![
+            Action::Conflict(Conflict {
+                kind: ConflictKind::MissingAtBroker,
+                symbol: sym("NASD:TQQQ"),
+                intents: vec![c(3)],
+                orders: vec![]
+            }),
+            Action::Conflict(Conflict {
+                kind: ConflictKind::Stale,
+                symbol: sym(S),
+                intents: vec![c(2)],
+                orders: vec![]
+            })
+        ]
     );
 }
 
@@ -452,8 +460,24 @@ fn a_us_intent_is_judged_only_on_a_view_that_read_the_overseas_history() {
     let mut log = Log::default();
     us_intent(&mut log, 1, 10);
     log.ev(1, Event::Sent);
-    // The domestic list alone proves nothing about a US order.
-    assert_eq!(run(&log, Vec::new()), vec![]);
+    // The domestic list alone proves nothing about a US order that may have left: a person decides (no read of
+    // these lists could settle it); one that never left is forgotten, an acknowledged one waits.
+    assert_eq!(
+        run(&log, Vec::new()),
+        vec![Action::Conflict(Conflict {
+            kind: ConflictKind::MissingAtBroker,
+            symbol: sym("NASDAQ:TQQQ"),
+            intents: vec![c(1)],
+            orders: vec![]
+        })]
+    );
+    let mut unsent = Log::default();
+    us_intent(&mut unsent, 1, 10);
+    assert_eq!(run(&unsent, Vec::new()), vec![Action::MarkNeverSent { intent: c(1) }]);
+    let mut acked = Log::default();
+    us_intent(&mut acked, 1, 10);
+    acked.ev(1, Event::Sent).ev(1, Event::Acked { order_id: oid(42) });
+    assert_eq!(run(&acked, Vec::new()), vec![]);
     // With the overseas history read and the order absent: not found (never concluded here), never resent.
     let mut v = view(Vec::new());
     v.add_us_orders(&[]).unwrap();

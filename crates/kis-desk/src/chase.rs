@@ -4,14 +4,16 @@
 //! few cents under the last trade. If the price keeps falling, that limit no longer finds a buyer, and the
 //! position it was meant to close keeps losing while the order rests until its cancel timer runs out. So while
 //! such a sell works, every trade below its limit re-prices it (a modify, `TTTT1004U`) to the same marketable
-//! offset under that trade. Each re-price lowers the limit (never raises it), and re-prices come at most one
+//! offset under that trade: the offset the sell was sent with (its distance under the last trade when it was
+//! decided, so a configured `stop_loss_offset_ticks` is kept), or the default when that is not known. Each re-price lowers the limit (never raises it), and re-prices come at most one
 //! per [`REPRICE_AGAIN`] of venue time, which leaves the broker time to answer the last one.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use kis_model::{Market, Price, Side, Symbol, SymbolMap};
 use kis_strategy::SignalKind;
 use kis_strategy::risk::OrderIntent;
-use kis_strategy::us_rsi_macd::{DEFAULT_STOP_LOSS_OFFSET_TICKS, us_marketable_sell};
+use kis_strategy::us_rsi_macd::{DEFAULT_STOP_LOSS_OFFSET_TICKS, US_OFFSET_TICK, us_marketable_sell};
+use rust_decimal::prelude::ToPrimitive;
 
 /// The least venue time between two re-prices of one order.
 pub const REPRICE_AGAIN: TimeDelta = TimeDelta::seconds(2);
@@ -20,6 +22,8 @@ pub const REPRICE_AGAIN: TimeDelta = TimeDelta::seconds(2);
 struct Chase {
     /// The limit the sell was last sent or re-priced at.
     limit: Price,
+    /// Cents under the trade each re-price goes.
+    offset_ticks: u32,
     last: Option<DateTime<Utc>>,
 }
 
@@ -30,9 +34,13 @@ pub struct Chases {
 }
 
 impl Chases {
-    /// A protective sell of `symbol` at `limit` is working.
-    pub fn watch(&mut self, symbol: Symbol, limit: Price) {
-        self.by_symbol.insert(symbol, Chase { limit, last: None });
+    /// A protective sell of `symbol` at `limit` is working, decided when the last trade was `reference`.
+    pub fn watch(&mut self, symbol: Symbol, limit: Price, reference: Option<Price>) {
+        let offset_ticks = reference
+            .and_then(|r| ((r.value() - limit.value()) / US_OFFSET_TICK).floor().to_u32())
+            .filter(|ticks| *ticks > 0)
+            .unwrap_or(DEFAULT_STOP_LOSS_OFFSET_TICKS);
+        self.by_symbol.insert(symbol, Chase { limit, offset_ticks, last: None });
     }
 
     /// The symbol's order ended.
@@ -51,11 +59,11 @@ impl Chases {
         if price >= chase.limit || chase.last.is_some_and(|t| at - t < REPRICE_AGAIN) {
             return None;
         }
-        let limit = us_marketable_sell(price, None, DEFAULT_STOP_LOSS_OFFSET_TICKS);
+        let limit = us_marketable_sell(price, None, chase.offset_ticks);
         if limit >= chase.limit {
             return None;
         }
-        *chase = Chase { limit, last: Some(at) };
+        (chase.limit, chase.last) = (limit, Some(at));
         Some(limit)
     }
 }
@@ -87,7 +95,7 @@ mod tests {
         let tqqq: Symbol = "NASD:TQQQ".parse().unwrap();
         let mut chases = Chases::default();
         assert_eq!(chases.on_trade(tqqq, p("40"), at(0)), None, "nothing watched");
-        chases.watch(tqqq, p("49.95"));
+        chases.watch(tqqq, p("49.95"), None);
         assert_eq!(chases.on_trade(tqqq, p("49.95"), at(1)), None, "a buyer at our price");
         assert_eq!(chases.on_trade(tqqq, p("49.97"), at(1)), None);
         // Under the limit: 5 cents under the trade.
@@ -98,6 +106,10 @@ mod tests {
         assert_eq!(chases.on_trade(tqqq, p("49.48"), at(10)), None);
         chases.forget(tqqq);
         assert!(chases.is_empty());
+        // Sent 10 cents under the trade (a configured offset): re-priced 10 cents under the next one.
+        chases.watch(tqqq, p("49.90"), Some(p("50.00")));
+        assert_eq!(chases.on_trade(tqqq, p("49.80"), at(30)), Some(p("49.70")));
+        chases.forget(tqqq);
         assert_eq!(chases.on_trade(tqqq, p("30"), at(20)), None);
     }
 }

@@ -305,7 +305,7 @@ impl Desk {
                     Ok(_) => {
                         self.approved += 1;
                         if let Some(limit) = chased_limit(&intent) {
-                            self.chases.watch(intent.symbol, limit);
+                            self.chases.watch(intent.symbol, limit, self.ledger.last_price(intent.symbol));
                         }
                         out.push(Output::Order { intent, snapshot, currency: market.currency() });
                         out.push(Output::SnapshotsChanged(market.currency()));
